@@ -1,0 +1,3 @@
+"""``trendwatch simulate`` (being written: see issue 2)."""
+
+COMMANDS: list = []

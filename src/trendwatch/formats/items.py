@@ -1,0 +1,69 @@
+"""What format readers yield, and how each item counts in the ingest accounting.
+
+Accounting per file: ``read = added + duplicates + skipped + quarantined``. A reader yields, for
+every input record, exactly one *record item*: a collected :class:`~trendwatch.model.Post`, a
+row of a :class:`PostTable`, a :class:`Skipped` or a :class:`Quarantined`. Context posts
+(``collected=False``) and :class:`~trendwatch.model.Account` observations ride along and are
+not records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from ..model import Account, Post
+
+__all__ = ["Skipped", "Quarantined", "PostTable", "AccountTable", "ReadOptions", "Item"]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record deliberately not stored (e.g. a stream ``delete`` or ``limit`` message)."""
+
+    record_no: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A record that could not be normalised; kept raw with the reason."""
+
+    record_no: int
+    raw: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostTable:
+    """Collected posts already in Arrow form (:data:`~trendwatch.model.POST_SCHEMA`).
+
+    Tabular formats use it to stay vectorised; every row counts as one record read.
+    """
+
+    table: pa.Table
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTable:
+    """Account observations already in Arrow form (:data:`~trendwatch.model.ACCOUNT_SCHEMA`)."""
+
+    table: pa.Table
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Options a reader may use.
+
+    mapping
+        ``--map column=field`` pairs for generic tables (field names of :class:`Post`).
+    platform
+        Platform for formats that do not say (tables); ``x`` by default.
+    """
+
+    mapping: dict[str, str] = field(default_factory=dict)
+    platform: str = "x"
+
+
+Item = Post | Account | Skipped | Quarantined | PostTable | AccountTable

@@ -1,0 +1,85 @@
+"""What a store holds: the numbers ``trendwatch info`` prints (library first, CLI second)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from .store import Store
+
+__all__ = ["StoreOverview", "overview"]
+
+
+@dataclass(frozen=True)
+class StoreOverview:
+    """Counts over the collected posts (context posts excluded) and the quarantine."""
+
+    posts: int
+    accounts: int
+    context_posts: int
+    by_platform: dict[str, int]
+    by_kind: dict[str, int]
+    first: datetime | None
+    last: datetime | None
+    quarantined: int
+    top_quarantine_reasons: list[tuple[str, int]]
+    top_hashtags: list[tuple[str, int]]
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["first"] = self.first.isoformat() if self.first else None
+        data["last"] = self.last.isoformat() if self.last else None
+        data["top_hashtags"] = [list(pair) for pair in self.top_hashtags]
+        data["top_quarantine_reasons"] = [list(pair) for pair in self.top_quarantine_reasons]
+        return data
+
+
+def overview(store: Store, *, top: int = 10) -> StoreOverview:
+    """Summarise a store.
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> overview(Store(":memory:")).posts
+    0
+    """
+    con = store.con
+    posts, context, first, last = con.execute(
+        "SELECT count(*) FILTER (WHERE collected), count(*) FILTER (WHERE NOT collected), "
+        "min(created_at) FILTER (WHERE collected), max(created_at) FILTER (WHERE collected) "
+        "FROM posts"
+    ).fetchone()
+    return StoreOverview(
+        posts=posts,
+        accounts=con.execute("SELECT count(*) FROM accounts").fetchone()[0],
+        context_posts=context,
+        by_platform=dict(_counts(store, "platform")),
+        by_kind=dict(_counts(store, "kind")),
+        first=first,
+        last=last,
+        quarantined=con.execute("SELECT count(*) FROM quarantine").fetchone()[0],
+        top_quarantine_reasons=_top_reasons(store, top),
+        top_hashtags=_top_hashtags(store, top),
+    )
+
+
+def _counts(store: Store, column: str) -> list[tuple[str, int]]:
+    # `column` is one of our own column names, never user input.
+    return store.con.execute(
+        f"SELECT {column}, count(*) AS n FROM posts WHERE collected GROUP BY 1 ORDER BY n DESC, 1"
+    ).fetchall()
+
+
+def _top_reasons(store: Store, top: int) -> list[tuple[str, int]]:
+    return store.con.execute(
+        "SELECT reason, count(*) AS n FROM quarantine GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?",
+        [top],
+    ).fetchall()
+
+
+def _top_hashtags(store: Store, top: int) -> list[tuple[str, int]]:
+    return store.con.execute(
+        "SELECT tag, count(*) AS n FROM (SELECT unnest(hashtags) AS tag FROM posts "
+        "WHERE collected) GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?",
+        [top],
+    ).fetchall()

@@ -1,0 +1,296 @@
+"""The DuckDB store: schema and version, idempotent batch writes, quarantine, run provenance.
+
+Tables (see DESIGN.md): ``posts`` (primary key ``(platform, post_id)``), ``accounts`` (primary
+key ``(platform, account_id)``, latest observation wins), ``quarantine`` (key ``(source,
+record_no)``), ``runs`` and ``meta`` (schema version).
+
+Every batch is written in one transaction, so a process killed mid-ingest leaves a consistent
+store, and because every write is an upsert keyed on the primary key, running the same ingest
+again completes the job without adding anything twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import ibis
+import orjson
+import pyarrow as pa
+
+from .errors import SchemaVersionError, StoreError
+from .model import ACCOUNT_SCHEMA, POST_SCHEMA
+
+__all__ = ["Store", "open_store", "default_db_path", "BatchCounts", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "trendwatch.duckdb"
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS posts (
+    platform VARCHAR NOT NULL, post_id VARCHAR NOT NULL, author_id VARCHAR,
+    created_at TIMESTAMPTZ, kind VARCHAR NOT NULL, text VARCHAR, lang VARCHAR,
+    ref_post_id VARCHAR, ref_author_id VARCHAR, ref_author_handle VARCHAR,
+    reply_to_post_id VARCHAR, reply_to_author_id VARCHAR, conversation_id VARCHAR,
+    hashtags VARCHAR[], hashtags_raw VARCHAR[], mentions VARCHAR[], urls VARCHAR[],
+    author_handle VARCHAR, collected BOOLEAN NOT NULL, source VARCHAR,
+    text_norm VARCHAR, ingested_at TIMESTAMPTZ
+    -- key (platform, post_id): unique by construction, see Store._insert_new
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    platform VARCHAR NOT NULL, account_id VARCHAR NOT NULL, handle VARCHAR, name VARCHAR,
+    created_at TIMESTAMPTZ, followers BIGINT, following BIGINT, posts_count BIGINT,
+    listed BIGINT, verified BOOLEAN, declared_bot BOOLEAN, description VARCHAR,
+    observed_at TIMESTAMPTZ,
+    PRIMARY KEY (platform, account_id)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    source VARCHAR NOT NULL, record_no BIGINT NOT NULL, raw VARCHAR, reason VARCHAR NOT NULL,
+    ingested_at TIMESTAMPTZ,
+    PRIMARY KEY (source, record_no)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, params JSON, version VARCHAR,
+    fingerprint VARCHAR, created_at TIMESTAMPTZ, summary JSON
+);
+"""
+
+_POST_COLUMNS = ", ".join(POST_SCHEMA.names)
+_POST_UPDATES = ", ".join(
+    f"{name} = EXCLUDED.{name}"
+    for name in [*POST_SCHEMA.names, "text_norm", "ingested_at"]
+    if name not in ("platform", "post_id")
+)
+_ACCOUNT_COLUMNS = ", ".join(ACCOUNT_SCHEMA.names)
+# A newer observation wins field by field; a field the newer observation lacks keeps its value.
+_ACCOUNT_UPDATES = ", ".join(
+    f"{name} = COALESCE(EXCLUDED.{name}, accounts.{name})"
+    for name in ACCOUNT_SCHEMA.names
+    if name not in ("platform", "account_id")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCounts:
+    """What one batch did to the store: collected posts added, and collected duplicates."""
+
+    added: int
+    duplicates: int
+
+
+def default_db_path() -> Path:
+    """The store used when none is given: ``$TRENDWATCH_DB`` or ``./trendwatch.duckdb``."""
+    return Path(os.environ.get("TRENDWATCH_DB") or DEFAULT_DB)
+
+
+def open_store(db: str | os.PathLike | None = None, *, read_only: bool = False) -> Store:
+    """Open (creating if needed) the store at ``db``; see :class:`Store`."""
+    return Store(db, read_only=read_only)
+
+
+class Store:
+    """A trendwatch store in one DuckDB file.
+
+    Parameters
+    ----------
+    db : path, optional
+        The DuckDB file; :func:`default_db_path` when omitted; ``":memory:"`` for tests.
+    read_only : bool
+        Open without write access (the dashboard does); the file must exist.
+
+    Examples
+    --------
+    >>> store = Store(":memory:")
+    >>> store.posts().count().execute()
+    0
+    """
+
+    def __init__(self, db: str | os.PathLike | None = None, *, read_only: bool = False):
+        self.path = str(db) if db is not None else str(default_db_path())
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            raise StoreError(f"no store at {self.path}: run `trendwatch ingest` first")
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self.con.execute(_DDL)
+        self._check_version(read_only)
+        self.ibis = ibis.duckdb.from_connection(self.con)
+
+    # -- life cycle -----------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _check_version(self, read_only: bool) -> None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None and not read_only:
+            self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        elif row is None or int(row[0]) != SCHEMA_VERSION:
+            found = row[0] if row else "none"
+            raise SchemaVersionError(
+                f"store {self.path} has schema version {found}, this trendwatch needs "
+                f"{SCHEMA_VERSION}: ingest your archives into a new store"
+            )
+
+    # -- tables as Ibis expressions ----------------------------------------------------------
+    def posts(self, *, include_context: bool = False) -> ibis.Table:
+        """The posts table; only collected posts unless ``include_context``."""
+        table = self.ibis.table("posts")
+        return table if include_context else table.filter(table.collected)
+
+    def accounts(self) -> ibis.Table:
+        return self.ibis.table("accounts")
+
+    def quarantine(self) -> ibis.Table:
+        return self.ibis.table("quarantine")
+
+    def runs(self) -> ibis.Table:
+        return self.ibis.table("runs")
+
+    # -- writing ----------------------------------------------------------------------------
+    def write_batch(
+        self,
+        posts: pa.Table | None = None,
+        accounts: pa.Table | None = None,
+        quarantine: list[tuple[str, int, str | None, str]] | None = None,
+    ) -> BatchCounts:
+        """Write one batch in one transaction and say how many collected posts it added.
+
+        ``posts`` follows :data:`~trendwatch.model.POST_SCHEMA`. A collected post is *added*
+        when its key is new or was only known as context (it then replaces the context row);
+        otherwise it is a *duplicate*, including a repeat within the batch. Context posts never
+        replace anything. ``quarantine`` rows are ``(source, record_no, raw, reason)``.
+        """
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            counts = self._write_posts(posts) if posts is not None else BatchCounts(0, 0)
+            if accounts is not None and accounts.num_rows:
+                self._write_accounts(accounts)
+            if quarantine:
+                self._write_quarantine(quarantine)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _write_posts(self, posts: pa.Table) -> BatchCounts:
+        if posts.num_rows == 0:
+            return BatchCounts(0, 0)
+        collected_rows = pa.compute.sum(posts["collected"]).as_py() or 0
+        self.con.register("_batch", posts)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _nb AS {_UNIQUE_BATCH_SQL}")
+        finally:
+            self.con.unregister("_batch")
+        # A collected post replaces the context row of the same key (it knows more).
+        self.con.execute("""
+            DELETE FROM posts USING _nb
+            WHERE posts.platform = _nb.platform AND posts.post_id = _nb.post_id
+              AND _nb.collected AND NOT posts.collected
+        """)
+        added = self._insert_new("_nb.collected")
+        self._insert_new("NOT _nb.collected")
+        self.con.execute("DROP TABLE _nb")
+        return BatchCounts(added=added, duplicates=collected_rows - added)
+
+    def _insert_new(self, condition: str) -> int:
+        # Uniqueness of (platform, post_id) is kept here by an anti-join rather than by a
+        # PRIMARY KEY: DuckDB's index made inserts 14x slower (10.2 s vs 0.7 s for 2.46 M rows).
+        # The text_norm key is computed only for rows that are really new.
+        return self.con.execute(f"""
+            INSERT INTO posts
+            SELECT {_POST_COLUMNS}, {_TEXT_NORM_SQL} AS text_norm, now() AS ingested_at
+            FROM _nb ANTI JOIN posts USING (platform, post_id)
+            WHERE {condition}
+        """).fetchone()[0]
+
+    def _write_accounts(self, accounts: pa.Table) -> None:
+        self.con.register("_accounts", accounts)
+        try:
+            self.con.execute(f"""
+                INSERT INTO accounts
+                SELECT {_ACCOUNT_COLUMNS} FROM _accounts
+                QUALIFY row_number() OVER (PARTITION BY platform, account_id
+                                           ORDER BY observed_at DESC NULLS LAST) = 1
+                ON CONFLICT DO UPDATE SET {_ACCOUNT_UPDATES}
+                WHERE EXCLUDED.observed_at IS NULL OR accounts.observed_at IS NULL
+                   OR EXCLUDED.observed_at >= accounts.observed_at
+            """)
+        finally:
+            self.con.unregister("_accounts")
+
+    def _write_quarantine(self, rows: list[tuple[str, int, str | None, str]]) -> None:
+        self.con.executemany(
+            "INSERT INTO quarantine VALUES (?, ?, ?, ?, now()) ON CONFLICT DO NOTHING", rows
+        )
+
+    # -- provenance -------------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        """A short digest of the collected posts: changes whenever a post is added or replaced."""
+        row = self.con.execute(
+            "SELECT count(*), bit_xor(hash(platform, post_id, created_at, author_id)), "
+            "max(ingested_at) FROM posts WHERE collected"
+        ).fetchone()
+        return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
+
+    def record_run(self, kind: str, params: dict, summary: dict | None = None) -> str:
+        """Store one analysis run's provenance and return its id (runs never overwrite)."""
+        from . import __version__
+
+        run_id = f"{kind}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, now(), ?)",
+            [
+                run_id,
+                kind,
+                orjson.dumps(params, default=str).decode(),
+                __version__,
+                self.fingerprint(),
+                orjson.dumps(summary or {}, default=str).decode(),
+            ],
+        )
+        return run_id
+
+
+# One row per key, the collected form first. Repeats within a batch are rare, so the costly
+# DISTINCT ON only runs over the keys that repeat.
+_UNIQUE_BATCH_SQL = """
+    WITH repeated AS (
+        SELECT platform, post_id FROM _batch GROUP BY ALL HAVING count(*) > 1
+    )
+    SELECT * FROM _batch ANTI JOIN repeated USING (platform, post_id)
+    UNION ALL
+    SELECT * FROM (
+        SELECT DISTINCT ON (platform, post_id) *
+        FROM _batch SEMI JOIN repeated USING (platform, post_id)
+        ORDER BY platform, post_id, collected DESC
+    )
+"""
+
+# The co-tweet key (see trendwatch.text.normalize_text, which is the reference): vectorised
+# here so it is computed once, at ingest, for millions of posts. A test checks both agree.
+_TEXT_NORM_SQL = r"""
+    trim(regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(lower(nfc_normalize(coalesce(text, ''))),
+                               '^rt @\w+:[\t\n\f\r ]*', ''),
+                'https?://[^\t\n\f\r <>"''\x{2026}]+', ' ', 'g'),
+            '(^|[^\w@])@\w+(@[\w.-]+)?', '\1 ', 'g'),
+        '[\t\n\f\r ]{2,}|[\t\n\f\r]', ' ', 'g'), ' ')
+"""

@@ -1,0 +1,67 @@
+"""Timestamp parsing for every input format; always returns aware UTC datetimes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+__all__ = ["parse_time", "from_epoch"]
+
+# X ids carry their creation time: ms since this epoch in the top bits ("snowflake").
+TWITTER_EPOCH_MS = 1288834974657
+
+
+def from_epoch(value: float) -> datetime:
+    """Return the UTC datetime of a Unix time in seconds (or milliseconds, if it is that large)."""
+    if abs(value) > 1e11:  # later than the year 5138 in seconds: it must be milliseconds
+        value = value / 1000.0
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def parse_time(value) -> datetime | None:
+    """Parse the time formats our inputs use into an aware UTC datetime, or None when empty.
+
+    Accepts ISO 8601 (``2021-04-08T14:00:00.000Z``, ``2017-09-07 19:52:00`` taken as UTC),
+    X v1.1's ``Wed Oct 10 20:19:24 +0000 2018``, Unix seconds or milliseconds, and datetimes.
+    Raises ``ValueError`` on anything else, so the caller can quarantine the record.
+
+    >>> parse_time("2021-04-08T14:00:00.000Z").isoformat()
+    '2021-04-08T14:00:00+00:00'
+    >>> parse_time("Wed Oct 10 20:19:24 +0000 2018").isoformat()
+    '2018-10-10T20:19:24+00:00'
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return _as_utc(value)
+    if isinstance(value, int | float):
+        return from_epoch(float(value))
+    text = str(value).strip()
+    if _looks_numeric(text):
+        return from_epoch(float(text))
+    try:
+        return _as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        pass
+    try:
+        return _as_utc(datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y"))
+    except ValueError:
+        pass
+    try:
+        return _as_utc(parsedate_to_datetime(text))
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"unrecognised time {text[:40]!r}") from None
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _as_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
