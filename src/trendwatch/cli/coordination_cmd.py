@@ -1,0 +1,3 @@
+"""Commands being written (see the open issues)."""
+
+COMMANDS: list = []

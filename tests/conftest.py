@@ -1,0 +1,57 @@
+"""Shared fixtures: the real-data folder (skipped when absent) and tiny stores built by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from trendwatch.model import Post, posts_to_arrow
+from trendwatch.store import Store
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def shared_path(*parts: str) -> Path:
+    """Path inside ../shared/data; skips the calling test when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not available: {path} is absent (see ../shared/data/README.md)")
+    return path
+
+
+@pytest.fixture
+def shared_data():
+    return shared_path
+
+
+@pytest.fixture
+def store():
+    """An empty in-memory store."""
+    with Store(":memory:") as s:
+        yield s
+
+
+def at(minutes: float = 0, seconds: float = 0) -> datetime:
+    """T0 plus an offset: hand-made cases read as 'minute 3', 'second 20'."""
+    return T0 + timedelta(minutes=minutes, seconds=seconds)
+
+
+def make_post(post_id, author, when=None, kind="post", **fields) -> Post:
+    """A collected X post with sensible defaults, for hand-made cases."""
+    return Post(
+        platform=fields.pop("platform", "x"),
+        post_id=str(post_id),
+        author_id=str(author),
+        created_at=when if when is not None else T0,
+        kind=kind,
+        **fields,
+    )
+
+
+def add_posts(store: Store, posts: list[Post]):
+    """Write hand-made posts into a store; returns the BatchCounts."""
+    return store.write_batch(posts_to_arrow(posts))
