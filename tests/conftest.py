@@ -55,3 +55,29 @@ def make_post(post_id, author, when=None, kind="post", **fields) -> Post:
 def add_posts(store: Store, posts: list[Post]):
     """Write hand-made posts into a store; returns the BatchCounts."""
     return store.write_batch(posts_to_arrow(posts))
+
+
+@pytest.fixture(scope="session")
+def ira_store(tmp_path_factory):
+    """The IRA archive (2.46 M posts) ingested once per test session into a temporary store."""
+    from trendwatch.ingest import ingest
+
+    parquet = shared_path("ira-troll-tweets", "ira_tweets.parquet")
+    db = tmp_path_factory.mktemp("ira") / "ira.duckdb"
+    ingest([parquet], db)
+    with Store(db, read_only=True) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def simulation(tmp_path_factory):
+    """The simulator's default archive (seed 7) ingested once per session: (store, truth)."""
+    from trendwatch.ingest import ingest
+    from trendwatch.simulate import simulate
+
+    out = tmp_path_factory.mktemp("sim")
+    truth = simulate(out / "archive", seed=7)
+    db = out / "sim.duckdb"
+    ingest(sorted((out / "archive").glob("*.jsonl")), db)
+    with Store(db, read_only=True) as s:
+        yield s, truth

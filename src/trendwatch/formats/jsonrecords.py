@@ -1,0 +1,102 @@
+"""JSON input helpers shared by the JSON formats: peeking at the first record, iterating records.
+
+Inputs are JSON Lines (one value per line), or one JSON array of records, or one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import orjson
+
+__all__ = ["first_record", "JsonRecord", "iter_json_records", "is_json_array"]
+
+_DECODER = json.JSONDecoder()
+_WHITESPACE = b" \t\r\n\xef\xbb\xbf"  # includes the UTF-8 byte-order mark
+
+
+def _text(head: bytes) -> str:
+    return head.lstrip(_WHITESPACE).decode("utf-8", "ignore")
+
+
+def is_json_array(head: bytes) -> bool:
+    """True when the input is one JSON array (``[`` first, after white space)."""
+    return head.lstrip(_WHITESPACE)[:1] == b"["
+
+
+def first_record(head: bytes) -> object | None:
+    """The first JSON value of a head (first line, or first element of an array), or None.
+
+    Only the head is parsed (it is a peek): a first record longer than the head gives None.
+
+    >>> first_record(b'{"a": 1}\\n{"a": 2')
+    {'a': 1}
+    >>> first_record(b'[{"id": "1"}, {"id": ')
+    {'id': '1'}
+    """
+    text = _text(head)
+    start = 1 if text.startswith("[") else 0
+    while start < len(text) and text[start] in " \t\r\n":
+        start += 1
+    try:
+        value, _ = _DECODER.raw_decode(text, start)
+    except ValueError:
+        return None
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class JsonRecord:
+    """One input record: its number (1-based line, or array index + 1), raw text, value.
+
+    ``error`` is set (and ``value`` is None) when the record is not valid JSON.
+    """
+
+    record_no: int
+    raw: bytes | None
+    value: object | None
+    error: str | None = None
+
+    def raw_text(self) -> str:
+        """The record as text, for the quarantine (array elements are re-serialised)."""
+        if self.raw is not None:
+            return self.raw.decode("utf-8", "replace").rstrip("\r\n")
+        return orjson.dumps(self.value).decode()
+
+
+def iter_json_records(stream: BinaryIO, head: bytes) -> Iterator[JsonRecord]:
+    """Yield the records of a JSON Lines file, or of a file holding one array (or object).
+
+    Blank lines are ignored. A JSON Lines line that does not parse is yielded with ``error``,
+    so the caller can quarantine exactly that line and go on.
+    """
+    if is_json_array(head):
+        yield from _array_records(stream)
+    else:
+        yield from _line_records(stream)
+
+
+def _line_records(stream: BinaryIO) -> Iterator[JsonRecord]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield JsonRecord(number, line, orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
+            yield JsonRecord(number, line, None, f"invalid JSON: {exc}")
+
+
+def _array_records(stream: BinaryIO) -> Iterator[JsonRecord]:
+    # A whole-file array is loaded at once: such files come from API dumps and are small
+    # next to JSON Lines archives. A broken array is one bad record.
+    data = stream.read()
+    try:
+        values = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        yield JsonRecord(1, data, None, f"invalid JSON array: {exc}")
+        return
+    for index, value in enumerate(values, start=1):
+        yield JsonRecord(index, None, value)
