@@ -1,0 +1,150 @@
+"""The store: idempotent batch writes, context posts, accounts, quarantine, provenance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from tests.conftest import T0, add_posts, make_post
+from trendwatch.errors import SchemaVersionError, StoreError
+from trendwatch.model import Account, accounts_to_arrow, posts_to_arrow
+from trendwatch.store import SCHEMA_VERSION, Store
+from trendwatch.text import normalize_text
+
+
+def _keys(store: Store, where: str = "TRUE") -> list[tuple[str, bool]]:
+    return store.con.execute(
+        f"SELECT post_id, collected FROM posts WHERE {where} ORDER BY post_id"
+    ).fetchall()
+
+
+def test_new_posts_are_added_and_repeats_are_duplicates(store):
+    first = add_posts(store, [make_post(1, "a"), make_post(2, "b"), make_post(2, "b")])
+    assert (first.added, first.duplicates) == (2, 1)
+    again = add_posts(store, [make_post(1, "a"), make_post(3, "c")])
+    assert (again.added, again.duplicates) == (1, 1)
+    assert _keys(store) == [("1", True), ("2", True), ("3", True)]
+
+
+def test_same_id_on_two_platforms_is_two_posts(store):
+    counts = add_posts(store, [make_post(1, "a"), make_post(1, "a", platform="mastodon")])
+    assert counts.added == 2
+
+
+def test_context_posts_are_stored_but_not_counted(store):
+    counts = add_posts(store, [make_post(9, "c", collected=False), make_post(1, "a")])
+    assert (counts.added, counts.duplicates) == (1, 0)
+    assert _keys(store) == [("1", True), ("9", False)]
+    assert store.posts().count().execute() == 1
+    assert store.posts(include_context=True).count().execute() == 2
+
+
+def test_context_seen_again_changes_nothing(store):
+    add_posts(store, [make_post(9, "c", text="first", collected=False)])
+    counts = add_posts(store, [make_post(9, "c", text="second", collected=False)])
+    assert (counts.added, counts.duplicates) == (0, 0)
+    assert store.con.execute("SELECT text FROM posts").fetchall() == [("first",)]
+
+
+def test_context_post_later_collected_becomes_collected(store):
+    add_posts(store, [make_post(9, "c", text="as context", collected=False)])
+    counts = add_posts(store, [make_post(9, "c", text="as collected")])
+    assert (counts.added, counts.duplicates) == (1, 0)
+    assert store.con.execute("SELECT text, collected FROM posts").fetchall() == [
+        ("as collected", True)
+    ]
+
+
+def test_collected_and_context_forms_in_one_batch_keep_the_collected(store):
+    counts = add_posts(
+        store, [make_post(9, "c", text="ctx", collected=False), make_post(9, "c", text="own")]
+    )
+    assert (counts.added, counts.duplicates) == (1, 0)
+    assert store.con.execute("SELECT text, collected FROM posts").fetchall() == [("own", True)]
+
+
+def test_collected_post_is_never_downgraded_by_context(store):
+    add_posts(store, [make_post(9, "c", text="own")])
+    add_posts(store, [make_post(9, "c", text="ctx", collected=False)])
+    assert store.con.execute("SELECT text, collected FROM posts").fetchall() == [("own", True)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RT @someone: Hello   @Bob https://t.co/x WORLD ",
+        "Été\u00a0déjà vu — @Alice@mastodon.social dit «bonjour»\n\n#Tag",
+        "mail@example.com keeps its at; HTTPS://EXAMPLE.com/Path?q=1 goes",
+        "",
+        "\t tabs\tand\r\nnewlines ",
+        "e\u0301 composed vs é precomposed…https://x.y/…",
+    ],
+)
+def test_text_norm_in_sql_equals_the_python_reference(store, text):
+    add_posts(store, [make_post(1, "a", text=text)])
+    (stored,) = store.con.execute("SELECT text_norm FROM posts").fetchone()
+    assert stored == normalize_text(text)
+
+
+def test_accounts_latest_observation_wins_field_by_field(store):
+    old = Account("x", "a", handle="old", followers=10, description="bio", observed_at=T0)
+    new = Account("x", "a", handle="new", followers=20, observed_at=T0 + timedelta(days=1))
+    older = Account("x", "a", handle="oldest", followers=1, observed_at=T0 - timedelta(days=9))
+    store.write_batch(accounts=accounts_to_arrow([old]))
+    store.write_batch(accounts=accounts_to_arrow([new, older]))
+    row = store.con.execute("SELECT handle, followers, description FROM accounts").fetchall()
+    assert row == [("new", 20, "bio")]
+
+
+def test_quarantine_is_keyed_by_source_and_record(store):
+    rows = [("f.jsonl", 3, "{bad", "invalid JSON"), ("f.jsonl", 3, "{bad", "invalid JSON")]
+    store.write_batch(quarantine=rows)
+    store.write_batch(quarantine=rows[:1])
+    assert store.quarantine().count().execute() == 1
+
+
+def test_failed_batch_leaves_nothing_behind(store):
+    posts = posts_to_arrow([make_post(1, "a")])
+    broken_accounts = pa.table({"not_an_account_column": [1]})
+    with pytest.raises(duckdb.Error):
+        store.write_batch(posts, broken_accounts)
+    assert store.con.execute("SELECT count(*) FROM posts").fetchone() == (0,)
+
+
+def test_fingerprint_changes_when_posts_change(store):
+    before = store.fingerprint()
+    add_posts(store, [make_post(1, "a")])
+    after = store.fingerprint()
+    assert before != after
+    assert store.fingerprint() == after
+
+
+def test_runs_never_overwrite(store):
+    first = store.record_run("test", {"window": 10})
+    second = store.record_run("test", {"window": 10})
+    assert first != second
+    assert store.runs().count().execute() == 2
+
+
+def test_reopening_a_file_store_keeps_data(tmp_path):
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        add_posts(s, [make_post(1, "a")])
+    with Store(db, read_only=True) as s:
+        assert s.posts().count().execute() == 1
+
+
+def test_read_only_store_must_exist(tmp_path):
+    with pytest.raises(StoreError, match="trendwatch ingest"):
+        Store(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_store_from_another_schema_version_is_refused(tmp_path):
+    db = tmp_path / "t.duckdb"
+    with Store(db) as s:
+        s.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION + 1])
+    with pytest.raises(SchemaVersionError, match="new store"):
+        Store(db)

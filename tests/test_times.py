@@ -1,0 +1,39 @@
+"""Timestamp parsing: every input's time format to aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from trendwatch.times import parse_time
+
+EXPECTED = datetime(2018, 10, 10, 20, 19, 24, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2018-10-10T20:19:24.000Z",
+        "2018-10-10T22:19:24+02:00",
+        "2018-10-10 20:19:24",
+        "Wed Oct 10 20:19:24 +0000 2018",
+        1539202764,
+        "1539202764",
+        1539202764000,
+        datetime(2018, 10, 10, 21, 19, 24, tzinfo=timezone(timedelta(hours=1))),
+    ],
+)
+def test_parse_time_to_utc(value):
+    assert parse_time(value) == EXPECTED
+    assert parse_time(value).tzinfo is not None
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_empty_is_none(value):
+    assert parse_time(value) is None
+
+
+def test_garbage_raises_value_error_for_the_quarantine():
+    with pytest.raises(ValueError, match="unrecognised time"):
+        parse_time("next tuesday")
