@@ -46,6 +46,13 @@ import igraph
 import pandas as pd
 import pyarrow as pa
 
+from ...errors import ParameterError
+from ...text import normalize_hashtag
+from ...times import parse_time
+from .join import actions_on_duckdb, pair_join
+from .methods import get_method
+from .results import save_result
+
 __all__ = [
     "Scope",
     "CoordinationResult",
@@ -81,7 +88,7 @@ class Scope:
     """Which posts a method looks at: all collected posts, or a hashtag / time / platform slice.
 
     ``hashtags`` are matched normalised (a post is in scope when it carries any of them);
-    ``since`` is inclusive and ``until`` exclusive.
+    ``since`` is inclusive and ``until`` exclusive. Context posts are never in scope.
     """
 
     hashtags: tuple[str, ...] | None = None
@@ -89,10 +96,32 @@ class Scope:
     until: datetime | None = None
     platform: str | None = None
 
+    def apply(self, posts: ibis.Table) -> ibis.Table:
+        """Filter an Ibis posts table to this scope."""
+        if self.hashtags:
+            tags = [normalize_hashtag(t) for t in self.hashtags]
+            posts = posts.filter(ibis.or_(*(posts.hashtags.contains(t) for t in tags)))
+        if self.since is not None:
+            posts = posts.filter(posts.created_at >= self.since)
+        if self.until is not None:
+            posts = posts.filter(posts.created_at < self.until)
+        if self.platform is not None:
+            posts = posts.filter(posts.platform == self.platform)
+        return posts
+
 
 @dataclass(frozen=True)
 class CoordinationResult:
-    """Edges (one row per unordered account pair, ``account_a < account_b``) and their evidence."""
+    """Edges (one row per unordered account pair, ``account_a < account_b``) and their evidence.
+
+    Attributes
+    ----------
+    method, params : the method name and every parameter used, defaults included.
+    edges : DataFrame with :data:`EDGE_COLUMNS` (+ ``tfidf`` when requested), by weight.
+    evidence : DataFrame with :data:`EVIDENCE_COLUMNS`, one row per linked post pair.
+    bounded_keys : DataFrame ``key, n_actions``: keys where ``max_key_fanout`` cut pairs.
+    run_id : the provenance record in the store, when the run was recorded.
+    """
 
     method: str
     params: dict
@@ -109,13 +138,64 @@ class CoordinationResult:
         return sorted(set(self.edges["account_a"]) | set(self.edges["account_b"]))
 
     def graph(self) -> igraph.Graph:
-        """The edges as an undirected igraph Graph (vertex ``name`` = account id)."""
-        raise NotImplementedError
+        """The edges as an undirected igraph Graph (vertex ``name`` = account id).
+
+        Edge attributes are the edge columns (``weight``, ``n_keys``, ``symmetry``...).
+        """
+        attrs = [c for c in self.edges.columns if c not in ("account_a", "account_b")]
+        return igraph.Graph.DataFrame(
+            self.edges[["account_a", "account_b", *attrs]], directed=False, use_vids=False
+        )
+
+    def summary(self) -> dict:
+        """Counts a user reads first: accounts, edges, evidence rows, bounded keys."""
+        return {
+            "method": self.method,
+            "accounts": len(self.accounts),
+            "edges": len(self.edges),
+            "evidence": len(self.evidence),
+            "bounded_keys": len(self.bounded_keys),
+            "run_id": self.run_id,
+        }
 
 
-def actions(store, method: str, scope: Scope | None = None, params: dict | None = None) -> ibis.Table:
-    """The actions ``(account_id, key, time, post_id)`` of ``method`` over the scoped posts."""
-    raise NotImplementedError
+def actions(
+    store, method: str, scope: Scope | None = None, params: dict | None = None
+) -> ibis.Table:
+    """The actions ``(account_id, key, time, post_id)`` of ``method`` over the scoped posts.
+
+    Parameters
+    ----------
+    store : Store
+    method : str
+        A name from :data:`~.methods.METHODS` (``"co-retweet"``, ``"co-tweet"``...).
+    scope : Scope, optional
+        Which posts to look at (default: every collected post).
+    params : dict, optional
+        Method parameters (see each method's ``defaults``).
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> actions(Store(":memory:"), "co-retweet").columns
+    ('account_id', 'key', 'time', 'post_id')
+    """
+    spec = get_method(method)
+    scope = scope or Scope()
+    merged = spec.resolve(params or {}, scope)
+    built = spec.build(scope.apply(store.posts()), merged)
+    return built.select(*ACTION_COLUMNS)
+
+
+def _check_link_params(window_s, min_weight, max_key_fanout, weight_percentile) -> None:
+    if window_s is None or not window_s >= 0:
+        raise ParameterError(f"window must be a number of seconds >= 0, got {window_s!r}")
+    if min_weight < 1:
+        raise ParameterError(f"min_weight must be >= 1, got {min_weight}")
+    if max_key_fanout is not None and max_key_fanout < 1:
+        raise ParameterError(f"max_key_fanout must be >= 1 or None, got {max_key_fanout}")
+    if weight_percentile is not None and not 0 <= weight_percentile <= 100:
+        raise ParameterError(f"weight_percentile must be in [0, 100], got {weight_percentile}")
 
 
 def link(
@@ -131,8 +211,57 @@ def link(
     method: str = "custom",
     params: dict | None = None,
 ) -> CoordinationResult:
-    """Link accounts acting on the same key within ``window_s`` seconds."""
-    raise NotImplementedError
+    """Link accounts acting on the same key within ``window_s`` seconds.
+
+    Parameters
+    ----------
+    actions : Ibis table (over a DuckDB backend) or Arrow table
+        Columns ``account_id, key, time, post_id`` (see :func:`actions`).
+    window_s : float
+        Two actions on the same key are linked when ``|Δt| <= window_s``.
+    min_weight : int
+        Keep edges with at least this weight (default 1: no filter).
+    max_key_fanout : int or None
+        The hot-key bound (see the module docs); ``None`` for none.
+    min_participation : int
+        Before linking, drop accounts acting on fewer distinct keys (CooRTweet's
+        ``min_participation``; default 1: no filter).
+    min_symmetry : float
+        Keep edges whose symmetry score is at least this (CooRTweet; default 0: no filter).
+    weight_percentile : float, optional
+        Keep edges whose weight is at least this percentile (0-100) of all edge weights.
+    tfidf : bool
+        Add the ``tfidf`` cosine weight column.
+
+    Examples
+    --------
+    >>> import pyarrow as pa, datetime as dt
+    >>> t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> acts = pa.table({"account_id": ["a", "b"], "key": ["k", "k"],
+    ...                  "time": [t, t + dt.timedelta(seconds=5)], "post_id": ["1", "2"]})
+    >>> link(acts, window_s=10).edges[["account_a", "account_b", "weight"]].values.tolist()
+    [['a', 'b', 1]]
+    """
+    _check_link_params(window_s, min_weight, max_key_fanout, weight_percentile)
+    all_params = {
+        **(params or {}),
+        "window_s": window_s,
+        "min_weight": min_weight,
+        "max_key_fanout": max_key_fanout,
+        "min_participation": min_participation,
+        "min_symmetry": min_symmetry,
+        "weight_percentile": weight_percentile,
+        "tfidf": tfidf,
+    }
+    with actions_on_duckdb(actions) as (con, name):
+        tables = pair_join(con, name, all_params)
+    return CoordinationResult(
+        method=method,
+        params=all_params,
+        edges=tables.edges,
+        evidence=tables.evidence,
+        bounded_keys=tables.bounded_keys,
+    )
 
 
 def coordinate(
@@ -146,7 +275,97 @@ def coordinate(
     until=None,
     platform: str | None = None,
     record: bool = True,
+    max_key_fanout: int | None = DEFAULT_MAX_KEY_FANOUT,
+    min_participation: int = 1,
+    min_symmetry: float = 0.0,
+    weight_percentile: float | None = None,
+    tfidf: bool | None = None,
     **method_params,
 ) -> CoordinationResult:
-    """Run one method over the store: :func:`actions` then :func:`link` (+ run provenance)."""
-    raise NotImplementedError
+    """Run one method over the store: :func:`actions` then :func:`link` (+ run provenance).
+
+    Parameters
+    ----------
+    store : Store
+    method : str
+        A method name (see :func:`~.methods.method_names`).
+    window : float or "auto"
+        Seconds; ``"auto"`` estimates it from the data as CooRnet does
+        (:func:`~.window.estimate_window`); each method may have its own default when
+        ``window`` is ``None`` (sync-post: the bin width; hashtag-sequence: one day).
+    hashtags, since, until, platform :
+        The :class:`Scope`.
+    record : bool
+        Store the run (parameters, version, fingerprint), its edges and evidence, when the
+        store is writable; the result's ``run_id`` names it.
+    **method_params :
+        Method parameters (e.g. ``threshold=0.8`` for co-similar, ``text_mode="qut"``).
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> coordinate(Store(":memory:"), "co-retweet", window=10, record=False).edges.shape[0]
+    0
+    """
+    spec = get_method(method)
+    scope = _scope(hashtags, since, until, platform)
+    params = spec.resolve(method_params, scope)
+    window_s = _resolve_window(store, spec, scope, params, window)
+    if tfidf is None:
+        tfidf = spec.tfidf_default
+    acts = spec.build(scope.apply(store.posts()), params).select(*ACTION_COLUMNS)
+    run_params = {
+        **params,
+        "method": method,
+        "window": window,
+        "hashtags": list(scope.hashtags or ()),
+        "since": since,
+        "until": until,
+        "platform": platform,
+    }
+    link_kwargs = dict(
+        window_s=window_s,
+        min_weight=min_weight,
+        max_key_fanout=max_key_fanout,
+        min_participation=min_participation,
+        min_symmetry=min_symmetry,
+        weight_percentile=weight_percentile,
+        tfidf=tfidf,
+        method=method,
+        params=run_params,
+    )
+    result = spec.link(acts, link_kwargs) if spec.link else link(acts, **link_kwargs)
+    if record and not _read_only(store):
+        result = save_result(store, result)
+    return result
+
+
+def _scope(hashtags, since, until, platform) -> Scope:
+    if isinstance(hashtags, str):
+        hashtags = (hashtags,)
+    return Scope(
+        hashtags=tuple(hashtags) if hashtags else None,
+        since=parse_time(since) if isinstance(since, str) else since,
+        until=parse_time(until) if isinstance(until, str) else until,
+        platform=platform,
+    )
+
+
+def _resolve_window(store, spec, scope: Scope, params: dict, window) -> float:
+    if window is None:
+        window = spec.default_window(params) if spec.default_window else 60
+    if window == "auto":
+        from .window import estimate_window
+
+        return estimate_window(store, spec.name, scope=scope, params=params).window_s
+    try:
+        return float(window)
+    except (TypeError, ValueError):
+        raise ParameterError(f"window must be seconds or 'auto', got {window!r}") from None
+
+
+def _read_only(store) -> bool:
+    row = store.con.execute(
+        "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return bool(row and row[0])

@@ -1,4 +1,33 @@
-"""The coordination methods: each maps posts to actions ``(account_id, key, time, post_id)``."""
+"""The coordination methods: each maps scoped posts to actions ``(account_id, key, time, post_id)``.
+
+Each method is a small definition over the engine (:mod:`.engine`); its defaults are declared
+as data in :data:`METHODS` and documented here with where they come from.
+
+=================  ============================================================================
+co-retweet         reposts of the same post (key: the reposted post id). QUT toolkit, CooRTweet.
+co-tweet           identical normalised text among non-reposts (key: ``posts.text_norm``, see
+                   :func:`trendwatch.text.normalize_text`: NFC, lower case, no leading
+                   ``rt @x:``, no URLs, no @mentions, white space collapsed; empty texts never
+                   match). ``text_mode="qut"`` uses the QUT toolkit's key instead: lower case,
+                   ``@\\S*`` removed, white space collapsed, URLs kept, empty texts match.
+co-similar         near-duplicate text among non-reposts: MinHash + LSH over word shingles,
+                   verified Jaccard >= ``threshold`` (0.8, the issue's default; QUT's is 0.9).
+                   See :mod:`.minhash`.
+co-link            the same normalised URL (``posts.urls``, normalised with ``ural`` at ingest)
+                   among non-reposts: a repost carries its original's URL, as in the QUT
+                   toolkit, which also ignores URLs in reposts. QUT matches the expanded URL as
+                   given; ours merges ``http``/``https``, ``www``, tracking parameters.
+co-reply           replies to the same post (key: ``reply_to_post_id``), reposts excluded.
+co-hashtag         the same hashtag among non-reposts; ``ignore_scope_hashtags`` (default True)
+                   drops the scoped campaign's own hashtags, which every scoped post carries.
+co-mention         the same mentioned account among non-reposts.
+sync-post          posting in the same time bin (``bin_s`` = 1800 s, Pacheco et al. 2021,
+                   "Uncovering coordinated networks on social media", ICWSM); one action per
+                   account and bin, window = the bin, TF-IDF cosine weight on by default.
+hashtag-sequence   the same ordered sequence of at least ``min_hashtags`` hashtags (5, Pacheco et
+                   al. 2021) on the same UTC day (key: day + sequence), window one day.
+=================  ============================================================================
+"""
 
 from __future__ import annotations
 
@@ -7,26 +36,199 @@ from dataclasses import dataclass, field
 
 import ibis
 
+from ...errors import ParameterError
+
 __all__ = ["Method", "METHODS", "method_names", "get_method"]
+
+_NOT_REPOST = "repost"
 
 
 @dataclass(frozen=True)
 class Method:
-    """One coordination method: a name, a doc line, its defaults and its action builder."""
+    """One coordination method: a name, a doc line, its defaults and its action builder.
+
+    ``build(posts, params)`` returns an Ibis table with at least ``account_id, key, time,
+    post_id``; ``default_window(params)`` gives the window when the caller passes
+    ``window=None``; ``link`` replaces the engine's :func:`~.engine.link` (co-similar).
+    """
 
     name: str
     doc: str
     build: Callable[[ibis.Table, dict], ibis.Table]
     defaults: dict = field(default_factory=dict)
-    default_window: float | None = None
+    default_window: Callable[[dict], float] | None = None
+    tfidf_default: bool = False
+    link: Callable | None = None
+
+    def resolve(self, params: dict, scope=None) -> dict:
+        """Defaults overlaid with ``params``; an unknown parameter is an error."""
+        unknown = sorted(set(params) - set(self.defaults))
+        if unknown:
+            known = ", ".join(sorted(self.defaults)) or "none"
+            raise ParameterError(f"{self.name}: unknown parameter(s) {unknown}; known: {known}")
+        merged = {**self.defaults, **params}
+        merged["_scope_hashtags"] = tuple(scope.hashtags or ()) if scope else ()
+        return merged
 
 
-METHODS: dict[str, Method] = {}
+def _actions(posts: ibis.Table, key) -> ibis.Table:
+    return posts.select(
+        account_id=posts.author_id, key=key, time=posts.created_at, post_id=posts.post_id
+    )
+
+
+def _originals(posts: ibis.Table) -> ibis.Table:
+    return posts.filter(posts.kind != _NOT_REPOST)
+
+
+def co_retweet(posts: ibis.Table, params: dict) -> ibis.Table:
+    """Reposts of the same post."""
+    reposts = posts.filter((posts.kind == "repost") & posts.ref_post_id.notnull())
+    return _actions(reposts, reposts.ref_post_id)
+
+
+def qut_text_key(text: ibis.Value) -> ibis.Value:
+    """The QUT toolkit's co-tweet key in SQL: lower case, ``@\\S*`` removed, spaces collapsed.
+
+    Python's ``str.split()`` white space is spelled out (RE2's ``\\s`` is ASCII only).
+    """
+    space = r"[\t\n\x0b\f\r\x1c-\x1f\x85\p{Z}]"
+    stripped = text.lower().re_replace(r"@[^\t\n\x0b\f\r\x1c-\x1f\x85\p{Z}]*", "")
+    return stripped.re_replace(space + "+", " ").strip()
+
+
+def co_tweet(posts: ibis.Table, params: dict) -> ibis.Table:
+    """Identical normalised text among non-reposts (``text_mode``: "trendwatch" or "qut")."""
+    originals = _originals(posts)
+    if params["text_mode"] == "qut":
+        return _actions(originals, qut_text_key(originals.text.fill_null("")))
+    if params["text_mode"] != "trendwatch":
+        raise ParameterError(f"co-tweet: text_mode must be 'trendwatch' or 'qut', not "
+                             f"{params['text_mode']!r}")
+    originals = originals.filter(originals.text_norm.notnull() & (originals.text_norm != ""))
+    return _actions(originals, originals.text_norm)
+
+
+def _unnested(posts: ibis.Table, column: str) -> ibis.Table:
+    exploded = _originals(posts).select(
+        "author_id", "created_at", "post_id", value=posts[column].unnest()
+    )
+    return exploded.filter(exploded.value.notnull() & (exploded.value != "")).distinct()
+
+
+def co_link(posts: ibis.Table, params: dict) -> ibis.Table:
+    """The same normalised URL among non-reposts."""
+    links = _unnested(posts, "urls")
+    return _actions(links, links.value)
+
+
+def co_reply(posts: ibis.Table, params: dict) -> ibis.Table:
+    """Replies to the same post."""
+    replies = _originals(posts).filter(posts.reply_to_post_id.notnull())
+    return _actions(replies, replies.reply_to_post_id)
+
+
+def co_hashtag(posts: ibis.Table, params: dict) -> ibis.Table:
+    """The same hashtag among non-reposts, optionally without the scope's own hashtags."""
+    tags = _unnested(posts, "hashtags")
+    if params["ignore_scope_hashtags"] and params["_scope_hashtags"]:
+        from ...text import normalize_hashtag
+
+        own = [normalize_hashtag(t) for t in params["_scope_hashtags"]]
+        tags = tags.filter(~tags.value.isin(own))
+    return _actions(tags, tags.value)
+
+
+def co_mention(posts: ibis.Table, params: dict) -> ibis.Table:
+    """The same mentioned account among non-reposts."""
+    mentions = _unnested(posts, "mentions")
+    return _actions(mentions, mentions.value)
+
+
+def sync_post(posts: ibis.Table, params: dict) -> ibis.Table:
+    """One action per account and ``bin_s`` time bin (key: the bin's start, epoch seconds)."""
+    bin_s = params["bin_s"]
+    if not bin_s > 0:
+        raise ParameterError(f"sync-post: bin_s must be > 0 seconds, got {bin_s}")
+    binned = posts.filter(posts.author_id.notnull() & posts.created_at.notnull())
+    start = (binned.created_at.epoch_seconds() // bin_s) * bin_s
+    binned = binned.mutate(key=start.cast("int64").cast("string"))
+    first = binned.group_by(["author_id", "key"]).aggregate(
+        time=binned.created_at.min(), post_id=binned.post_id.min()
+    )
+    return first.select(account_id=first.author_id, key=first.key, time="time", post_id="post_id")
+
+
+def hashtag_sequence(posts: ibis.Table, params: dict) -> ibis.Table:
+    """The same ordered hashtag sequence (>= ``min_hashtags`` tags) on the same UTC day."""
+    originals = _originals(posts)
+    originals = originals.filter(originals.hashtags.length() >= params["min_hashtags"])
+    day = originals.created_at.date().cast("string")
+    return _actions(originals, day + "|" + originals.hashtags.join(" "))
+
+
+def _co_similar_link(actions, link_kwargs):
+    from .minhash import link_similar
+
+    return link_similar(actions, link_kwargs)
+
+
+def _co_similar_actions(posts: ibis.Table, params: dict) -> ibis.Table:
+    originals = _originals(posts).filter(posts.text.notnull())
+    text = originals.text if params["text_mode"] == "raw" else originals.text_norm
+    return originals.select(
+        account_id=originals.author_id, key=text, time=originals.created_at,
+        post_id=originals.post_id,
+    )
+
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in [
+        Method("co-retweet", "reposts of the same post", co_retweet),
+        Method("co-tweet", "identical normalised text", co_tweet, {"text_mode": "trendwatch"}),
+        Method(
+            "co-similar",
+            "near-duplicate text (MinHash + LSH, Jaccard >= threshold)",
+            _co_similar_actions,
+            {"threshold": 0.8, "shingle": 1, "num_perm": 64, "bands": 16, "seed": 1,
+             "text_mode": "norm"},
+            link=_co_similar_link,
+        ),
+        Method("co-link", "the same normalised URL", co_link),
+        Method("co-reply", "replies to the same post", co_reply),
+        Method("co-hashtag", "the same hashtag", co_hashtag, {"ignore_scope_hashtags": True}),
+        Method("co-mention", "the same mentioned account", co_mention),
+        Method(
+            "sync-post",
+            "posting in the same time bins (TF-IDF cosine)",
+            sync_post,
+            {"bin_s": 1800},
+            default_window=lambda p: p["bin_s"],
+            tfidf_default=True,
+        ),
+        Method(
+            "hashtag-sequence",
+            "the same ordered hashtag sequence on the same day",
+            hashtag_sequence,
+            {"min_hashtags": 5},
+            default_window=lambda p: 86400,
+        ),
+    ]
+}
+"""Every method by name, in the order the CLI lists them."""
 
 
 def method_names() -> list[str]:
+    """The method names, in the order the CLI lists them."""
     return list(METHODS)
 
 
 def get_method(name: str) -> Method:
-    raise NotImplementedError
+    """The :class:`Method` called ``name``; a precise error otherwise."""
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise ParameterError(
+            f"unknown coordination method {name!r}; choose one of: {', '.join(METHODS)}"
+        ) from None

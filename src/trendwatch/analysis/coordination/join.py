@@ -1,0 +1,204 @@
+"""The relational core: the sort-based windowed self-join of actions on their key, in DuckDB.
+
+Per key, actions are numbered in time order (``rn``); a window function gives, for each
+action, the number ``last_rn`` of the last action on the key at most ``window`` later. The
+action's partners are then exactly the rows ``rn + 1 .. min(last_rn, rn + K)``: they are
+generated with ``range`` and joined back on ``(key, rn)`` by equality, so the work is linear in
+the output, never quadratic in a hot key's size. ``K`` is the hot-key bound
+``max_key_fanout``. Every query is parameterised; table names are our own constants.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import duckdb
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["LinkTables", "actions_on_duckdb", "pair_join"]
+
+_EDGE_ORDER = "weight DESC, account_a, account_b"
+
+
+@dataclass(frozen=True)
+class LinkTables:
+    """What :func:`pair_join` computes: edges, evidence and the keys the bound cut."""
+
+    edges: pd.DataFrame
+    evidence: pd.DataFrame
+    bounded_keys: pd.DataFrame
+
+
+@contextlib.contextmanager
+def actions_on_duckdb(actions) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """Yield a DuckDB connection and the name of a view holding ``actions``.
+
+    An Ibis table over DuckDB runs on its own connection (no copy); an Arrow table is
+    registered on a fresh in-memory connection.
+    """
+    name = f"_tw_actions_{uuid.uuid4().hex[:8]}"
+    if isinstance(actions, pa.Table):
+        con = duckdb.connect(":memory:")
+        con.execute("SET TimeZone = 'UTC'")
+        con.register(name, actions)
+        try:
+            yield con, name
+        finally:
+            con.close()
+        return
+    con = actions.get_backend().con
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {ibis.to_sql(actions, dialect='duckdb')}")
+    try:
+        yield con, name
+    finally:
+        con.execute(f"DROP VIEW IF EXISTS {name}")
+
+
+def pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> LinkTables:
+    """Run the windowed self-join of view ``actions`` and summarise it into edges."""
+    _prepare_actions(con, actions, params["min_participation"])
+    _number_actions(con, params["window_s"])
+    _expand_pairs(con, params["max_key_fanout"])
+    _summarise_edges(con)
+    _filter_edges(con, params)
+    if params["tfidf"]:
+        _add_tfidf(con)
+    tables = LinkTables(
+        edges=_fetch(con, f"SELECT * FROM _tw_edges ORDER BY {_EDGE_ORDER}"),
+        evidence=_fetch(con, _EVIDENCE_SQL),
+        bounded_keys=_bounded_keys(con, params["max_key_fanout"]),
+    )
+    for table in ("_tw_acts", "_tw_numbered", "_tw_pairs", "_tw_edges"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return tables
+
+
+def _prepare_actions(con, actions: str, min_participation: int) -> None:
+    # Distinct actions with a usable account, key and time; keys acted on by a single
+    # account cannot link anyone and are dropped early (cheap, and hot keys stay hot).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _tw_acts AS
+        WITH a AS (
+            SELECT DISTINCT CAST(account_id AS VARCHAR) AS account_id,
+                   CAST(key AS VARCHAR) AS key,
+                   CAST(time AS TIMESTAMPTZ) AS time, CAST(post_id AS VARCHAR) AS post_id
+            FROM {actions}
+            WHERE account_id IS NOT NULL AND key IS NOT NULL AND time IS NOT NULL
+        ), active AS (
+            SELECT account_id FROM a GROUP BY account_id HAVING count(DISTINCT key) >= ?
+        )
+        SELECT a.* FROM a SEMI JOIN active USING (account_id)
+        WHERE key IN (SELECT key FROM a GROUP BY key HAVING count(DISTINCT account_id) > 1)
+    """, [min_participation])
+
+
+def _number_actions(con, window_s: float) -> None:
+    # last_rn counts the actions on the key up to `window` after this one: with ties on
+    # time, every tied action is inside the frame, so partners are rn+1 .. last_rn.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _tw_numbered AS
+        SELECT *, row_number() OVER (PARTITION BY key ORDER BY t, post_id, account_id) AS rn,
+               count(*) OVER (PARTITION BY key ORDER BY t
+                              RANGE BETWEEN UNBOUNDED PRECEDING AND ? FOLLOWING) AS last_rn
+        FROM (SELECT *, epoch_us(time) AS t FROM _tw_acts)
+    """, [round(window_s * 1_000_000)])
+
+
+def _expand_pairs(con, max_key_fanout: int | None) -> None:
+    bound = "last_rn" if max_key_fanout is None else f"least(last_rn, rn + {int(max_key_fanout)})"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _tw_pairs AS
+        WITH partner AS (
+            SELECT key, account_id, post_id, time, t, unnest(range(rn + 1, {bound} + 1)) AS rn_b
+            FROM _tw_numbered WHERE last_rn > rn
+        ), joined AS (
+            SELECT p.key, p.account_id AS acc_1, b.account_id AS acc_2,
+                   p.post_id AS post_1, b.post_id AS post_2, p.time AS time_1, b.time AS time_2,
+                   (b.t - p.t) / 1e6 AS gap_s
+            FROM partner p JOIN _tw_numbered b ON b.key = p.key AND b.rn = p.rn_b
+            WHERE b.account_id <> p.account_id
+        )
+        SELECT key, least(acc_1, acc_2) AS account_a, greatest(acc_1, acc_2) AS account_b,
+               CASE WHEN acc_1 < acc_2 THEN post_1 ELSE post_2 END AS post_a,
+               CASE WHEN acc_1 < acc_2 THEN post_2 ELSE post_1 END AS post_b,
+               CASE WHEN acc_1 < acc_2 THEN time_1 ELSE time_2 END AS time_a,
+               CASE WHEN acc_1 < acc_2 THEN time_2 ELSE time_1 END AS time_b,
+               gap_s
+        FROM joined
+    """)
+
+
+def _summarise_edges(con) -> None:
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _tw_edges AS
+        SELECT account_a, account_b, count(*) AS weight, count(DISTINCT key) AS n_keys,
+               count(DISTINCT post_a) AS a_posts, count(DISTINCT post_b) AS b_posts,
+               least(count(DISTINCT post_a), count(DISTINCT post_b))
+                 / greatest(count(DISTINCT post_a), count(DISTINCT post_b)) AS symmetry,
+               median(gap_s) AS median_gap_s, min(gap_s) AS min_gap_s
+        FROM _tw_pairs GROUP BY account_a, account_b
+    """)
+
+
+def _filter_edges(con, params: dict) -> None:
+    cut = 0.0
+    if params["weight_percentile"] is not None:
+        cut = con.execute(
+            "SELECT quantile_cont(weight, ?) FROM _tw_edges", [params["weight_percentile"] / 100]
+        ).fetchone()[0] or 0.0
+    con.execute(
+        "DELETE FROM _tw_edges WHERE weight < ? OR weight < ? OR symmetry < ?",
+        [params["min_weight"], cut, params["min_symmetry"]],
+    )
+
+
+def _add_tfidf(con) -> None:
+    # tf = actions of the account on the key; idf = ln(accounts / accounts on the key);
+    # cosine of the two accounts' vectors over all their keys (not only the linked ones).
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _tw_tfidf AS
+        WITH tf AS (SELECT account_id, key, count(*) AS tf FROM _tw_acts GROUP BY ALL),
+        df AS (SELECT key, count(*) AS df FROM tf GROUP BY key),
+        n AS (SELECT count(DISTINCT account_id) AS n FROM tf)
+        SELECT account_id, key, tf * ln(n.n / df.df) AS w FROM tf JOIN df USING (key), n
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _tw_edges AS
+        WITH norm AS (SELECT account_id, sqrt(sum(w * w)) AS norm FROM _tw_tfidf GROUP BY 1),
+        dot AS (
+            SELECT e.account_a, e.account_b, sum(x.w * y.w) AS dot
+            FROM _tw_edges e
+            JOIN _tw_tfidf x ON x.account_id = e.account_a
+            JOIN _tw_tfidf y ON y.account_id = e.account_b AND y.key = x.key
+            GROUP BY ALL
+        )
+        SELECT e.*, coalesce(d.dot / nullif(na.norm * nb.norm, 0), 0) AS tfidf
+        FROM _tw_edges e LEFT JOIN dot d USING (account_a, account_b)
+        JOIN norm na ON na.account_id = e.account_a JOIN norm nb ON nb.account_id = e.account_b
+    """)
+    con.execute("DROP TABLE _tw_tfidf")
+
+
+def _bounded_keys(con, max_key_fanout: int | None) -> pd.DataFrame:
+    if max_key_fanout is None:
+        return pd.DataFrame({"key": pd.Series([], dtype=str), "n_actions": []})
+    return _fetch(con, f"""
+        SELECT key, count(*) AS n_actions FROM _tw_numbered GROUP BY key
+        HAVING max(last_rn - rn) > {int(max_key_fanout)} ORDER BY n_actions DESC, key
+    """)
+
+
+_EVIDENCE_SQL = """
+    SELECT p.account_a, p.account_b, p.key, p.post_a, p.post_b, p.time_a, p.time_b, p.gap_s
+    FROM _tw_pairs p SEMI JOIN _tw_edges e USING (account_a, account_b)
+    ORDER BY p.account_a, p.account_b, p.time_a, p.post_a, p.post_b
+"""
+
+
+def _fetch(con, sql: str) -> pd.DataFrame:
+    return con.sql(sql).to_arrow_table().to_pandas()
