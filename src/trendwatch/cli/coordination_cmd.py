@@ -1,3 +1,134 @@
-"""Commands being written (see the open issues)."""
+"""``trendwatch coordination``, ``evidence`` and ``runs``: thin commands over the engine.
 
-COMMANDS: list = []
+Each command is its own function; further commands (``groups``) append to :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..analysis.coordination import coordinate, method_names
+from ..analysis.coordination.export import write_edges
+from ..analysis.coordination.results import latest_run_id, list_runs, load_evidence
+from ..errors import NoDataError
+from ..store import open_store
+from .options import db_option, json_option, print_json
+from .tables import format_table
+
+__all__ = ["COMMANDS"]
+
+_SHOWN_EDGES = 20
+
+
+def _window(value: str):
+    return value if value == "auto" else float(value)
+
+
+@click.command("coordination")
+@click.option("--method", "-m", type=click.Choice(method_names()), required=True)
+@click.option("--window", default="60", show_default=True, help="Seconds, or 'auto' (CooRnet).")
+@click.option("--min-weight", type=int, default=1, show_default=True)
+@click.option("--hashtag", "hashtags", multiple=True, help="Scope to posts with this hashtag.")
+@click.option("--since", help="Only posts at or after this time (ISO 8601).")
+@click.option("--until", help="Only posts before this time (ISO 8601).")
+@click.option(
+    "--max-key-fanout",
+    type=int,
+    default=None,
+    help="Hot-key bound: partners per action per key (default: the engine's, see docs).",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write .csv/.parquet/.graphml/.gexf.")
+@db_option
+@json_option
+def coordination_command(
+    method, window, min_weight, hashtags, since, until, max_key_fanout, out, db, as_json
+) -> None:
+    """Link accounts that act on the same key within the window (one method)."""
+    extra = {} if max_key_fanout is None else {"max_key_fanout": max_key_fanout}
+    with open_store(db) as store:
+        result = coordinate(
+            store,
+            method,
+            window=_window(window),
+            min_weight=min_weight,
+            hashtags=hashtags or None,
+            since=since,
+            until=until,
+            **extra,
+        )
+    if out:
+        write_edges(result, out)
+    if as_json:
+        print_json(
+            {
+                **result.summary(),
+                "params": result.params,
+                "bounded_keys": result.bounded_keys.to_dict("records"),
+                "top_edges": result.edges.head(_SHOWN_EDGES).to_dict("records"),
+            }
+        )
+        return
+    click.echo(_summary_line(result))
+    click.echo(_edges_table(result.edges.head(_SHOWN_EDGES)))
+
+
+def _summary_line(result) -> str:
+    s = result.summary()
+    line = (
+        f"{s['method']}: {s['accounts']:,} accounts, {s['edges']:,} pairs, "
+        f"{s['evidence']:,} post pairs (run {s['run_id']})"
+    )
+    if s["bounded_keys"]:
+        line += (
+            f"\nhot-key bound max_key_fanout={result.params['max_key_fanout']} "
+            f"applied to {s['bounded_keys']:,} keys"
+        )
+    return line
+
+
+def _edges_table(edges) -> str:
+    cols = ["account_a", "account_b", "weight", "n_keys", "symmetry", "median_gap_s"]
+    rows = [
+        [r[c] if not isinstance(r[c], float) else round(r[c], 3) for c in cols]
+        for r in edges.to_dict("records")
+    ]
+    return format_table(cols, rows, numeric_from=2)
+
+
+@click.command("evidence")
+@click.argument("account_a")
+@click.argument("account_b")
+@click.option("--method", "-m", type=click.Choice(method_names()), help="Latest run of it.")
+@click.option("--run", "run_id", help="A run id from `trendwatch runs`.")
+@db_option
+@json_option
+def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
+    """Show the post pairs behind the link of two accounts (from a stored run)."""
+    with open_store(db, read_only=True) as store:
+        run_id = run_id or latest_run_id(store, method)
+        if run_id is None:
+            raise NoDataError("no coordination run in this store: run `trendwatch coordination`")
+        rows = load_evidence(store, run_id, account_a, account_b)
+    if as_json:
+        print_json({"run_id": run_id, "evidence": rows.to_dict("records")})
+        return
+    click.echo(f"run {run_id}: {len(rows):,} post pairs")
+    cols = ["key", "post_a", "post_b", "time_a", "time_b", "gap_s"]
+    click.echo(format_table(cols, rows[cols].values.tolist(), numeric_from=5))
+
+
+@click.command("runs")
+@db_option
+@json_option
+def runs_command(db, as_json) -> None:
+    """List coordination runs: method, parameters, version, input fingerprint."""
+    with open_store(db, read_only=True) as store:
+        runs = list_runs(store)
+    if as_json:
+        print_json(runs.to_dict("records"))
+        return
+    cols = ["run_id", "method", "created_at", "version", "fingerprint", "params"]
+    click.echo(format_table(cols, runs[cols].values.tolist(), numeric_from=len(cols)))
+
+
+COMMANDS = [coordination_command, evidence_command, runs_command]

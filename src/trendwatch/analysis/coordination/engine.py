@@ -80,7 +80,16 @@ EDGE_COLUMNS = (
     "median_gap_s",
     "min_gap_s",
 )
-EVIDENCE_COLUMNS = ("account_a", "account_b", "key", "post_a", "post_b", "time_a", "time_b", "gap_s")
+EVIDENCE_COLUMNS = (
+    "account_a",
+    "account_b",
+    "key",
+    "post_a",
+    "post_b",
+    "time_a",
+    "time_b",
+    "gap_s",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +324,7 @@ def coordinate(
         tfidf = spec.tfidf_default
     acts = spec.build(scope.apply(store.posts()), params).select(*ACTION_COLUMNS)
     run_params = {
-        **params,
+        **{k: v for k, v in params.items() if not k.startswith("_")},
         "method": method,
         "window": window,
         "hashtags": list(scope.hashtags or ()),
@@ -367,5 +376,5 @@ def _resolve_window(store, spec, scope: Scope, params: dict, window) -> float:
 def _read_only(store) -> bool:
     row = store.con.execute(
         "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(row and row[0][0])

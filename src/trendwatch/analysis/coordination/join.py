@@ -81,7 +81,8 @@ def pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> Lin
 def _prepare_actions(con, actions: str, min_participation: int) -> None:
     # Distinct actions with a usable account, key and time; keys acted on by a single
     # account cannot link anyone and are dropped early (cheap, and hot keys stay hot).
-    con.execute(f"""
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE _tw_acts AS
         WITH a AS (
             SELECT DISTINCT CAST(account_id AS VARCHAR) AS account_id,
@@ -94,19 +95,24 @@ def _prepare_actions(con, actions: str, min_participation: int) -> None:
         )
         SELECT a.* FROM a SEMI JOIN active USING (account_id)
         WHERE key IN (SELECT key FROM a GROUP BY key HAVING count(DISTINCT account_id) > 1)
-    """, [min_participation])
+    """,
+        [min_participation],
+    )
 
 
 def _number_actions(con, window_s: float) -> None:
     # last_rn counts the actions on the key up to `window` after this one: with ties on
     # time, every tied action is inside the frame, so partners are rn+1 .. last_rn.
-    con.execute("""
+    con.execute(
+        """
         CREATE OR REPLACE TEMP TABLE _tw_numbered AS
         SELECT *, row_number() OVER (PARTITION BY key ORDER BY t, post_id, account_id) AS rn,
                count(*) OVER (PARTITION BY key ORDER BY t
                               RANGE BETWEEN UNBOUNDED PRECEDING AND ? FOLLOWING) AS last_rn
         FROM (SELECT *, epoch_us(time) AS t FROM _tw_acts)
-    """, [round(window_s * 1_000_000)])
+    """,
+        [round(window_s * 1_000_000)],
+    )
 
 
 def _expand_pairs(con, max_key_fanout: int | None) -> None:
@@ -148,9 +154,13 @@ def _summarise_edges(con) -> None:
 def _filter_edges(con, params: dict) -> None:
     cut = 0.0
     if params["weight_percentile"] is not None:
-        cut = con.execute(
-            "SELECT quantile_cont(weight, ?) FROM _tw_edges", [params["weight_percentile"] / 100]
-        ).fetchone()[0] or 0.0
+        cut = (
+            con.execute(
+                "SELECT quantile_cont(weight, ?) FROM _tw_edges",
+                [params["weight_percentile"] / 100],
+            ).fetchall()[0][0]
+            or 0.0
+        )
     con.execute(
         "DELETE FROM _tw_edges WHERE weight < ? OR weight < ? OR symmetry < ?",
         [params["min_weight"], cut, params["min_symmetry"]],
@@ -187,10 +197,13 @@ def _add_tfidf(con) -> None:
 def _bounded_keys(con, max_key_fanout: int | None) -> pd.DataFrame:
     if max_key_fanout is None:
         return pd.DataFrame({"key": pd.Series([], dtype=str), "n_actions": []})
-    return _fetch(con, f"""
+    return _fetch(
+        con,
+        f"""
         SELECT key, count(*) AS n_actions FROM _tw_numbered GROUP BY key
         HAVING max(last_rn - rn) > {int(max_key_fanout)} ORDER BY n_actions DESC, key
-    """)
+    """,
+    )
 
 
 _EVIDENCE_SQL = """

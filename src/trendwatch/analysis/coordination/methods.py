@@ -62,7 +62,8 @@ class Method:
 
     def resolve(self, params: dict, scope=None) -> dict:
         """Defaults overlaid with ``params``; an unknown parameter is an error."""
-        unknown = sorted(set(params) - set(self.defaults))
+        # Keys starting with "_" are the engine's own (e.g. the scope's hashtags).
+        unknown = sorted(k for k in set(params) - set(self.defaults) if not k.startswith("_"))
         if unknown:
             known = ", ".join(sorted(self.defaults)) or "none"
             raise ParameterError(f"{self.name}: unknown parameter(s) {unknown}; known: {known}")
@@ -103,8 +104,9 @@ def co_tweet(posts: ibis.Table, params: dict) -> ibis.Table:
     if params["text_mode"] == "qut":
         return _actions(originals, qut_text_key(originals.text.fill_null("")))
     if params["text_mode"] != "trendwatch":
-        raise ParameterError(f"co-tweet: text_mode must be 'trendwatch' or 'qut', not "
-                             f"{params['text_mode']!r}")
+        raise ParameterError(
+            f"co-tweet: text_mode must be 'trendwatch' or 'qut', not {params['text_mode']!r}"
+        )
     originals = originals.filter(originals.text_norm.notnull() & (originals.text_norm != ""))
     return _actions(originals, originals.text_norm)
 
@@ -177,7 +179,9 @@ def _co_similar_actions(posts: ibis.Table, params: dict) -> ibis.Table:
     originals = _originals(posts).filter(posts.text.notnull())
     text = originals.text if params["text_mode"] == "raw" else originals.text_norm
     return originals.select(
-        account_id=originals.author_id, key=text, time=originals.created_at,
+        account_id=originals.author_id,
+        key=text,
+        time=originals.created_at,
         post_id=originals.post_id,
     )
 
@@ -191,8 +195,14 @@ METHODS: dict[str, Method] = {
             "co-similar",
             "near-duplicate text (MinHash + LSH, Jaccard >= threshold)",
             _co_similar_actions,
-            {"threshold": 0.8, "shingle": 1, "num_perm": 64, "bands": 16, "seed": 1,
-             "text_mode": "norm"},
+            {
+                "threshold": 0.8,
+                "shingle": 1,
+                "num_perm": 64,
+                "bands": 16,
+                "seed": 1,
+                "text_mode": "norm",
+            },
             link=_co_similar_link,
         ),
         Method("co-link", "the same normalised URL", co_link),

@@ -25,10 +25,19 @@ CREATE TABLE IF NOT EXISTS coordination_evidence (
     post_b VARCHAR, time_a TIMESTAMPTZ, time_b TIMESTAMPTZ, gap_s DOUBLE
 );
 """
-_EDGE_COLS = ("account_a", "account_b", "weight", "n_keys", "a_posts", "b_posts", "symmetry",
-              "median_gap_s", "min_gap_s", "tfidf")
-_EVIDENCE_COLS = ("account_a", "account_b", "key", "post_a", "post_b", "time_a", "time_b",
-                  "gap_s")
+_EDGE_COLS = (
+    "account_a",
+    "account_b",
+    "weight",
+    "n_keys",
+    "a_posts",
+    "b_posts",
+    "symmetry",
+    "median_gap_s",
+    "min_gap_s",
+    "tfidf",
+)
+_EVIDENCE_COLS = ("account_a", "account_b", "key", "post_a", "post_b", "time_a", "time_b", "gap_s")
 
 
 def save_result(store, result):
@@ -56,17 +65,21 @@ def _insert(con, table: str, run_id: str, frame: pd.DataFrame) -> None:
 def _has_tables(store) -> bool:
     row = store.con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'coordination_evidence'"
-    ).fetchone()
-    return bool(row[0])
+    ).fetchall()
+    return bool(row[0][0])
 
 
 def list_runs(store) -> pd.DataFrame:
     """Every coordination run: run_id, method, created_at, version, fingerprint, params."""
-    return store.con.sql("""
+    return (
+        store.con.sql("""
         SELECT run_id, replace(kind, 'coordination:', '') AS method, created_at, version,
                fingerprint, params, summary
         FROM runs WHERE kind LIKE 'coordination:%' ORDER BY created_at, run_id
-    """).to_arrow_table().to_pandas()
+    """)
+        .to_arrow_table()
+        .to_pandas()
+    )
 
 
 def latest_run_id(store, method: str | None = None) -> str | None:
@@ -76,18 +89,23 @@ def latest_run_id(store, method: str | None = None) -> str | None:
         "AND (? IS NULL OR kind = 'coordination:' || ?) ORDER BY created_at DESC, run_id DESC "
         "LIMIT 1",
         [method, method],
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    return row[0][0] if row else None
 
 
 def load_edges(store, run_id: str) -> pd.DataFrame:
     """The stored edges of one run."""
     if not _has_tables(store):
         return pd.DataFrame(columns=list(_EDGE_COLS))
-    return store.con.sql(
-        "SELECT * EXCLUDE (run_id) FROM coordination_edges WHERE run_id = ? "
-        "ORDER BY weight DESC, account_a, account_b", params=[run_id]
-    ).to_arrow_table().to_pandas()
+    return (
+        store.con.sql(
+            "SELECT * EXCLUDE (run_id) FROM coordination_edges WHERE run_id = ? "
+            "ORDER BY weight DESC, account_a, account_b",
+            params=[run_id],
+        )
+        .to_arrow_table()
+        .to_pandas()
+    )
 
 
 def load_evidence(store, run_id: str, account_a: str, account_b: str) -> pd.DataFrame:
@@ -95,8 +113,12 @@ def load_evidence(store, run_id: str, account_a: str, account_b: str) -> pd.Data
     a, b = sorted([str(account_a), str(account_b)])
     if not _has_tables(store):
         return pd.DataFrame(columns=list(_EVIDENCE_COLS))
-    return store.con.sql(
-        "SELECT * EXCLUDE (run_id) FROM coordination_evidence "
-        "WHERE run_id = ? AND account_a = ? AND account_b = ? ORDER BY time_a, post_a, post_b",
-        params=[run_id, a, b],
-    ).to_arrow_table().to_pandas()
+    return (
+        store.con.sql(
+            "SELECT * EXCLUDE (run_id) FROM coordination_evidence "
+            "WHERE run_id = ? AND account_a = ? AND account_b = ? ORDER BY time_a, post_a, post_b",
+            params=[run_id, a, b],
+        )
+        .to_arrow_table()
+        .to_pandas()
+    )
