@@ -21,7 +21,12 @@ _SHOWN_EDGES = 20
 
 
 def _window(value: str):
-    return value if value == "auto" else float(value)
+    if value == "auto":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not seconds or 'auto'", param_hint="--window")
 
 
 @click.command("coordination")
