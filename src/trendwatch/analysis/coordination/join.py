@@ -20,7 +20,14 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["LinkTables", "actions_on_duckdb", "pair_join"]
+__all__ = [
+    "LinkTables",
+    "actions_on_duckdb",
+    "pair_join",
+    "finish",
+    "number_actions",
+    "expand_pairs",
+]
 
 _EDGE_ORDER = "weight DESC, account_a, account_b"
 
@@ -62,8 +69,13 @@ def actions_on_duckdb(actions) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]
 def pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> LinkTables:
     """Run the windowed self-join of view ``actions`` and summarise it into edges."""
     _prepare_actions(con, actions, params["min_participation"])
-    _number_actions(con, params["window_s"])
-    _expand_pairs(con, params["max_key_fanout"])
+    number_actions(con, params["window_s"])
+    expand_pairs(con, params["max_key_fanout"])
+    return finish(con, params)
+
+
+def finish(con: duckdb.DuckDBPyConnection, params: dict) -> LinkTables:
+    """Summarise, filter and fetch the post pairs in ``_tw_pairs`` (then drop the work tables)."""
     _summarise_edges(con)
     _filter_edges(con, params)
     if params["tfidf"]:
@@ -73,7 +85,14 @@ def pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> Lin
         evidence=_fetch(con, _EVIDENCE_SQL),
         bounded_keys=_bounded_keys(con, params["max_key_fanout"]),
     )
-    for table in ("_tw_acts", "_tw_numbered", "_tw_pairs", "_tw_edges"):
+    for table in (
+        "_tw_acts",
+        "_tw_numbered",
+        "_tw_pairs",
+        "_tw_edges",
+        "_tw_sim_posts",
+        "_tw_shingles",
+    ):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return tables
 
@@ -100,7 +119,7 @@ def _prepare_actions(con, actions: str, min_participation: int) -> None:
     )
 
 
-def _number_actions(con, window_s: float) -> None:
+def number_actions(con, window_s: float) -> None:
     # last_rn counts the actions on the key up to `window` after this one: with ties on
     # time, every tied action is inside the frame, so partners are rn+1 .. last_rn.
     con.execute(
@@ -115,7 +134,7 @@ def _number_actions(con, window_s: float) -> None:
     )
 
 
-def _expand_pairs(con, max_key_fanout: int | None) -> None:
+def expand_pairs(con, max_key_fanout: int | None) -> None:
     bound = "last_rn" if max_key_fanout is None else f"least(last_rn, rn + {int(max_key_fanout)})"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _tw_pairs AS
@@ -129,7 +148,7 @@ def _expand_pairs(con, max_key_fanout: int | None) -> None:
             FROM partner p JOIN _tw_numbered b ON b.key = p.key AND b.rn = p.rn_b
             WHERE b.account_id <> p.account_id
         )
-        SELECT key, least(acc_1, acc_2) AS account_a, greatest(acc_1, acc_2) AS account_b,
+        SELECT least(acc_1, acc_2) AS account_a, greatest(acc_1, acc_2) AS account_b, key,
                CASE WHEN acc_1 < acc_2 THEN post_1 ELSE post_2 END AS post_a,
                CASE WHEN acc_1 < acc_2 THEN post_2 ELSE post_1 END AS post_b,
                CASE WHEN acc_1 < acc_2 THEN time_1 ELSE time_2 END AS time_a,
@@ -207,8 +226,7 @@ def _bounded_keys(con, max_key_fanout: int | None) -> pd.DataFrame:
 
 
 _EVIDENCE_SQL = """
-    SELECT p.account_a, p.account_b, p.key, p.post_a, p.post_b, p.time_a, p.time_b, p.gap_s
-    FROM _tw_pairs p SEMI JOIN _tw_edges e USING (account_a, account_b)
+    SELECT p.* FROM _tw_pairs p SEMI JOIN _tw_edges e USING (account_a, account_b)
     ORDER BY p.account_a, p.account_b, p.time_a, p.post_a, p.post_b
 """
 
