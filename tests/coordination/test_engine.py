@@ -37,7 +37,9 @@ def pairs(result):
 
 
 def test_window_is_inclusive_and_pairs_are_unordered_with_a_before_b():
-    result = link(acts([("b", "k", 0, "1"), ("a", "k", 10, "2"), ("c", "k", 10.5, "3")]), window_s=10)
+    result = link(
+        acts([("b", "k", 0, "1"), ("a", "k", 10, "2"), ("c", "k", 10.5, "3")]), window_s=10
+    )
     assert pairs(result) == [("a", "b"), ("a", "c")]
     ev = result.evidence.set_index(["account_a", "account_b"])
     # account_a's post is post_a even when it came second.
@@ -52,8 +54,13 @@ def test_same_account_and_other_keys_never_link():
 
 def test_edge_columns_on_a_hand_worked_pair():
     # a: posts 1 (k, t0), 2 (j, t30); b: posts 3 (k, t5), 4 (k, t8), 5 (j, t31).
-    rows = [("a", "k", 0, "1"), ("a", "j", 30, "2"), ("b", "k", 5, "3"), ("b", "k", 8, "4"),
-            ("b", "j", 31, "5")]
+    rows = [
+        ("a", "k", 0, "1"),
+        ("a", "j", 30, "2"),
+        ("b", "k", 5, "3"),
+        ("b", "k", 8, "4"),
+        ("b", "j", 31, "5"),
+    ]
     edge = link(acts(rows), window_s=10).edges.iloc[0]
     # post pairs (1,3) gap 5, (1,4) gap 8, (2,5) gap 1
     assert edge["weight"] == 3 and edge["n_keys"] == 2
@@ -72,18 +79,34 @@ def test_hot_key_bound_limits_partners_and_is_reported():
     assert len(link(acts(rows), window_s=10, max_key_fanout=None).edges) == 10
     bounded = link(acts(rows), window_s=10, max_key_fanout=2)
     # each action pairs with its next two: ab ac bc bd cd ce de
-    assert pairs(bounded) == [("a", "b"), ("a", "c"), ("b", "c"), ("b", "d"), ("c", "d"),
-                              ("c", "e"), ("d", "e")]
+    assert pairs(bounded) == [
+        ("a", "b"),
+        ("a", "c"),
+        ("b", "c"),
+        ("b", "d"),
+        ("c", "d"),
+        ("c", "e"),
+        ("d", "e"),
+    ]
     assert bounded.bounded_keys.to_dict("records") == [{"key": "k", "n_actions": 5}]
     assert bounded.params["max_key_fanout"] == 2
 
 
 def test_min_weight_percentile_and_symmetry_filters():
-    rows = [("a", "k1", 0, "1"), ("b", "k1", 1, "2"), ("a", "k2", 0, "3"), ("b", "k2", 1, "4"),
-            ("c", "k3", 0, "5"), ("d", "k3", 1, "6"), ("d", "k3", 2, "7")]
+    rows = [
+        ("a", "k1", 0, "1"),
+        ("b", "k1", 1, "2"),
+        ("a", "k2", 0, "3"),
+        ("b", "k2", 1, "4"),
+        ("c", "k3", 0, "5"),
+        ("d", "k3", 1, "6"),
+        ("d", "k3", 2, "7"),
+    ]
     base = link(acts(rows), window_s=10)
     assert dict(zip(pairs(base), base.edges.sort_values("account_a")["weight"], strict=True)) == {
-        ("a", "b"): 2, ("c", "d"): 2}
+        ("a", "b"): 2,
+        ("c", "d"): 2,
+    }
     assert pairs(link(acts(rows), window_s=10, min_weight=3)) == []
     # c-d: c has 1 post, d has 2 -> symmetry 0.5
     assert pairs(link(acts(rows), window_s=10, min_symmetry=0.6)) == [("a", "b")]
@@ -94,15 +117,25 @@ def test_min_weight_percentile_and_symmetry_filters():
 
 
 def test_min_participation_drops_accounts_before_linking():
-    rows = [("a", "k1", 0, "1"), ("b", "k1", 1, "2"), ("a", "k2", 0, "3"), ("c", "k2", 1, "4"),
-            ("b", "k3", 0, "5")]
+    rows = [
+        ("a", "k1", 0, "1"),
+        ("b", "k1", 1, "2"),
+        ("a", "k2", 0, "3"),
+        ("c", "k2", 1, "4"),
+        ("b", "k3", 0, "5"),
+    ]
     assert pairs(link(acts(rows), window_s=10, min_participation=2)) == [("a", "b")]
 
 
 def test_tfidf_cosine_weight():
     # a: k1 k2, b: k1 k2, c: k1. idf(k1) = ln(3/3) = 0, idf(k2) = ln(3/2).
-    rows = [("a", "k1", 0, "1"), ("a", "k2", 0, "2"), ("b", "k1", 1, "3"), ("b", "k2", 1, "4"),
-            ("c", "k1", 2, "5")]
+    rows = [
+        ("a", "k1", 0, "1"),
+        ("a", "k2", 0, "2"),
+        ("b", "k1", 1, "3"),
+        ("b", "k2", 1, "4"),
+        ("c", "k1", 2, "5"),
+    ]
     edges = link(acts(rows), window_s=10, tfidf=True).edges.set_index(["account_a", "account_b"])
     assert edges.loc[("a", "b"), "tfidf"] == pytest.approx(1.0)
     assert edges.loc[("a", "c"), "tfidf"] == 0
@@ -121,23 +154,30 @@ def test_graph_has_names_and_weights():
 
 
 def reposts(store):
-    add_posts(store, [
-        make_post(1, "a", at(0, 0), "repost", ref_post_id="X", hashtags=("tag",)),
-        make_post(2, "b", at(0, 5), "repost", ref_post_id="X", hashtags=("tag",)),
-        make_post(3, "c", at(0, 20), "repost", ref_post_id="X"),
-        make_post(4, "d", at(0, 6), "repost", ref_post_id="X", collected=False),
-    ])
+    add_posts(
+        store,
+        [
+            make_post(1, "a", at(0, 0), "repost", ref_post_id="X", hashtags=("tag",)),
+            make_post(2, "b", at(0, 5), "repost", ref_post_id="X", hashtags=("tag",)),
+            make_post(3, "c", at(0, 20), "repost", ref_post_id="X"),
+            make_post(4, "d", at(0, 6), "repost", ref_post_id="X", collected=False),
+        ],
+    )
 
 
 def test_coordinate_scopes_and_ignores_context_posts(store):
     reposts(store)
     assert pairs(coordinate(store, "co-retweet", window=10, record=False)) == [("a", "b")]
     assert pairs(coordinate(store, "co-retweet", window=15, record=False)) == [
-        ("a", "b"), ("b", "c")]
+        ("a", "b"),
+        ("b", "c"),
+    ]
     assert pairs(coordinate(store, "co-retweet", window=15, hashtags="TAG", record=False)) == [
-        ("a", "b")]
+        ("a", "b")
+    ]
     assert pairs(coordinate(store, "co-retweet", window=60, since=at(0, 1), record=False)) == [
-        ("b", "c")]
+        ("b", "c")
+    ]
     scoped = actions(store, "co-retweet", Scope(until=at(0, 1))).to_pyarrow()
     assert scoped["post_id"].to_pylist() == ["1"]
 
@@ -180,9 +220,17 @@ def test_exports_round_trip(tmp_path, store):
 
 def test_window_estimate_follows_coornet():
     # second shares: K1 after 2 s, K2 after 50 s, K3 after 10 s.
-    rows = [("a", "K1", 0, "1"), ("b", "K1", 2, "2"), ("c", "K1", 4, "3"), ("d", "K1", 100, "4"),
-            ("a", "K2", 0, "5"), ("b", "K2", 50, "6"), ("c", "K2", 60, "7"),
-            ("a", "K3", 0, "8"), ("b", "K3", 10, "9")]
+    rows = [
+        ("a", "K1", 0, "1"),
+        ("b", "K1", 2, "2"),
+        ("c", "K1", 4, "3"),
+        ("d", "K1", 100, "4"),
+        ("a", "K2", 0, "5"),
+        ("b", "K2", 50, "6"),
+        ("c", "K2", 60, "7"),
+        ("a", "K3", 0, "8"),
+        ("b", "K3", 10, "9"),
+    ]
     import duckdb
 
     con = duckdb.connect()
@@ -200,8 +248,10 @@ def test_cli_coordination_evidence_runs(tmp_path):
         reposts(s)
     runner = CliRunner()
     out = tmp_path / "edges.csv"
-    res = runner.invoke(cli, ["coordination", "--db", str(db), "-m", "co-retweet", "--window",
-                              "10", "--out", str(out)])
+    res = runner.invoke(
+        cli,
+        ["coordination", "--db", str(db), "-m", "co-retweet", "--window", "10", "--out", str(out)],
+    )
     assert res.exit_code == 0, res.output
     assert "2 accounts, 1 pairs" in res.output
     assert out.read_text().splitlines()[1].startswith("a,b,1,")

@@ -20,24 +20,30 @@ def keys(result):
 
 
 def test_co_retweet_links_reposts_of_the_same_post_only(store):
-    add_posts(store, [
-        make_post(1, "a", at(0), "repost", ref_post_id="P"),
-        make_post(2, "b", at(0, 30), "repost", ref_post_id="P"),
-        make_post(3, "c", at(0, 30), "quote", ref_post_id="P"),  # a quote is not a repost
-        make_post(4, "d", at(0, 40), "repost", ref_post_id="Q"),
-    ])
+    add_posts(
+        store,
+        [
+            make_post(1, "a", at(0), "repost", ref_post_id="P"),
+            make_post(2, "b", at(0, 30), "repost", ref_post_id="P"),
+            make_post(3, "c", at(0, 30), "quote", ref_post_id="P"),  # a quote is not a repost
+            make_post(4, "d", at(0, 40), "repost", ref_post_id="Q"),
+        ],
+    )
     linked, result = run(store, "co-retweet")
     assert linked == [("a", "b")] and keys(result) == ["P"]
 
 
 def test_co_tweet_uses_the_normalised_text_and_skips_reposts_and_empty_text(store):
-    add_posts(store, [
-        make_post(1, "a", at(0), text="Vote NOW @bob https://t.co/x"),
-        make_post(2, "b", at(0, 10), text="vote   now"),
-        make_post(3, "c", at(0, 20), "repost", text="vote now", ref_post_id="9"),
-        make_post(4, "d", at(0, 30), text="@bob"),
-        make_post(5, "e", at(0, 31), text="@carol"),
-    ])
+    add_posts(
+        store,
+        [
+            make_post(1, "a", at(0), text="Vote NOW @bob https://t.co/x"),
+            make_post(2, "b", at(0, 10), text="vote   now"),
+            make_post(3, "c", at(0, 20), "repost", text="vote now", ref_post_id="9"),
+            make_post(4, "d", at(0, 30), text="@bob"),
+            make_post(5, "e", at(0, 31), text="@carol"),
+        ],
+    )
     linked, result = run(store, "co-tweet")
     assert linked == [("a", "b")] and keys(result) == ["vote now"]
     # QUT's key keeps URLs and matches empty texts.
@@ -56,24 +62,40 @@ def test_qut_text_key_matches_the_toolkit(store):
 
 
 def test_co_link_co_reply_co_mention(store):
-    add_posts(store, [
-        make_post(1, "a", at(0), urls=("example.com/x",), mentions=("m",), reply_to_post_id="R"),
-        make_post(2, "b", at(0, 5), urls=("example.com/x",), reply_to_post_id="R"),
-        make_post(3, "c", at(0, 6), mentions=("m",)),
-        make_post(4, "d", at(0, 7), "repost", ref_post_id="Z", urls=("example.com/x",),
-                  mentions=("m",), reply_to_post_id="R"),
-    ])
+    add_posts(
+        store,
+        [
+            make_post(
+                1, "a", at(0), urls=("example.com/x",), mentions=("m",), reply_to_post_id="R"
+            ),
+            make_post(2, "b", at(0, 5), urls=("example.com/x",), reply_to_post_id="R"),
+            make_post(3, "c", at(0, 6), mentions=("m",)),
+            make_post(
+                4,
+                "d",
+                at(0, 7),
+                "repost",
+                ref_post_id="Z",
+                urls=("example.com/x",),
+                mentions=("m",),
+                reply_to_post_id="R",
+            ),
+        ],
+    )
     assert run(store, "co-link")[0] == [("a", "b")]
     assert run(store, "co-reply")[0] == [("a", "b")]
     assert run(store, "co-mention")[0] == [("a", "c")]
 
 
 def test_co_hashtag_can_ignore_the_scoped_hashtag(store):
-    add_posts(store, [
-        make_post(1, "a", at(0), hashtags=("camp", "x")),
-        make_post(2, "b", at(0, 5), hashtags=("camp", "y")),
-        make_post(3, "c", at(0, 6), hashtags=("camp", "x")),
-    ])
+    add_posts(
+        store,
+        [
+            make_post(1, "a", at(0), hashtags=("camp", "x")),
+            make_post(2, "b", at(0, 5), hashtags=("camp", "y")),
+            make_post(3, "c", at(0, 6), hashtags=("camp", "x")),
+        ],
+    )
     linked, result = run(store, "co-hashtag", hashtags="camp")
     assert linked == [("a", "c")] and keys(result) == ["x"]
     linked, _ = run(store, "co-hashtag", hashtags="camp", ignore_scope_hashtags=False)
@@ -82,10 +104,17 @@ def test_co_hashtag_can_ignore_the_scoped_hashtag(store):
 
 def test_sync_post_bins_and_tfidf(store):
     # bins of 30 min: a and b post in bins 0 and 1; c only in bin 0.
-    add_posts(store, [
-        make_post(1, "a", at(1)), make_post(2, "a", at(2)), make_post(3, "a", at(31)),
-        make_post(4, "b", at(29)), make_post(5, "b", at(59)), make_post(6, "c", at(10)),
-    ])
+    add_posts(
+        store,
+        [
+            make_post(1, "a", at(1)),
+            make_post(2, "a", at(2)),
+            make_post(3, "a", at(31)),
+            make_post(4, "b", at(29)),
+            make_post(5, "b", at(59)),
+            make_post(6, "c", at(10)),
+        ],
+    )
     linked, result = run(store, "sync-post", window=None)
     assert linked == [("a", "b"), ("a", "c"), ("b", "c")]
     assert result.params["window_s"] == 1800
@@ -99,27 +128,36 @@ def test_sync_post_bins_and_tfidf(store):
 
 def test_hashtag_sequence_needs_the_same_ordered_tags_on_the_same_day(store):
     seq = ("h1", "h2", "h3", "h4", "h5")
-    add_posts(store, [
-        make_post(1, "a", at(0), hashtags=seq),
-        make_post(2, "b", at(600), hashtags=seq),
-        make_post(3, "c", at(10), hashtags=seq[::-1]),
-        make_post(4, "d", at(60 * 25), hashtags=seq),  # next day
-        make_post(5, "e", at(5), hashtags=seq[:4]),  # too few tags
-        make_post(6, "f", at(6), hashtags=seq[:4]),
-    ])
+    add_posts(
+        store,
+        [
+            make_post(1, "a", at(0), hashtags=seq),
+            make_post(2, "b", at(600), hashtags=seq),
+            make_post(3, "c", at(10), hashtags=seq[::-1]),
+            make_post(4, "d", at(60 * 25), hashtags=seq),  # next day
+            make_post(5, "e", at(5), hashtags=seq[:4]),  # too few tags
+            make_post(6, "f", at(6), hashtags=seq[:4]),
+        ],
+    )
     linked, result = run(store, "hashtag-sequence", window=None)
     assert linked == [("a", "b")] and keys(result) == ["2024-03-01|h1 h2 h3 h4 h5"]
-    assert run(store, "hashtag-sequence", window=None, min_hashtags=4)[0] == [("a", "b"), ("e", "f")]
+    assert run(store, "hashtag-sequence", window=None, min_hashtags=4)[0] == [
+        ("a", "b"),
+        ("e", "f"),
+    ]
 
 
 def test_co_similar_links_near_duplicates(store):
     base = "the quick brown fox jumps over the lazy dog today again and again"
-    add_posts(store, [
-        make_post(1, "a", at(0), text=base),
-        make_post(2, "b", at(0, 20), text=base + " now"),  # Jaccard 11/12
-        make_post(3, "c", at(0, 30), text="completely different words in this one post here"),
-        make_post(4, "d", at(5), text=base),  # outside the window
-    ])
+    add_posts(
+        store,
+        [
+            make_post(1, "a", at(0), text=base),
+            make_post(2, "b", at(0, 20), text=base + " now"),  # Jaccard 11/12
+            make_post(3, "c", at(0, 30), text="completely different words in this one post here"),
+            make_post(4, "d", at(5), text=base),  # outside the window
+        ],
+    )
     linked, result = run(store, "co-similar")
     assert linked == [("a", "b")]
     assert result.evidence["jaccard"].tolist() == [pytest.approx(11 / 12)]

@@ -26,7 +26,9 @@ def _window(value: str):
     try:
         return float(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not seconds or 'auto'", param_hint="--window")
+        raise click.BadParameter(
+            f"{value!r} is not seconds or 'auto'", param_hint="--window"
+        ) from None
 
 
 @click.command("coordination")
