@@ -70,13 +70,31 @@ class JsonRecord:
 def iter_json_records(stream: BinaryIO, head: bytes) -> Iterator[JsonRecord]:
     """Yield the records of a JSON Lines file, or of a file holding one array (or object).
 
-    Blank lines are ignored. A JSON Lines line that does not parse is yielded with ``error``,
-    so the caller can quarantine exactly that line and go on.
+    An indented single object (first line a lone ``{``) is one record. Blank lines are
+    ignored. A JSON Lines line that does not parse is yielded with ``error``, so the caller can
+    quarantine exactly that line and go on.
     """
     if is_json_array(head):
         yield from _array_records(stream)
+    elif _is_pretty_object(head):
+        yield from _document_record(stream)
     else:
         yield from _line_records(stream)
+
+
+def _is_pretty_object(head: bytes) -> bool:
+    # One indented JSON object (``jq .``, ``json.dump(indent=2)``) opens with a lone "{" line;
+    # a JSON Lines record never does, so a corrupt first line stays one bad line.
+    first_line = head.lstrip(_WHITESPACE).split(b"\n", 1)[0]
+    return first_line.strip() == b"{"
+
+
+def _document_record(stream: BinaryIO) -> Iterator[JsonRecord]:
+    data = stream.read()
+    try:
+        yield JsonRecord(1, None, orjson.loads(data.lstrip(_WHITESPACE)))
+    except orjson.JSONDecodeError as exc:
+        yield JsonRecord(1, data, None, f"invalid JSON document: {exc}")
 
 
 def _line_records(stream: BinaryIO) -> Iterator[JsonRecord]:
