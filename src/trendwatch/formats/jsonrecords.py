@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 import orjson
 
-__all__ = ["first_record", "JsonRecord", "iter_json_records", "is_json_array"]
+__all__ = ["first_record", "JsonRecord", "iter_json_records", "is_json_array", "RecordNumbers"]
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = b" \t\r\n\xef\xbb\xbf"  # includes the UTF-8 byte-order mark
@@ -118,3 +118,23 @@ def _array_records(stream: BinaryIO) -> Iterator[JsonRecord]:
         return
     for index, value in enumerate(values, start=1):
         yield JsonRecord(index, None, value)
+
+
+class RecordNumbers:
+    """Record numbers for inputs where one JSON value may hold several records (API pages).
+
+    Numbers increase in file order and are never reused (the quarantine is keyed by them);
+    they equal the line number (or array position) while each value holds one record.
+
+    >>> numbers = RecordNumbers()
+    >>> [numbers.take(1), numbers.take(1), numbers.take(2), numbers.take(7)]
+    [1, 2, 3, 7]
+    """
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def take(self, record_no: int) -> int:
+        """The number of the next record found in the JSON value numbered ``record_no``."""
+        self.last = max(self.last + 1, record_no)
+        return self.last

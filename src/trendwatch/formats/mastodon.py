@@ -51,7 +51,7 @@ from ..text import hashtag_pair, normalize_url
 from ..times import parse_time
 from .html_text import html_to_text, parse_html
 from .items import Item, Quarantined, ReadOptions, Skipped
-from .jsonrecords import JsonRecord, first_record, iter_json_records
+from .jsonrecords import JsonRecord, RecordNumbers, first_record, iter_json_records
 from .stream import InputFile
 
 __all__ = [
@@ -138,20 +138,9 @@ def read(source: InputFile, options: ReadOptions) -> Iterator[Item]:
 
     See the module docstring for the accepted inputs and how records are counted.
     """
-    numbers = _RecordNumbers()
+    numbers = RecordNumbers()
     for record in iter_json_records(source.stream, source.head):
         yield from _read_record(record, numbers)
-
-
-class _RecordNumbers:
-    """Record numbers in file order that equal line numbers for one-status-per-line input."""
-
-    def __init__(self) -> None:
-        self.last = 0
-
-    def take(self, at_least: int) -> int:
-        self.last = max(self.last + 1, at_least)
-        return self.last
 
 
 @dataclass
@@ -159,7 +148,7 @@ class _Origin:
     """Where a body comes from: the input record, its label, when it was recorded."""
 
     record: JsonRecord
-    numbers: _RecordNumbers
+    numbers: RecordNumbers
     where: str
     observed_at: datetime | None = None
 
@@ -167,7 +156,7 @@ class _Origin:
         return self.numbers.take(self.record.record_no)
 
 
-def _read_record(record: JsonRecord, numbers: _RecordNumbers) -> Iterator[Item]:
+def _read_record(record: JsonRecord, numbers: RecordNumbers) -> Iterator[Item]:
     if record.error:
         yield Quarantined(numbers.take(record.record_no), record.raw_text(), record.error)
         return
