@@ -204,30 +204,34 @@ def _engine() -> duckdb.DuckDBPyConnection:
 
 
 def _stage_sql(variant: Variant, cols: Columns) -> str:
+    """One row per input row: every field, and ``reason`` (NULL unless it must be quarantined).
+
+    Two parameters: the name of the time column, twice (names from files never enter SQL).
+    """
     exprs = variant.build(cols)
     fields = [f"{exprs.get(f, 'NULL')} AS {f}" for f in _FIELDS]
-    lists = [f"{exprs.get(f, '[]::VARCHAR[]')} AS {f}" for f in ("hashtags_raw", "mentions", "urls")]
+    lists = [
+        f"{exprs.get(f, '[]::VARCHAR[]')} AS {f}" for f in ("hashtags_raw", "mentions", "urls")
+    ]
     accounts = [f"{exprs.get('account_' + f, 'NULL')} AS account_{f}" for f in _ACCOUNT_FIELDS]
     return f"""
-        WITH timed AS (SELECT *, tw_time({exprs['_time']}) AS created_at FROM _rows)
-        SELECT _row, {exprs['_time']} AS _time, created_at, {', '.join(fields + lists + accounts)}
-        FROM timed
+        WITH timed AS (SELECT *, tw_time({exprs["_time"]}) AS created_at FROM _rows),
+        staged AS (
+            SELECT _row, {exprs["_time"]} AS _time, created_at,
+                   {", ".join(fields + lists + accounts)}
+            FROM timed)
+        SELECT *, {_REASON_SQL} AS reason FROM staged
     """
 
 
-def _reason_sql(time_column: str) -> str:
-    # time_column is a header name: it goes in as a parameter, never into the SQL text.
-    return f"""
-        SELECT _row, CASE
-            WHEN post_id IS NULL THEN 'post_id: missing'
-            WHEN author_id IS NULL THEN 'author_id: missing'
-            WHEN _time IS NULL THEN ? || ': missing time'
-            WHEN created_at IS NULL THEN ? || ': cannot parse time ' || left(_time, 40)
-            WHEN kind NOT IN {_KINDS} THEN 'kind: ' || left(kind, 40)
-                 || ' is not one of post, repost, reply, quote'
-        END AS reason
-        FROM _stage
-    """
+_REASON_SQL = f"""CASE
+    WHEN post_id IS NULL THEN 'post_id: missing'
+    WHEN author_id IS NULL THEN 'author_id: missing'
+    WHEN _time IS NULL THEN ? || ': missing time'
+    WHEN created_at IS NULL THEN ? || ': cannot parse time ' || left(_time, 40)
+    WHEN kind NOT IN {_KINDS} THEN 'kind: ' || left(kind, 40)
+         || ' is not one of post, repost, reply, quote'
+    END"""
 
 
 _POSTS_SQL = rf"""
@@ -245,7 +249,7 @@ _POSTS_SQL = rf"""
         author_handle, TRUE AS collected, NULL AS source
     FROM (SELECT *, list_filter(list_transform(hashtags_raw, lambda x: ltrim(x, '#＃')),
                                 lambda x: x <> '') AS tags
-          FROM _stage WHERE _row NOT IN (SELECT _row FROM _bad))
+          FROM _stage WHERE reason IS NULL)
 """
 
 _ACCOUNTS_SQL = """
@@ -255,8 +259,8 @@ _ACCOUNTS_SQL = """
         account_posts_count AS posts_count, account_listed AS listed,
         account_verified AS verified, NULL AS declared_bot,
         account_description AS description, created_at AS observed_at
-    FROM _stage WHERE _row NOT IN (SELECT _row FROM _bad)
-    QUALIFY row_number() OVER (PARTITION BY author_id ORDER BY created_at DESC) = 1
+    FROM _stage WHERE reason IS NULL
+    QUALIFY row_number() OVER (PARTITION BY author_id ORDER BY created_at DESC, _row DESC) = 1
 """
 
 
@@ -269,9 +273,7 @@ class _TableReader:
         self.platform = options.platform
         self.stage_sql = _stage_sql(variant, self.cols)
         self.time_column = variant.time_column(self.cols)
-        self.has_accounts = any(
-            k.startswith("account_") for k in variant.build(self.cols)
-        )
+        self.has_accounts = any(k.startswith("account_") for k in variant.build(self.cols))
         self.con = _engine()
         self.rows_seen = 0
 
@@ -281,7 +283,9 @@ class _TableReader:
         rows = _positional(batch, first)
         self.con.register("_rows", rows)
         try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE _stage AS {self.stage_sql}")
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _stage AS {self.stage_sql}", [self.time_column] * 2
+            )
         finally:
             self.con.unregister("_rows")
         yield from self._quarantined(batch, first)
@@ -290,12 +294,9 @@ class _TableReader:
             yield AccountTable(self._fetch(_ACCOUNTS_SQL, ACCOUNT_SCHEMA))
 
     def _quarantined(self, batch: pa.RecordBatch, first: int) -> Iterator[Quarantined]:
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT * FROM ({_reason_sql('')}) "
-            "WHERE reason IS NOT NULL",
-            [self.time_column, self.time_column],
-        )
-        bad = self.con.execute("SELECT _row, reason FROM _bad ORDER BY _row").fetchall()
+        bad = self.con.execute(
+            "SELECT _row, reason FROM _stage WHERE reason IS NOT NULL ORDER BY _row"
+        ).fetchall()
         if not bad:
             return
         raw = batch.take(pa.array([row - first for row, _ in bad])).to_pylist()
@@ -303,7 +304,7 @@ class _TableReader:
             yield Quarantined(row, _as_csv(values.values()), reason)
 
     def _fetch(self, sql: str, schema: pa.Schema) -> pa.Table:
-        table = self.con.execute(sql, [self.platform]).to_arrow_table()
+        table = self.con.sql(sql, params=[self.platform]).to_arrow_table()
         return table.cast(schema)
 
     def close(self) -> None:

@@ -76,7 +76,7 @@ __all__ = [
 HASHTAG_RE = r"(?:^|[^\p{L}\p{N}_&])[#＃]([\p{L}\p{N}_]+)"
 MENTION_RE = r"(?:^|[^\w@])@(\w{1,30})"
 # Python's \s (Unicode white space) spelled out for RE2; '' is a quote inside the SQL literal.
-URL_RE = r"""https?://[^\t\n\v\f\r\x{1c}-\x{1f}\x{85}\p{Z}<>"''\x{2026}]+"""
+URL_RE = r"""(?i)https?://[^\t\n\v\f\r\x{1c}-\x{1f}\x{85}\p{Z}<>"''\x{2026}]+"""
 RT_PREFIX_RE = r"^RT @(\w+)"
 
 
@@ -138,10 +138,14 @@ class Variant:
 
 def text_entities(text: str) -> Expressions:
     """Hashtags, mentions and URLs extracted from a text expression (no entity columns)."""
+    # The contains() tests skip the costly regular expressions on texts that cannot match.
     return {
-        "hashtags_raw": f"regexp_extract_all({text}, '{HASHTAG_RE}', 1)",
-        "mentions": f"regexp_extract_all({text}, '{MENTION_RE}', 1)",
-        "urls": f"regexp_extract_all({text}, '{URL_RE}')",
+        "hashtags_raw": f"CASE WHEN contains({text}, '#') OR contains({text}, '＃') "
+        f"THEN regexp_extract_all({text}, '{HASHTAG_RE}', 1) ELSE []::VARCHAR[] END",
+        "mentions": f"CASE WHEN contains({text}, '@') "
+        f"THEN regexp_extract_all({text}, '{MENTION_RE}', 1) ELSE []::VARCHAR[] END",
+        "urls": f"CASE WHEN contains({text}, '://') "
+        f"THEN regexp_extract_all({text}, '{URL_RE}') ELSE []::VARCHAR[] END",
     }
 
 

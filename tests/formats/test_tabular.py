@@ -1,0 +1,294 @@
+"""Table readers: each layout on a hand-written fixture, field by field; real files; --map."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import FIXTURES, shared_path
+from trendwatch.errors import InputError, MappingError
+from trendwatch.formats import get_format, open_input
+from trendwatch.formats.items import AccountTable, PostTable, Quarantined, ReadOptions
+from trendwatch.formats.tabular_variants import find_variant
+from trendwatch.ingest import ingest
+from trendwatch.store import Store
+from trendwatch.text import normalize_url
+
+TABLES = FIXTURES / "tabular"
+
+
+def _read(path, fmt="csv", **options):
+    source = open_input(str(path))
+    try:
+        items = list(get_format(fmt).read(source, ReadOptions(**options)))
+    finally:
+        source.close()
+    posts = [row for i in items if isinstance(i, PostTable) for row in i.table.to_pylist()]
+    accounts = [row for i in items if isinstance(i, AccountTable) for row in i.table.to_pylist()]
+    bad = [i for i in items if isinstance(i, Quarantined)]
+    return posts, accounts, bad
+
+
+def _by_id(posts):
+    return {p["post_id"]: p for p in posts}
+
+
+def _utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "variant"),
+    [
+        ("twarc.csv", "csv", "twarc-csv"),
+        ("rtweet.csv", "csv", "rtweet"),
+        ("ira.csv", "csv", "ira"),
+        ("ira_split.csv", "csv", "ira"),
+        ("qut.csv", "csv", "qut"),
+        ("coortweet.csv", "csv", "coortweet"),
+    ],
+)
+def test_known_layouts_are_detected_from_the_header(name, fmt, variant):
+    head = (TABLES / name).read_bytes()[:4096]
+    assert get_format(fmt).sniff(head)
+    assert not get_format("parquet").sniff(head)
+    header = head.split(b"\n", 1)[0].decode().split(",")
+    assert find_variant(header).name == variant
+
+
+def test_unknown_table_is_not_claimed_without_map():
+    assert not get_format("csv").sniff((TABLES / "generic.tsv").read_bytes())
+    assert not get_format("csv").sniff(b'{"id": 1}\n')
+
+
+def test_twarc_csv_fields():
+    posts, accounts, bad = _read(TABLES / "twarc.csv")
+    by_id = _by_id(posts)
+    first = by_id["100"]
+    assert first["author_id"] == "11"
+    assert first["created_at"] == _utc(2021, 4, 8, 14, 0)
+    assert (first["kind"], first["lang"], first["conversation_id"]) == ("post", "fr", "100")
+    assert first["text"] == "Hello #Été\nsecond line"  # twarc-csv's escaped newline restored
+    assert (first["hashtags"], first["hashtags_raw"]) == (["été"], ["Été"])
+    assert first["mentions"] == ["bob"]
+    assert first["urls"] == [normalize_url("https://Example.com/a?utm_source=x")]
+    assert first["author_handle"] == "alice"
+    reply = by_id["101"]
+    assert (reply["kind"], reply["reply_to_post_id"], reply["reply_to_author_id"]) == (
+        "reply",
+        "100",
+        "11",
+    )
+    repost = by_id["102"]
+    assert (repost["kind"], repost["ref_post_id"], repost["ref_author_id"]) == (
+        "repost",
+        "100",
+        "11",
+    )
+    assert [(b.record_no, b.reason) for b in bad] == [
+        (4, "created_at: cannot parse time not a time")
+    ]
+    assert bad[0].raw.startswith("103,103,,,,12,")
+    bob = next(a for a in accounts if a["account_id"] == "12")
+    assert (bob["handle"], bob["name"], bob["followers"], bob["following"]) == ("bob", "Bob", 1, 2)
+    assert bob["posts_count"] == 4  # the latest well-formed row (post 102)
+    assert bob["created_at"] == _utc(2011, 1, 1)
+
+
+def test_rtweet_fields():
+    posts, accounts, bad = _read(TABLES / "rtweet.csv")
+    assert bad == []
+    by_id = _by_id(posts)
+    rt = by_id["1"]
+    assert (rt["kind"], rt["ref_post_id"], rt["ref_author_id"], rt["ref_author_handle"]) == (
+        "repost",
+        "9",
+        "u9",
+        "zed",
+    )
+    assert rt["created_at"] == _utc(2020, 1, 2, 10, 0)
+    assert (rt["hashtags"], rt["mentions"], rt["urls"]) == (["news"], ["zed"], ["t.co/AbC"])
+    quote = by_id["2"]
+    assert (quote["kind"], quote["ref_post_id"]) == ("quote", "1")
+    assert (quote["hashtags"], quote["hashtags_raw"], quote["urls"]) == (["a", "b"], ["a", "B"], [])
+    ben = next(a for a in accounts if a["account_id"] == "u2")
+    assert (ben["handle"], ben["followers"], ben["following"], ben["posts_count"]) == (
+        "Ben",
+        7,
+        8,
+        9,
+    )
+    assert ben["verified"] is True
+
+
+def test_ira_fivethirtyeight_csv_fields():
+    posts, accounts, bad = _read(TABLES / "ira.csv")
+    assert bad == []
+    rt, quote = posts
+    assert rt["post_id"] == "914580356430536707"
+    assert (rt["author_id"], rt["author_handle"]) == ("906000000000000000", "10_GOP")
+    assert rt["created_at"] == _utc(2017, 10, 1, 19, 58)
+    assert (rt["kind"], rt["ref_author_handle"], rt["lang"]) == ("repost", "someone_1", "en")
+    assert (rt["hashtags"], rt["hashtags_raw"]) == (["back"], ["Back"])
+    assert rt["mentions"] == ["someone_1", "friend"]
+    assert rt["urls"] == ["t.co/XyZ123"]
+    assert (quote["kind"], quote["ref_author_handle"]) == ("quote", None)
+    assert len(accounts) == 1  # one observation per author: the latest row
+    assert (accounts[0]["followers"], accounts[0]["following"], accounts[0]["posts_count"]) == (
+        9637,
+        1054,
+        254,
+    )
+    assert accounts[0]["observed_at"] == _utc(2017, 10, 1, 22, 43)
+
+
+def test_ira_split_derives_ids_and_quarantines_bad_times():
+    posts, accounts, bad = _read(TABLES / "ira_split.csv")
+    ids = [p["post_id"] for p in posts]
+    # Rows 1 and 2 differ only in harvested_date: the same tweet. Row 3 has another tweet
+    # count (updates): another tweet with the same text in the same minute.
+    assert ids[0] == ids[1] != ids[2]
+    assert all(i.startswith("md5-") and len(i) == 20 for i in ids)
+    assert len(set(ids)) == 4
+    first = posts[0]
+    assert (first["hashtags"], first["lang"], first["kind"]) == (["привет"], "ru", "post")
+    old_rt = posts[3]
+    assert (old_rt["kind"], old_rt["ref_author_handle"], old_rt["lang"]) == (
+        "repost",
+        "troll_a",
+        None,
+    )
+    assert posts[4]["kind"] == "repost"  # post_type R, no RT prefix
+    assert [(b.record_no, b.reason) for b in bad] == [
+        (6, "publish_date: cannot parse time yesterday")
+    ]
+    assert (
+        bad[0].raw
+        == "troll_b,bad time,United States,English,yesterday,2015-10-01 08:00:00,4,5,6,,0"
+    )
+    assert {a["account_id"]: a["posts_count"] for a in accounts} == {"troll_a": 31, "troll_b": 6}
+
+
+def test_ira_repeated_rows_are_duplicates_in_the_store(store):
+    report = ingest([TABLES / "ira_split.csv"], store, format="csv")
+    counts = report.files[0]
+    assert (counts.read, counts.added, counts.duplicates, counts.quarantined) == (6, 4, 1, 1)
+
+
+def test_parquet_reads_the_same_layouts(tmp_path):
+    table = pacsv.read_csv(TABLES / "ira_split.csv")  # typed columns, as real Parquet files
+    pq.write_table(table, tmp_path / "ira.parquet")
+    head = (tmp_path / "ira.parquet").read_bytes()[:64]
+    assert get_format("parquet").sniff(head) and not get_format("csv").sniff(head)
+    parquet_posts, _, bad = _read(tmp_path / "ira.parquet", "parquet")
+    csv_posts, _, _ = _read(TABLES / "ira_split.csv")
+    assert parquet_posts == csv_posts
+    assert [b.record_no for b in bad] == [6]
+
+
+def test_parquet_from_a_stream_is_refused(tmp_path, monkeypatch):
+    source = open_input(str(TABLES / "qut.csv"))
+    source.path = None
+    with pytest.raises(InputError, match="Parquet must be read from an uncompressed file"):
+        list(get_format("parquet").read(source, ReadOptions()))
+
+
+def test_qut_fields():
+    posts, accounts, bad = _read(TABLES / "qut.csv")
+    assert bad == []
+    by_id = _by_id(posts)
+    assert by_id["m1"]["created_at"] == _utc(2020, 9, 13, 12, 26, 40)
+    assert by_id["m1"]["urls"] == [normalize_url("example.com/x"), "example.com/y"]
+    assert (by_id["m1"]["hashtags"], by_id["m1"]["mentions"]) == (["tag"], ["two"])
+    assert (by_id["m2"]["kind"], by_id["m2"]["ref_post_id"]) == ("repost", "m1")
+    assert (by_id["m3"]["kind"], by_id["m3"]["reply_to_post_id"]) == ("reply", "m1")
+    assert {a["account_id"]: a["handle"] for a in accounts} == {
+        "u1": "one",
+        "u2": "two",
+        "u3": "three",
+    }
+
+
+def test_coortweet_rows_are_reposts_of_the_object():
+    posts, accounts, bad = _read(TABLES / "coortweet.csv")
+    assert [(p["post_id"], p["author_id"], p["kind"], p["ref_post_id"]) for p in posts] == [
+        ("c1", "a1", "repost", "o1"),
+        ("c2", "a2", "repost", "o1"),
+    ]
+    assert posts[1]["created_at"] == _utc(2020, 9, 13, 12, 26, 45)
+    assert accounts == []
+    assert [(b.record_no, b.reason, b.raw) for b in bad] == [
+        (3, "author_id: missing", "o2,,c3,1600000009")
+    ]
+
+
+def test_map_reads_any_table():
+    mapping = {"tid": "post_id", "who": "author_id", "when": "created_at", "body": "text",
+               "tags": "hashtags"}  # fmt: skip
+    posts, _, bad = _read(TABLES / "generic.tsv", mapping=mapping)
+    assert bad == []
+    first, second = posts
+    assert (first["post_id"], first["author_id"], first["kind"]) == ("1", "x1", "post")
+    assert (first["hashtags"], first["hashtags_raw"]) == (
+        ["foo", "bar", "baz"],
+        ["foo", "Bar", "baz"],
+    )
+    assert first["mentions"] == ["you"]  # extracted from the text: no mentions column
+    assert second["created_at"] == _utc(2024, 3, 1, 12, 0)
+    assert second["hashtags"] == []
+
+
+def test_map_derives_post_id_from_author_time_and_text():
+    mapping = {"who": "author_id", "when": "created_at", "body": "text"}
+    posts, _, _ = _read(TABLES / "generic.tsv", mapping=mapping)
+    assert [p["post_id"][:4] for p in posts] == ["md5-", "md5-"]
+    assert posts[0]["hashtags"] == ["there"]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"tid": "post_id", "who": "writer", "when": "created_at"}, "unknown field.*writer.*valid"),
+        ({"tid": "post_id", "nope": "author_id", "when": "created_at"}, "column.*nope.*not in"),
+        ({"who": "author_id", "when": "created_at"}, "post_id can be derived only"),
+    ],
+)
+def test_map_errors_name_the_problem(mapping, message):
+    with pytest.raises(MappingError, match=message):
+        _read(TABLES / "generic.tsv", mapping=mapping)
+
+
+def test_map_error_reaches_the_ingest_report(store):
+    report = ingest([TABLES / "generic.tsv"], store, format="csv")
+    assert "--map" in report.files[0].error
+
+
+@pytest.mark.realdata
+def test_russian_coord_tweets_reads_every_row(store):
+    path = shared_path("coortweet", "russian_coord_tweets.csv.gz")
+    assert get_format("csv").sniff(open_input(str(path)).head)
+    report = ingest([path], store, format="csv")
+    counts = report.files[0]
+    assert (counts.format, counts.read, counts.quarantined) == ("csv", 35_125, 0)
+    assert counts.read == counts.added + counts.duplicates
+    kinds = store.con.execute("SELECT DISTINCT kind FROM posts").fetchall()
+    assert kinds == [("repost",)]
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_ira_parquet_every_record_accounted_for(ira_store: Store):
+    totals = ira_store.con.execute(
+        "SELECT count(*), count(DISTINCT author_id) FROM posts WHERE collected"
+    ).fetchone()
+    quarantined = ira_store.con.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+    # 2,463,944 rows; 22,623 repeat an earlier row's author, minute, text and tweet count
+    # (22,593 of them repeat the whole row; 30 differ only in harvested_date or follower
+    # counts, the same tweet harvested twice). Nothing is quarantined.
+    assert totals == (2_463_944 - 22_623, 2_839)
+    assert quarantined == 0
+    accounts = ira_store.con.execute("SELECT count(*) FROM accounts").fetchone()[0]
+    assert accounts == 2_839
