@@ -567,6 +567,9 @@ def _head_values(head: bytes) -> list[object]:
                 values.append(orjson.loads(line))
             except orjson.JSONDecodeError:
                 break  # the head's last line is usually cut short
+    if not values:  # one indented object, or a first line longer than the head
+        value = first_record(head)
+        values = [] if value is None else [value]
     return values
 
 
