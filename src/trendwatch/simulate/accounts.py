@@ -75,7 +75,7 @@ def _organic(rng: np.random.Generator, n: int) -> _Columns:
         daily_posts=rng.lognormal(0.3, 1.3, n),
         verified=rng.random(n) < 0.01,
         lang=rng.choice(_LANGS, n, p=[0.88, 0.09, 0.03]),
-        activity=rng.lognormal(0.0, 1.3, n),
+        activity=rng.lognormal(0.0, 1.5, n),
     )
 
 

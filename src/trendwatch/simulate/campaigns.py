@@ -21,7 +21,10 @@ from .vocab import CANDIDATE, COUNTER_TAG
 
 __all__ = ["Campaigns", "add_attack", "add_counter", "candidate_of"]
 
-_MEAN_RETWEETERS = 2.5  # each attack post is retweeted by 1-4 other attackers
+# A few "leaders" seed the posts the others amplify: a quarter of the attack posts, each
+# retweeted by 6-15 attackers; the rest get 1-3 retweets. Mean retweets per original:
+_LEADER_SHARE, _LEADER_RETWEETS, _OTHER_RETWEETS = 0.25, (6, 16), (1, 4)
+_MEAN_RETWEETERS = _LEADER_SHARE * 10.5 + (1 - _LEADER_SHARE) * 2.0
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def add_attack(rng, plan: Plan, tl: Timeline, w: Writers) -> tuple[np.ndarray, n
     attackers = w.accounts.of_role(COORDINATED)
     n = round(plan.attack_posts / (1 + _MEAN_RETWEETERS))
     times = np.sort(plan.attack_start + plan.attack_duration * rng.beta(1.3, 1.6, n))
-    authors = weighted_pick(rng, attackers, rng.lognormal(0, 0.4, len(attackers)), n)
+    authors = _attack_authors(rng, attackers, n)
     u = rng.random((n, UNIFORMS))
     candidate = candidate_of(w)
     bodies = [attack_body(u[i], w.mentions, candidate) for i in range(n)]
@@ -53,13 +56,28 @@ def add_attack(rng, plan: Plan, tl: Timeline, w: Writers) -> tuple[np.ndarray, n
     return rows, _late_joiners(rng, plan, tl, w, rows)
 
 
+def _leaders(attackers: np.ndarray) -> np.ndarray:
+    return attackers[: max(3, len(attackers) // 8)]
+
+
+def _attack_authors(rng, attackers: np.ndarray, n: int) -> np.ndarray:
+    """A quarter of the posts come from the leaders, the rest from the others."""
+    leaders = _leaders(attackers)
+    others = attackers[len(leaders) :]
+    by_leader = rng.random(n) < _LEADER_SHARE
+    other = weighted_pick(rng, others, rng.lognormal(0, 0.4, len(others)), n)
+    return np.where(by_leader, rng.choice(leaders, n), other)
+
+
 def _mutual_retweets(rng, tl: Timeline, rows: np.ndarray, attackers: np.ndarray) -> None:
-    """Each attack post is retweeted by 1-4 other attackers, 2 to 30 seconds later."""
+    """Each attack post is retweeted by other attackers, 2 to 30 seconds later."""
     authors = tl.authors()[rows]
     keys = rng.random((len(rows), len(attackers)))
     keys[authors[:, None] == attackers[None, :]] = 2.0  # never retweet oneself
     ranked = np.argsort(keys, axis=1)
-    k = rng.integers(1, 5, len(rows))
+    by_leader = np.isin(authors, _leaders(attackers))
+    k = np.where(by_leader, rng.integers(*_LEADER_RETWEETS, len(rows)),
+                 rng.integers(*_OTHER_RETWEETS, len(rows)))  # fmt: skip
     pick = np.arange(attackers.size)[None, :] < k[:, None]
     retweeters = attackers[ranked[pick]]
     target = np.repeat(rows, k)

@@ -70,7 +70,7 @@ def make_plan(seed: int, scale: float, rng: np.random.Generator) -> Plan:
         seed=int(seed),
         scale=float(scale),
         organic_accounts=max(400, round(4000 * scale)),
-        organic_originals=max(300, round(11000 * scale)),
+        organic_originals=max(300, round(12500 * scale)),
         cascades=6,
         cascade_size=max(30, round(450 * scale)),
         attackers=attackers,
