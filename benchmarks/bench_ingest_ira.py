@@ -1,0 +1,56 @@
+"""Time the IRA Parquet ingest against the floor of a plain DuckDB scan of the same file.
+
+Usage: ``python benchmarks/bench_ingest_ira.py [path/to/ira_tweets.parquet]``
+
+Prints the floor (``read_parquet`` full scan, every column materialised), the ingest into a
+fresh store (posts/s), their ratio, and the peak RSS of the process. Target: >= 300,000
+posts/s and <= 2 GB on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from trendwatch.ingest import ingest
+
+DEFAULT = Path(__file__).resolve().parents[2] / "shared/data/ira-troll-tweets/ira_tweets.parquet"
+
+
+def scan_floor(path: Path) -> float:
+    """Seconds for DuckDB to read every column of every row (into a temporary table)."""
+    con = duckdb.connect()
+    start = time.perf_counter()
+    con.execute("CREATE TEMP TABLE t AS SELECT * FROM read_parquet(?)", [str(path)])
+    elapsed = time.perf_counter() - start
+    con.close()
+    return elapsed
+
+
+def time_ingest(path: Path) -> tuple[float, dict]:
+    """Seconds to ingest the file into a fresh on-disk store, and the totals."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        report = ingest([path], Path(tmp) / "bench.duckdb", format="parquet")
+        return time.perf_counter() - start, report.totals
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    floor = scan_floor(path)
+    seconds, totals = time_ingest(path)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"floor (read_parquet scan): {floor:6.2f} s")
+    print(f"ingest:                    {seconds:6.2f} s  {totals['read'] / seconds:,.0f} posts/s")
+    print(f"ratio ingest / floor:      {seconds / floor:6.1f}")
+    print(f"peak RSS:                  {peak_mb:,.0f} MB")
+    print(f"totals: {totals}")
+
+
+if __name__ == "__main__":
+    main()
