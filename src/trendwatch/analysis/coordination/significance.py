@@ -1,0 +1,353 @@
+"""Significance of coordination edges against the same engine run on time-shuffled data.
+
+The null model
+--------------
+An edge says "these two accounts acted on the same key within the window". Some such edges
+are expected by chance: busy accounts, popular keys, bursts of activity. The null model keeps
+everything about each account's activity except the alignment of its keys with its times:
+
+* **Key methods** (co-retweet, co-tweet, co-link, co-similar, ...): within each
+  ``(account, UTC day)``, the action times are randomly permuted among that account's actions
+  of that day. Each account keeps its volume per day and the exact moments at which it was
+  active (its daily activity profile); only *which key it acted on at which of its moments*
+  is random. An account that acted once that day keeps its one action unchanged, so a single
+  co-action of two accounts that were active only then is never evidence.
+* **Time-keyed methods** (sync-post, whose key is the time bin): permuting times would change
+  nothing, so each ``(account, UTC day)`` is instead shifted by one random offset, circularly
+  within the day (volume and the account's rhythm kept, synchrony with others broken), and
+  the bin keys are recomputed from the shifted times.
+
+The engine (:func:`~.engine.link`, with the same window, hot-key bound and filters, but
+``min_weight=1`` so the whole null distribution is seen) is run on ``shuffles`` shuffled
+copies (default 20, numbered with ``seed``). Per observed edge:
+
+``expected_weight`` / ``null_sd``
+    mean and standard deviation of the pair's weight over the shuffles (0 when absent).
+``z``
+    ``(weight - expected_weight) / sqrt(null_sd**2 + 1/shuffles)``. The pseudo-variance
+    ``1/shuffles`` keeps ``z`` finite for a pair never seen in the shuffles: it then says at
+    most ``weight * sqrt(shuffles)``.
+``p_value``
+    the empirical p-value ``(1 + #{shuffles with weight >= observed}) / (1 + shuffles)``
+    (North, Curtis & Sham 2002): never 0; its smallest value is ``1/(1 + shuffles)``.
+``significant``
+    ``p_value <= alpha`` **and** ``weight >= weight_threshold``.
+
+Why a weight threshold too: any one pair meeting by chance is rare, but among millions of
+pairs some do, so a weight-1 edge of two busy accounts gets a small p-value although the
+shuffles produce thousands of such edges. ``weight_threshold`` is the smallest weight ``w``
+such that the shuffled copies hold, on average, at most ``fdr`` (5 %) as many edges passing
+the same rule (``p <= alpha`` judged against the other copies, weight ``>= w``) as the data
+does: an estimate of the false discovery rate of the rule. The counts are in
+:attr:`SignificanceResult.null_counts`.
+
+Cost: ``shuffles`` more runs of the engine on the method's actions (no re-read of the
+store); on the simulator's archive, co-retweet with 20 shuffles takes about a second.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ...errors import ParameterError
+from .engine import ACTION_COLUMNS, CoordinationResult, Scope, actions, coordinate, link
+from .methods import get_method
+
+__all__ = [
+    "DEFAULT_SHUFFLES",
+    "DEFAULT_ALPHA",
+    "DEFAULT_FDR",
+    "SignificanceResult",
+    "significance",
+    "edge_significance",
+    "shuffle_times",
+    "shift_times",
+    "null_weights",
+    "weight_threshold",
+]
+
+DEFAULT_SHUFFLES = 20
+"""Shuffled copies per test: the smallest count for which ``p <= 0.05`` is attainable."""
+DEFAULT_ALPHA = 0.05
+DEFAULT_FDR = 0.05
+
+_DAY_US = 86_400 * 1_000_000
+_TIME_KEYED = {"sync-post"}
+_NULL_FILTERS = {"min_weight": 1, "weight_percentile": None, "tfidf": False}
+SIGNIFICANCE_COLUMNS = ("expected_weight", "null_sd", "z", "p_value", "significant")
+__all__ += ["SIGNIFICANCE_COLUMNS"]
+
+
+@dataclass(frozen=True)
+class SignificanceResult:
+    """The observed result, its edges with significance columns, and the null's edge counts.
+
+    Attributes
+    ----------
+    result : CoordinationResult
+        The observed run, unchanged (all edges, all evidence).
+    edges : DataFrame
+        ``result.edges`` plus :data:`SIGNIFICANCE_COLUMNS`.
+    weight_threshold : float
+        The smallest weight kept (see the module docs); ``inf`` when none qualifies.
+    null_counts : DataFrame
+        ``weight, observed, null_mean``: edges of weight ``>= weight`` in the data and, on
+        average, in one shuffled copy.
+    params : dict
+        ``shuffles, seed, alpha, fdr, null`` (the null's name).
+    """
+
+    result: CoordinationResult
+    edges: pd.DataFrame
+    weight_threshold: float
+    null_counts: pd.DataFrame
+    params: dict
+
+    def significant_only(self) -> CoordinationResult:
+        """The observed result restricted to significant edges (and their evidence)."""
+        keep = self.edges[self.edges["significant"]].reset_index(drop=True)
+        pairs = keep[["account_a", "account_b"]]
+        evidence = self.result.evidence.merge(pairs, on=["account_a", "account_b"])
+        params = {**self.result.params, "significance": self.params}
+        return dataclasses.replace(self.result, edges=keep, evidence=evidence, params=params)
+
+
+def _check(shuffles: int, alpha: float, fdr: float) -> None:
+    if not isinstance(shuffles, int | np.integer) or shuffles < 1:
+        raise ParameterError(f"shuffles must be a positive integer, got {shuffles!r}")
+    if not 0 < alpha <= 1 or not 0 < fdr <= 1:
+        raise ParameterError(f"alpha and fdr must be in (0, 1], got {alpha} and {fdr}")
+    if 1 / (1 + shuffles) > alpha:
+        need = math.ceil(1 / alpha) - 1
+        raise ParameterError(
+            f"with {shuffles} shuffles no p-value can reach alpha={alpha}: "
+            f"use at least {need} shuffles or a larger alpha"
+        )
+
+
+def shuffle_times(acts: pa.Table, rng: np.random.Generator) -> pa.Table:
+    """Permute action times within each ``(account, UTC day)``; keys and post ids stay.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> acts = pa.table({"account_id": ["a", "a"], "key": ["k", "j"],
+    ...                  "time": [t, t + dt.timedelta(hours=1)], "post_id": ["1", "2"]})
+    >>> sorted(shuffle_times(acts, np.random.default_rng(0))["time"].to_pylist()) == [
+    ...     t, t + dt.timedelta(hours=1)]
+    True
+    """
+    micros, group = _account_days(acts)
+    by_random = np.lexsort((rng.random(len(micros)), group))
+    by_time = np.lexsort((micros, group))
+    shuffled = np.empty_like(micros)
+    # Both orders sort by group first, so block i of one is block i of the other.
+    shuffled[by_random] = micros[by_time]
+    return _with_times(acts, shuffled)
+
+
+def shift_times(acts: pa.Table, rng: np.random.Generator, bin_s: float) -> pa.Table:
+    """Shift each ``(account, UTC day)`` circularly by one random offset; keys = new bins."""
+    micros, group = _account_days(acts)
+    offsets = rng.integers(0, _DAY_US, int(group.max()) + 1 if len(group) else 0)
+    day = micros // _DAY_US
+    shifted = day * _DAY_US + (micros - day * _DAY_US + offsets[group]) % _DAY_US
+    bin_us = int(round(bin_s * 1_000_000))
+    keys = ((shifted // bin_us) * bin_us // 1_000_000).astype(str)
+    table = _with_times(acts, shifted)
+    return table.set_column(table.schema.get_field_index("key"), "key", pa.array(keys))
+
+
+def _account_days(acts: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    times = acts["time"].cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    micros = times.to_numpy(zero_copy_only=False)
+    accounts = pd.factorize(acts["account_id"].to_numpy(zero_copy_only=False))[0]
+    days = micros // _DAY_US
+    group = pd.factorize(pd.MultiIndex.from_arrays([accounts, days]))[0]
+    return micros, group
+
+
+def _with_times(acts: pa.Table, micros: np.ndarray) -> pa.Table:
+    column = pa.array(micros, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+    return acts.set_column(acts.schema.get_field_index("time"), "time", column)
+
+
+def null_weights(acts: pa.Table, link_null, shuffles: int, seed: int, shuffle) -> pd.DataFrame:
+    """Edges of ``shuffles`` shuffled copies: ``account_a, account_b, weight, shuffle``.
+
+    ``link_null(actions) -> CoordinationResult`` runs the engine; ``shuffle(actions, rng)``
+    makes one shuffled copy. Copy ``i`` uses ``numpy.random.default_rng([seed, i])``.
+    """
+    frames = []
+    for i in range(shuffles):
+        copy = shuffle(acts, np.random.default_rng([seed, i]))
+        edges = link_null(copy).edges[["account_a", "account_b", "weight"]]
+        frames.append(edges.assign(shuffle=i))
+    if not frames:
+        return pd.DataFrame(columns=["account_a", "account_b", "weight", "shuffle"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def weight_threshold(
+    edges: pd.DataFrame, null: pd.DataFrame, shuffles: int, alpha: float, fdr: float
+) -> tuple[float, pd.DataFrame]:
+    """The smallest weight from which at most ``fdr`` of the kept edges are expected by chance.
+
+    ``edges`` has ``weight`` and ``p_value``. For each weight ``w`` of an edge with
+    ``p_value <= alpha``: ``observed`` counts such edges of weight ``>= w``; ``null_mean``
+    counts, on average per shuffled copy, the null edges that would pass the same rule, each
+    judged against the *other* copies (leave one out: ``(1 + #{other copies with weight >=
+    its weight}) / shuffles <= alpha``). Returns ``(threshold, counts)``; ``threshold`` is
+    ``inf`` when no weight qualifies.
+    """
+    passed = np.sort(edges.loc[edges["p_value"] <= alpha, "weight"].to_numpy(dtype=float))
+    levels = np.unique(passed)
+    false = np.sort(_null_discoveries(null, shuffles, alpha))
+    counts = pd.DataFrame(
+        {
+            "weight": levels,
+            "observed": len(passed) - np.searchsorted(passed, levels, side="left"),
+            "null_mean": (len(false) - np.searchsorted(false, levels, side="left")) / shuffles,
+        }
+    )
+    ok = counts["null_mean"] <= fdr * counts["observed"]
+    threshold = float(counts.loc[ok, "weight"].min()) if ok.any() else math.inf
+    return threshold, counts
+
+
+def _null_discoveries(null: pd.DataFrame, shuffles: int, alpha: float) -> np.ndarray:
+    """Weights of the null edges that pass the p-value rule against the other copies."""
+    if null.empty:
+        return np.array([], dtype=float)
+    weights = null["weight"].astype(float)
+    # Descending rank with ties at their max = copies of this pair with weight >= this one.
+    at_least = weights.groupby([null["account_a"], null["account_b"]]).rank(
+        method="max", ascending=False
+    )
+    p_value = at_least / shuffles  # (1 + others at least as heavy) / (1 + shuffles - 1)
+    return weights[p_value <= alpha].to_numpy()
+
+
+def edge_significance(edges: pd.DataFrame, null: pd.DataFrame, shuffles: int) -> pd.DataFrame:
+    """Add ``expected_weight, null_sd, z, p_value`` to ``edges`` given the null's edges."""
+    pairs = ["account_a", "account_b"]
+    merged = edges[[*pairs, "weight"]].merge(null, on=pairs, how="left", suffixes=("", "_null"))
+    merged["w"] = merged["weight_null"].fillna(0.0).astype(float)
+    merged["hit"] = (merged["w"] >= merged["weight"]) & merged["shuffle"].notna()
+    merged["w2"] = merged["w"] ** 2
+    stats = merged.groupby(pairs, sort=False).agg(s=("w", "sum"), s2=("w2", "sum"), k=("hit", "sum"))
+    out = edges.merge(stats.reset_index(), on=pairs, how="left")
+    mean = out["s"] / shuffles
+    var = (out["s2"] / shuffles - mean**2).clip(lower=0.0)
+    out["expected_weight"] = mean
+    out["null_sd"] = np.sqrt(var)
+    out["z"] = (out["weight"] - mean) / np.sqrt(var + 1.0 / shuffles)
+    out["p_value"] = (1.0 + out["k"]) / (1.0 + shuffles)
+    return out.drop(columns=["s", "s2", "k"])
+
+
+def _null_linker(result: CoordinationResult):
+    spec = get_method(result.method)
+    keys = ("window_s", "max_key_fanout", "min_participation", "min_symmetry")
+    kwargs = {k: result.params[k] for k in keys} | _NULL_FILTERS
+    kwargs |= {"method": result.method, "params": result.params}
+    if spec.link is not None:
+        return lambda acts: spec.link(acts, dict(kwargs))
+    return lambda acts: link(acts, **kwargs)
+
+
+def _shuffler(result: CoordinationResult):
+    if result.method in _TIME_KEYED:
+        bin_s = result.params["bin_s"]
+        return lambda acts, rng: shift_times(acts, rng, bin_s)
+    return shuffle_times
+
+
+def _observed_actions(store, result: CoordinationResult, scope: Scope) -> pa.Table:
+    spec = get_method(result.method)
+    params = {k: result.params[k] for k in spec.defaults if k in result.params}
+    table = actions(store, result.method, scope, params).to_pyarrow()
+    return table.select(list(ACTION_COLUMNS))
+
+
+def significance(
+    store,
+    method: str,
+    *,
+    shuffles: int = DEFAULT_SHUFFLES,
+    seed: int = 0,
+    alpha: float = DEFAULT_ALPHA,
+    fdr: float = DEFAULT_FDR,
+    hashtags=None,
+    since=None,
+    until=None,
+    platform: str | None = None,
+    **coordinate_kwargs,
+) -> SignificanceResult:
+    """Run ``method`` (see :func:`~.engine.coordinate`) and test every edge against shuffles.
+
+    Parameters
+    ----------
+    store : Store
+    method : str
+        A coordination method name.
+    shuffles : int
+        Shuffled copies of the data (default :data:`DEFAULT_SHUFFLES`).
+    seed : int
+        Seeds the shuffles: the same seed gives the same result.
+    alpha : float
+        Largest empirical p-value called significant (default 0.05).
+    fdr : float
+        Largest share of edges the shuffles may explain at the weight threshold (0.05).
+    hashtags, since, until, platform, **coordinate_kwargs :
+        As for :func:`~.engine.coordinate` (``window``, ``min_weight``, method parameters...).
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> significance(Store(":memory:"), "co-retweet", record=False).edges.empty
+    True
+    """
+    _check(shuffles, alpha, fdr)
+    result = coordinate(
+        store, method, hashtags=hashtags, since=since, until=until, platform=platform,
+        **coordinate_kwargs,
+    )  # fmt: skip
+    scope = _scope_of(result)
+    null = _empty_null()
+    if not result.edges.empty:
+        acts = _observed_actions(store, result, scope)
+        null = null_weights(acts, _null_linker(result), shuffles, seed, _shuffler(result))
+    edges = edge_significance(result.edges, null, shuffles)
+    threshold, counts = weight_threshold(edges, null, shuffles, alpha, fdr)
+    edges["significant"] = (edges["p_value"] <= alpha) & (edges["weight"] >= threshold)
+    null_name = "account-day shift" if method in _TIME_KEYED else "account-day time permutation"
+    params = {"shuffles": shuffles, "seed": seed, "alpha": alpha, "fdr": fdr, "null": null_name}
+    return SignificanceResult(result, edges, threshold, counts, params)
+
+
+def _empty_null() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"account_a": [], "account_b": [], "weight": [], "shuffle": []}
+    ).astype({"account_a": object, "account_b": object})
+
+
+def _scope_of(result: CoordinationResult) -> Scope:
+    # coordinate() stored the scope it used (times already parsed) in the run parameters.
+    from ...times import parse_time
+
+    p = result.params
+    since, until = p.get("since"), p.get("until")
+    return Scope(
+        hashtags=tuple(p.get("hashtags") or ()) or None,
+        since=parse_time(since) if isinstance(since, str) else since,
+        until=parse_time(until) if isinstance(until, str) else until,
+        platform=p.get("platform"),
+    )
