@@ -114,7 +114,8 @@ class SignificanceResult:
         keep = self.edges[self.edges["significant"]].reset_index(drop=True)
         pairs = keep[["account_a", "account_b"]]
         evidence = self.result.evidence.merge(pairs, on=["account_a", "account_b"])
-        params = {**self.result.params, "significance": self.params}
+        test = {**self.params, "weight_threshold": self.weight_threshold}
+        params = {**self.result.params, "significance": test}
         return dataclasses.replace(self.result, edges=keep, evidence=evidence, params=params)
 
 
@@ -242,7 +243,9 @@ def edge_significance(edges: pd.DataFrame, null: pd.DataFrame, shuffles: int) ->
     merged["w"] = merged["weight_null"].fillna(0.0).astype(float)
     merged["hit"] = (merged["w"] >= merged["weight"]) & merged["shuffle"].notna()
     merged["w2"] = merged["w"] ** 2
-    stats = merged.groupby(pairs, sort=False).agg(s=("w", "sum"), s2=("w2", "sum"), k=("hit", "sum"))
+    stats = merged.groupby(pairs, sort=False).agg(
+        s=("w", "sum"), s2=("w2", "sum"), k=("hit", "sum")
+    )
     out = edges.merge(stats.reset_index(), on=pairs, how="left")
     mean = out["s"] / shuffles
     var = (out["s2"] / shuffles - mean**2).clip(lower=0.0)
@@ -334,9 +337,9 @@ def significance(
 
 
 def _empty_null() -> pd.DataFrame:
-    return pd.DataFrame(
-        {"account_a": [], "account_b": [], "weight": [], "shuffle": []}
-    ).astype({"account_a": object, "account_b": object})
+    return pd.DataFrame({"account_a": [], "account_b": [], "weight": [], "shuffle": []}).astype(
+        {"account_a": object, "account_b": object}
+    )
 
 
 def _scope_of(result: CoordinationResult) -> Scope:

@@ -1,0 +1,178 @@
+"""Group scores: what a reader needs to judge a group of accounts linked by coordination.
+
+Per group (see :func:`group_scores`):
+
+``size``, ``density``
+    accounts; edges inside the group over ``size * (size - 1) / 2``.
+``median_gap_s``
+    median time gap of the evidence (post pairs) linking members to each other.
+``posts``, ``share_posts``
+    the members' posts in the scope (the campaign) and their share of all its posts.
+``share_first_2000``
+    their share of the campaign's first 2,000 posts (by time, then post id): a trend is
+    decided early, so a group that wrote much of the start pushed it.
+``median_age_days``, ``min_age_days``
+    account age (``accounts.created_at``) at the member's first post in the scope, in days,
+    over members whose creation date is known (NaN when none is).
+``median_followers``
+    over members whose follower count is known.
+``top_keys``
+    the keys most members share (by accounts, then post pairs): a list of
+    ``{method, key, accounts, pairs, example_post, example_text}``.
+"""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from .engine import Scope
+
+__all__ = ["FIRST_POSTS", "TOP_KEYS", "group_scores", "top_keys", "density"]
+
+FIRST_POSTS = 2000
+"""The campaign's first posts, whose share by each group is reported."""
+TOP_KEYS = 3
+_EXAMPLE_CHARS = 140
+_DAY_S = 86_400.0
+
+
+def density(n_edges: int, size: int) -> float:
+    """Edges over possible edges in an undirected group of ``size`` accounts.
+
+    >>> density(3, 3)
+    1.0
+    """
+    possible = size * (size - 1) / 2
+    return n_edges / possible if possible else 0.0
+
+
+def _structure(groups_of: pd.DataFrame, edges: pd.DataFrame, evidence: pd.DataFrame):
+    sizes = groups_of.groupby("group_id").size().rename("size")
+    inner = edges[edges["group_id"].notna()].astype({"group_id": int})
+    n_edges = inner.groupby("group_id").size().reindex(sizes.index, fill_value=0)
+    gaps = _inner_evidence(evidence, groups_of).groupby("group_id")["gap_s"].median()
+    frame = pd.DataFrame({"size": sizes})
+    frame["density"] = [density(n_edges[g], s) for g, s in sizes.items()]
+    frame["median_gap_s"] = gaps.reindex(sizes.index)
+    return frame
+
+
+def _inner_evidence(evidence: pd.DataFrame, groups_of: pd.DataFrame) -> pd.DataFrame:
+    """Evidence rows whose two accounts are in the same group, with that ``group_id``."""
+    group = groups_of.set_index("account_id")["group_id"]
+    a, b = evidence["account_a"].map(group), evidence["account_b"].map(group)
+    return evidence[a.notna() & (a == b)].assign(group_id=a[a.notna() & (a == b)].astype(int))
+
+
+def _shares(store, groups_of: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    posts = scope.apply(store.posts()).select("author_id", "created_at", "post_id")
+    members = ibis.memtable(groups_of.rename(columns={"account_id": "author_id"}))
+    total = posts.count().execute()
+    first = posts.order_by(["created_at", "post_id"]).limit(FIRST_POSTS)
+    n_first = first.count().execute()
+    counts = {}
+    for name, table in (("posts", posts), ("first", first)):
+        joined = table.inner_join(members, "author_id")
+        counts[name] = joined.group_by("group_id").aggregate(n=joined.count()).to_pandas()
+    frame = pd.DataFrame(index=pd.Index(sorted(groups_of["group_id"].unique()), name="group_id"))
+    frame["posts"] = counts["posts"].set_index("group_id")["n"].reindex(frame.index, fill_value=0)
+    first_n = counts["first"].set_index("group_id")["n"].reindex(frame.index, fill_value=0)
+    frame["share_posts"] = frame["posts"] / total if total else np.nan
+    frame["share_first_2000"] = first_n / n_first if n_first else np.nan
+    return frame
+
+
+def _accounts(store, groups_of: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """Per member: age at its first post in the scope (days) and followers."""
+    posts = scope.apply(store.posts())
+    ids = list(groups_of["account_id"])
+    first = (
+        posts.filter(posts.author_id.isin(ids))
+        .group_by("author_id")
+        .aggregate(first_post=posts.created_at.min())
+    )
+    acc = store.accounts()
+    acc = acc.filter(acc.account_id.isin(ids)).select("account_id", "created_at", "followers")
+    first, acc = first.to_pandas(), acc.to_pandas().drop_duplicates("account_id")
+    frame = groups_of.merge(first.rename(columns={"author_id": "account_id"}), how="left")
+    frame = frame.merge(acc, on="account_id", how="left")
+    age = (frame["first_post"] - frame["created_at"]).dt.total_seconds() / _DAY_S
+    return frame.assign(age_days=age)
+
+
+def _account_scores(store, groups_of: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    per = _accounts(store, groups_of, scope).groupby("group_id")
+    return pd.DataFrame(
+        {
+            "median_age_days": per["age_days"].median(),
+            "min_age_days": per["age_days"].min(),
+            "median_followers": per["followers"].median(),
+        }
+    )
+
+
+def top_keys(
+    store, evidence: pd.DataFrame, groups_of: pd.DataFrame, n: int = TOP_KEYS
+) -> dict[int, list[dict]]:
+    """Per group, its ``n`` most shared keys (by accounts, then post pairs) with an example.
+
+    Returns ``{group_id: [{method, key, accounts, pairs, example_post, example_text}, ...]}``.
+    """
+    inner = _inner_evidence(evidence, groups_of)
+    if inner.empty:
+        return {}
+    ends = pd.concat(
+        [inner.assign(account=inner["account_a"]), inner.assign(account=inner["account_b"])]
+    )
+    keys = ends.groupby(["group_id", "method", "key"]).agg(
+        accounts=("account", "nunique"), pairs=("post_a", "size"), example_post=("post_a", "min")
+    )
+    keys["pairs"] //= 2  # each evidence row was counted once per end
+    keys = keys.reset_index().sort_values(
+        ["group_id", "accounts", "pairs", "method", "key"],
+        ascending=[True, False, False, True, True],
+    )
+    top = keys.groupby("group_id").head(n)
+    texts = _texts(store, list(top["example_post"]))
+    top = top.assign(example_text=top["example_post"].map(texts))
+    cols = ["method", "key", "accounts", "pairs", "example_post", "example_text"]
+    return {int(g): rows[cols].to_dict("records") for g, rows in top.groupby("group_id")}
+
+
+def _texts(store, post_ids: list[str]) -> dict[str, str]:
+    posts = store.posts(include_context=True)
+    found = posts.filter(posts.post_id.isin(post_ids)).select("post_id", "text").to_pandas()
+    short = found["text"].fillna("").str.slice(0, _EXAMPLE_CHARS)
+    return dict(zip(found["post_id"], short, strict=True))
+
+
+def group_scores(
+    store,
+    groups_of: pd.DataFrame,
+    edges: pd.DataFrame,
+    evidence: pd.DataFrame,
+    scope: Scope | None = None,
+) -> pd.DataFrame:
+    """Score each group (see the module docs): one row per ``group_id``, in group order.
+
+    Parameters
+    ----------
+    store : Store
+    groups_of : DataFrame ``account_id, group_id``
+    edges : DataFrame with ``account_a, account_b, group_id`` (NA when not inside a group)
+    evidence : DataFrame ``account_a, account_b, method, key, post_a, gap_s, ...``
+    scope : Scope
+        The campaign: shares are of its posts.
+    """
+    scope = scope or Scope()
+    if groups_of.empty:
+        return pd.DataFrame(columns=["group_id", "size", "density", "median_gap_s", "top_keys"])
+    frame = _structure(groups_of, edges, evidence)
+    frame = frame.join(_shares(store, groups_of, scope)).join(
+        _account_scores(store, groups_of, scope)
+    )
+    keys = top_keys(store, evidence, groups_of)
+    frame["top_keys"] = [keys.get(int(g), []) for g in frame.index]
+    return frame.reset_index(names="group_id")
