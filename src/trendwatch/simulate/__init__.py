@@ -33,7 +33,7 @@ from .accounts import make_accounts
 from .bodies import Shortener
 from .campaigns import add_attack, add_counter
 from .organic import Writers, add_organic
-from .plan import make_plan
+from .plan import check_parameters, make_plan
 from .render import render
 from .timeline import Timeline
 from .truth import SimulationTruth, load_truth, make_truth
@@ -69,6 +69,7 @@ def simulate(out: str | Path, *, seed: int = 0, scale: float = 1.0) -> Simulatio
     >>> truth.attack_hashtag, len(truth.coordinated_accounts)
     ('remigrationdorsani', 20)
     """
+    check_parameters(seed, scale)
     folder = _folder(out)
     rng = np.random.default_rng(seed)
     plan = make_plan(seed, scale, rng)

@@ -13,7 +13,15 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Plan", "make_plan", "START", "DURATION", "LOCAL_OFFSET_HOURS", "to_datetime"]
+__all__ = [
+    "Plan",
+    "make_plan",
+    "check_parameters",
+    "START",
+    "DURATION",
+    "LOCAL_OFFSET_HOURS",
+    "to_datetime",
+]
 
 START = datetime(2025, 11, 13, 0, 0, tzinfo=UTC)
 """First instant of the simulated archive (a Thursday, midnight UTC)."""
@@ -53,7 +61,8 @@ class Plan:
     both_tags: int
 
 
-def _check(seed: int, scale: float) -> None:
+def check_parameters(seed: int, scale: float) -> None:
+    """Raise :class:`~trendwatch.errors.ParameterError` unless seed and scale are usable."""
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
     if not 0.01 <= scale <= 20:
@@ -62,7 +71,7 @@ def _check(seed: int, scale: float) -> None:
 
 def make_plan(seed: int, scale: float, rng: np.random.Generator) -> Plan:
     """Draw the scenario for ``seed`` and ``scale`` (the attack time varies with the seed)."""
-    _check(seed, scale)
+    check_parameters(seed, scale)
     attackers = max(20, round(40 * scale))
     joiners = max(3, round(15 * scale))
     attack_start = 32 * 3600 + rng.uniform(-1800, 1800)  # day 2, about 09:00 local time
