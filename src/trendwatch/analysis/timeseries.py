@@ -1,0 +1,162 @@
+"""Hashtag time series: posts, unique accounts, originals and reposts per time bucket.
+
+The counting is relational and written as Ibis expressions over :meth:`Store.posts` (collected
+posts only: context posts never count), so DuckDB does the heavy work and only one row per
+(hashtag, bucket) that has posts reaches pandas. Buckets are whole multiples of a width (30 s to
+days) counted from an *origin*: bucket ``b`` covers ``[origin + b·width, origin + (b+1)·width)``.
+The origin defaults to the Unix epoch; the trending list puts it at ``--at`` so that the last
+bucket ends exactly there.
+
+A post counts once for each distinct hashtag it carries (hashtags are the normalised ones).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import ibis
+import pandas as pd
+
+from ..errors import ParameterError
+from ..times import parse_time
+
+__all__ = [
+    "Buckets",
+    "parse_duration",
+    "parse_at",
+    "hashtag_rows",
+    "hashtag_series",
+    "bucket_totals",
+]
+
+_UNITS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d)\s*$", re.IGNORECASE)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_duration(text: str | timedelta, *, name: str = "window") -> timedelta:
+    """Parse a duration such as ``"30s"``, ``"5min"``, ``"1h"`` or ``"1d"``.
+
+    ``m`` means minutes. Raises :class:`~trendwatch.errors.ParameterError` on anything else and
+    on durations below one second.
+
+    >>> parse_duration("5min")
+    datetime.timedelta(seconds=300)
+    """
+    if isinstance(text, timedelta):
+        seconds = text.total_seconds()
+    else:
+        match = _DURATION.match(str(text))
+        if match is None:
+            raise ParameterError(
+                f"{name} {text!r} is not a duration: write e.g. 30s, 5min, 1h or 1d"
+            )
+        seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    if seconds < 1:
+        raise ParameterError(f"{name} {text!r} is shorter than one second")
+    return timedelta(seconds=seconds)
+
+
+def parse_at(value: str | datetime | None) -> datetime | None:
+    """Parse ``--at`` (ISO 8601; no zone means UTC); None stays None.
+
+    >>> parse_at("2016-12-01T10:00").isoformat()
+    '2016-12-01T10:00:00+00:00'
+    """
+    if value is None or value == "":
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise ParameterError(
+            f"--at {value!r} is not a time: write ISO 8601, e.g. 2016-12-01T10:00Z"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Buckets:
+    """A bucket grid: ``width`` long, counted from ``origin`` (see the module docstring)."""
+
+    width: timedelta
+    origin: datetime = _EPOCH
+
+    @property
+    def width_s(self) -> int:
+        return int(self.width.total_seconds())
+
+    @property
+    def origin_s(self) -> int:
+        return int((self.origin - _EPOCH).total_seconds())
+
+    def index_of(self, moment: datetime) -> int:
+        """The bucket that holds ``moment``."""
+        return int((moment - self.origin).total_seconds() // self.width_s)
+
+    def start_of(self, index) -> pd.Series | datetime:
+        """Start time(s) of bucket index(es); vectorised over a pandas Series."""
+        if isinstance(index, pd.Series):
+            seconds = index.astype("int64") * self.width_s + self.origin_s
+            return pd.to_datetime(seconds, unit="s", utc=True)
+        return self.origin + int(index) * self.width
+
+    def of(self, timestamp: ibis.Value) -> ibis.Value:
+        """Ibis expression: the bucket index of a timestamp column."""
+        seconds = timestamp.epoch_seconds().cast("int64")
+        return (seconds - self.origin_s) // self.width_s
+
+
+def hashtag_rows(store, hashtags=None) -> ibis.Table:
+    """One row per (collected post, distinct hashtag it carries).
+
+    Columns: post_id, author_id, created_at, kind, hashtag.
+
+    ``hashtags`` (normalised, without ``#``) restricts the rows to those hashtags.
+    """
+    posts = store.posts()
+    rows = posts.select(
+        "post_id", "author_id", "created_at", "kind", hashtag=posts.hashtags.unique().unnest()
+    )
+    rows = rows.filter(rows.created_at.notnull())
+    if hashtags is not None:
+        rows = rows.filter(rows.hashtag.isin(list(hashtags)))
+    return rows
+
+
+def hashtag_series(store, buckets: Buckets, *, hashtags=None, since=None) -> pd.DataFrame:
+    """Per (hashtag, bucket) with posts: ``posts``, ``accounts``, ``originals``, ``reposts``.
+
+    Columns: hashtag, bucket (index), start (UTC), posts, accounts (distinct authors),
+    originals (kind ``post``), reposts. Buckets without posts are absent. ``since`` keeps only
+    posts at or after that time.
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> hashtag_series(Store(":memory:"), Buckets(timedelta(hours=1))).columns.tolist()
+    ['hashtag', 'bucket', 'posts', 'accounts', 'originals', 'reposts', 'start']
+    """
+    rows = hashtag_rows(store, hashtags)
+    if since is not None:
+        rows = rows.filter(rows.created_at >= since)
+    rows = rows.mutate(bucket=buckets.of(rows.created_at))
+    grouped = rows.group_by(["hashtag", "bucket"]).aggregate(
+        posts=rows.count(),
+        accounts=rows.author_id.nunique(),
+        originals=(rows.kind == "post").sum(),
+        reposts=(rows.kind == "repost").sum(),
+    )
+    frame = grouped.order_by(["hashtag", "bucket"]).to_pandas()
+    frame = frame.astype({"posts": "int64", "accounts": "int64"})
+    frame[["originals", "reposts"]] = frame[["originals", "reposts"]].fillna(0).astype("int64")
+    frame["start"] = buckets.start_of(frame["bucket"])
+    return frame
+
+
+def bucket_totals(store, buckets: Buckets) -> pd.DataFrame:
+    """All collected posts per bucket (with or without hashtags): columns bucket, posts."""
+    posts = store.posts()
+    posts = posts.filter(posts.created_at.notnull()).mutate(bucket=buckets.of(posts.created_at))
+    totals = posts.group_by("bucket").aggregate(posts=posts.count()).order_by("bucket")
+    return totals.to_pandas().astype({"bucket": "int64", "posts": "int64"})
