@@ -421,3 +421,23 @@ def test_cli_json_and_errors(tmp_path):
     bad = runner.invoke(cli, ["simulate", "--out", str(tmp_path), "--scale", "0"])
     assert bad.exit_code == 1
     assert "scale must be between" in bad.output
+
+
+# --- integration with the X v2 reader ---------------------------------------------------------
+
+
+def test_the_archive_ingests_completely(tmp_path, store):
+    pytest.importorskip("trendwatch.formats.x_v2", reason="the X v2 reader is not written yet")
+    from trendwatch.ingest import ingest
+
+    truth = simulate(tmp_path, seed=11, scale=0.05)
+    report = ingest(sorted(tmp_path.glob("*.jsonl")), db=store)
+    assert report.totals["read"] == report.totals["added"] == truth.posts
+    assert report.totals["quarantined"] == report.totals["skipped"] == 0
+    count = "select count(*) from posts where collected and list_contains(hashtags, ?)"
+    for tag, expected in ((truth.attack_hashtag, truth.attack_posts),
+                          (truth.counter_hashtag, truth.counter_posts)):  # fmt: skip
+        assert store.con.execute(count, [tag]).fetchone()[0] == expected
+    accounts = {row[0] for row in store.con.execute("select account_id from accounts").fetchall()}
+    assert len(accounts) == truth.accounts
+    assert set(truth.coordinated_accounts) <= accounts

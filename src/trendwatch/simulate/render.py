@@ -63,10 +63,13 @@ def _final_bodies(posts: Posts, accounts: Accounts, ids: list[str]) -> list[Body
         elif posts.kind[row] == QUOTE:
             link = f"twitter.com/{names[posts.author[target]]}/status/{ids[target]}"
             out[row] = out[row].with_link(tco(int(ids[row])), "https://" + link, link[:25] + "…")
+    shared: dict[int, Body] = {}  # all retweets of a post have the same text
     for row in np.flatnonzero(posts.kind == RETWEET):
-        target = posts.target[row]
-        author = posts.author[target]
-        out[row] = retweet_body(out[target], names[author], uids[author])
+        target = int(posts.target[row])
+        if target not in shared:
+            author = posts.author[target]
+            shared[target] = retweet_body(out[target], names[author], uids[author])
+        out[row] = shared[target]
     return out
 
 

@@ -107,16 +107,16 @@ def load_truth(path: str | Path) -> SimulationTruth:
         raise InputError(f"{path}: not a simulation truth file ({exc})") from exc
 
 
-def _rows_with(rendered: Rendered, tag: str) -> np.ndarray:
-    return np.array([tag in body.tags() for body in rendered.bodies], bool)
+def _rows_with(tags: list[frozenset[str]], tag: str) -> np.ndarray:
+    return np.array([tag in row for row in tags], bool)
 
 
 def _ids(accounts: Accounts, rows) -> tuple[str, ...]:
     return tuple(sorted(accounts.ids[i] for i in np.unique(rows)))
 
 
-def _hashtag_counts(rendered: Rendered) -> dict[str, int]:
-    counts = Counter(tag for body in rendered.bodies for tag in body.tags())
+def _hashtag_counts(tags: list[frozenset[str]]) -> dict[str, int]:
+    counts = Counter(tag for row in tags for tag in row)
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
@@ -128,8 +128,9 @@ def _appearing(posts: Posts, rendered: Rendered, accounts: Accounts) -> np.ndarr
 
 def make_truth(plan: Plan, posts: Posts, rendered: Rendered, accounts: Accounts, files, joiners):
     """The truth of what was written."""
-    attack = _rows_with(rendered, normalize_hashtag(ATTACK_TAG))
-    counter = _rows_with(rendered, normalize_hashtag(COUNTER_TAG))
+    tags = [body.tags() for body in rendered.bodies]
+    attack = _rows_with(tags, normalize_hashtag(ATTACK_TAG))
+    counter = _rows_with(tags, normalize_hashtag(COUNTER_TAG))
     coordinated = accounts.role[posts.author] == COORDINATED
     by_attackers = posts.time[attack & coordinated]
     appearing = _appearing(posts, rendered, accounts)
@@ -156,5 +157,5 @@ def make_truth(plan: Plan, posts: Posts, rendered: Rendered, accounts: Accounts,
         attack_posts_by_coordinated=int((attack & coordinated).sum()),
         counter_posts=int(counter.sum()),
         both_hashtags_posts=int((attack & counter).sum()),
-        hashtag_counts=_hashtag_counts(rendered),
+        hashtag_counts=_hashtag_counts(tags),
     )
