@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, shared_path
 from trendwatch.formats import ReadOptions, get_format
@@ -19,6 +21,7 @@ from trendwatch.formats.x_v1 import FORMATS, normalize_activity, normalize_v1_tw
 from trendwatch.ingest import ingest
 from trendwatch.model import Account, Post
 from trendwatch.text import hashtag_pair, normalize_url
+from trendwatch.times import parse_time
 
 V1 = FIXTURES / "x_v1"
 GNIP = ("twitter-v1-gnip",)
@@ -475,3 +478,26 @@ def test_quote_whose_quoted_tweet_lacks_a_user_keeps_the_quote():
     assert (post.kind, post.ref_post_id, post.ref_author_id) == ("quote", quoted.post_id, None)
     assert (quoted.collected, quoted.author_id) == (False, None)
     assert quoted.post_id == json.loads(path.read_text())["quoted_status"]["id_str"]
+
+
+@pytest.mark.parametrize(
+    ("created_at", "expected"),
+    [
+        ("Wed May 24 20:32:51 +0000 2017", utc(2017, 5, 24, 20, 32, 51)),
+        ("Wed May 24 20:32:51 +0200 2017", utc(2017, 5, 24, 18, 32, 51)),
+        ("2017-05-24T20:32:51.000Z", utc(2017, 5, 24, 20, 32, 51)),
+    ],
+)
+def test_tweet_times_in_every_accepted_form(created_at, expected):
+    assert normalize_v1_tweet({**BASE, "created_at": created_at})[-1].created_at == expected
+
+
+@given(st.datetimes(min_value=datetime(2006, 3, 21), max_value=datetime(2099, 12, 31)))
+def test_fast_v1_time_path_agrees_with_parse_time(moment):
+    text = moment.replace(tzinfo=UTC).strftime("%a %b %d %H:%M:%S +0000 %Y")
+    assert normalize_v1_tweet({**BASE, "created_at": text})[-1].created_at == parse_time(text)
+
+
+def test_impossible_v1_date_is_quarantined():
+    [item] = record_items({**BASE, "created_at": "Wed May 32 20:32:51 +0000 2017"}, 1)
+    assert isinstance(item, Quarantined) and "field 'created_at'" in item.reason
