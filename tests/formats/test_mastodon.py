@@ -350,3 +350,7 @@ def test_every_recorded_record_is_accounted_for(store):
     assert (totals["read"], totals["skipped"], totals["quarantined"]) == (281, 6, 0)
     collected = store.con.execute("SELECT count(*) FROM posts WHERE collected").fetchone()[0]
     assert collected == totals["added"]
+
+
+def test_plain_text_without_markup_is_only_tidied():
+    assert html_to_text("just  text\n here ") == "just text here"

@@ -74,6 +74,8 @@ def parse_html(html: str | None) -> HtmlText:
     """
     if not html:
         return HtmlText("")
+    if "<" not in html and "&" not in html:  # plain text: no parser needed
+        return HtmlText(_finish([_unforged(html)]))
     parser = _TextParser()
     parser.feed(html)
     parser.close()
@@ -87,6 +89,11 @@ def html_to_text(html: str | None) -> str:
     'Café <3\\n\\nline\\nbreak'
     """
     return parse_html(html).text
+
+
+def _unforged(data: str) -> str:
+    """Text without our break placeholders, so the content itself cannot forge breaks."""
+    return data.replace(_PARAGRAPH, "").replace(_LINE, "")
 
 
 def _finish(pieces: list[str]) -> str:
@@ -151,8 +158,7 @@ class _TextParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._dropping:
             return
-        # Our break placeholders must not be forgeable from the content itself.
-        data = data.replace(_PARAGRAPH, "").replace(_LINE, "")
+        data = _unforged(data)
         self.pieces.append(data)
         for link in self._open_links:
             link.pieces.append(data)

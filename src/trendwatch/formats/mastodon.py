@@ -43,6 +43,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import orjson
 
@@ -352,9 +353,15 @@ def account_record(account: dict, observed_at: datetime | None = None) -> Accoun
         following=_count(account.get("following_count")),
         posts_count=_count(account.get("statuses_count")),
         declared_bot=account.get("bot") if isinstance(account.get("bot"), bool) else None,
-        description=html_to_text(account.get("note")) or None,
+        description=_note_text(account.get("note")),
         observed_at=observed_at,
     )
+
+
+@lru_cache(maxsize=1 << 14)
+def _note_text(note: object) -> str | None:
+    # Cached: an archive repeats each author's profile note with every status of theirs.
+    return html_to_text(note) or None if isinstance(note, str) else None
 
 
 def _kind(status: dict, reply_to: str | None) -> str:
