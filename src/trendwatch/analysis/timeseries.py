@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import ibis
+import ibis.expr.datatypes as dt
 import pandas as pd
 
 from ..errors import ParameterError
@@ -29,6 +30,7 @@ __all__ = [
     "hashtag_rows",
     "hashtag_series",
     "bucket_totals",
+    "distinct_tags",
 ]
 
 _UNITS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
@@ -107,6 +109,16 @@ class Buckets:
         return (seconds - self.origin_s) // self.width_s
 
 
+@ibis.udf.scalar.builtin(
+    name="list_distinct", signature=((dt.Array(dt.string),), dt.Array(dt.string))
+)
+def distinct_tags(values):
+    """The distinct items of a list column (DuckDB ``list_distinct``; Spark: array_distinct).
+
+    Ibis's own ``ArrayValue.unique`` emits a lambda in the arrow syntax DuckDB 2 rejects.
+    """
+
+
 def hashtag_rows(store, hashtags=None) -> ibis.Table:
     """One row per (collected post, distinct hashtag it carries).
 
@@ -116,7 +128,7 @@ def hashtag_rows(store, hashtags=None) -> ibis.Table:
     """
     posts = store.posts()
     rows = posts.select(
-        "post_id", "author_id", "created_at", "kind", hashtag=posts.hashtags.unique().unnest()
+        "post_id", "author_id", "created_at", "kind", hashtag=distinct_tags(posts.hashtags).unnest()
     )
     rows = rows.filter(rows.created_at.notnull())
     if hashtags is not None:

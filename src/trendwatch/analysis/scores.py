@@ -1,0 +1,177 @@
+"""Trend scorers over hashtag time series, side by side (each says where it comes from).
+
+They all work on the frame :func:`~trendwatch.analysis.timeseries.hashtag_series` returns
+(rows sorted by hashtag then bucket, only buckets with posts) and return one value per row:
+
+* :func:`surge_scores` — Mastodon's trending tags (``app/models/trends/tags.rb``): observed
+  ``o`` = distinct accounts in the bucket, expected ``e`` = distinct accounts in the previous
+  bucket (1 if none); score ``(o - e)² / e`` when ``o > e`` and ``o ≥ threshold`` (default 5),
+  else 0. :func:`decayed_max` then keeps, as Mastodon does, the highest score decayed with a
+  half-life (default 4 h).
+* :func:`ratio_scores` — the ratio trendiness ``(n_t + 1) / (n_{t-1} + 1)`` of posts in this
+  bucket and the previous one, as BotSlayer (OSoMe, Indiana University) and DMI-TCAT
+  ("hashtag frequency ratio") use it.
+* :func:`robust_z_scores` — a robust z-score: ``(n_t - median) / (1.4826 · MAD)`` against the
+  trailing ``baseline`` buckets (quiet buckets count as 0). The MAD is floored at 1/1.4826 post
+  so that a hashtag with a silent baseline scores its raw count instead of dividing by zero.
+* :func:`burst_levels` — the state of Kleinberg's batched burst automaton
+  (:func:`~trendwatch.analysis.burst.batched_states`) for each bucket, with the hashtag's posts
+  as ``r`` and all collected posts of the bucket as ``d``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .burst import batched_states
+
+__all__ = [
+    "previous_bucket_values",
+    "surge_scores",
+    "decayed_max",
+    "ratio_scores",
+    "robust_z_scores",
+    "burst_levels",
+    "MAD_SCALE",
+]
+
+MAD_SCALE = 1.4826
+"""Scales the MAD to the standard deviation of a normal distribution."""
+
+
+def _same_hashtag_lag(frame: pd.DataFrame, lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the row ``lag`` places earlier: whether same hashtag, and bucket distance."""
+    tags = frame["hashtag"].to_numpy()
+    buckets = frame["bucket"].to_numpy()
+    same = np.zeros(len(frame), dtype=bool)
+    distance = np.full(len(frame), np.iinfo(np.int64).max)
+    if lag < len(frame):
+        same[lag:] = tags[lag:] == tags[:-lag]
+        distance[lag:] = buckets[lag:] - buckets[:-lag]
+    return same, distance
+
+
+def previous_bucket_values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """``column`` in the same hashtag's previous bucket, 0 when that bucket had no posts.
+
+    >>> f = pd.DataFrame({"hashtag": ["a", "a", "a"], "bucket": [1, 2, 4], "posts": [3, 5, 7]})
+    >>> previous_bucket_values(f, "posts").tolist()
+    [0, 3, 0]
+    """
+    same, distance = _same_hashtag_lag(frame, 1)
+    values = frame[column].to_numpy()
+    previous = np.zeros(len(frame), dtype=values.dtype)
+    follows = same & (distance == 1)
+    previous[1:][follows[1:]] = values[:-1][follows[1:]]
+    return previous
+
+
+def surge_scores(frame: pd.DataFrame, threshold: int = 5) -> np.ndarray:
+    """Mastodon's unique-account surge score of each bucket (see the module docstring).
+
+    >>> f = pd.DataFrame({"hashtag": ["a", "a"], "bucket": [1, 2], "accounts": [2, 8]})
+    >>> surge_scores(f).tolist()  # bucket 2: o=8, e=2 -> 36/2
+    [0.0, 18.0]
+    """
+    observed = frame["accounts"].to_numpy(dtype=float)
+    expected = np.maximum(previous_bucket_values(frame, "accounts").astype(float), 1.0)
+    surging = (observed > expected) & (observed >= threshold)
+    return np.where(surging, (observed - expected) ** 2 / expected, 0.0)
+
+
+def decayed_max(
+    frame: pd.DataFrame, scores: np.ndarray, now_bucket: int, decay_buckets: float
+) -> pd.Series:
+    """Per hashtag, ``max score · 0.5^((now - bucket) / decay_buckets)`` over buckets ≤ now.
+
+    ``decay_buckets`` is the half-life in buckets (4 h at 1 h buckets -> 4).
+    """
+    age = now_bucket - frame["bucket"].to_numpy()
+    decayed = np.where(age >= 0, scores * 0.5 ** (np.maximum(age, 0) / decay_buckets), 0.0)
+    return pd.Series(decayed).groupby(frame["hashtag"].to_numpy()).max()
+
+
+def ratio_scores(frame: pd.DataFrame) -> np.ndarray:
+    """Ratio trendiness ``(n_t + 1) / (n_{t-1} + 1)`` on posts.
+
+    >>> f = pd.DataFrame({"hashtag": ["a", "a"], "bucket": [1, 2], "posts": [3, 11]})
+    >>> ratio_scores(f).tolist()
+    [4.0, 3.0]
+    """
+    current = frame["posts"].to_numpy(dtype=float)
+    return (current + 1) / (previous_bucket_values(frame, "posts") + 1.0)
+
+
+def robust_z_scores(frame: pd.DataFrame, baseline: int = 24) -> np.ndarray:
+    """Robust z-score of posts against the trailing ``baseline`` buckets (see module docstring)."""
+    window = _trailing_window(frame, baseline)
+    median = np.median(window, axis=1)
+    mad = np.median(np.abs(window - median[:, None]), axis=1)
+    spread = np.maximum(MAD_SCALE * mad, 1.0)
+    return (frame["posts"].to_numpy(dtype=float) - median) / spread
+
+
+def _trailing_window(frame: pd.DataFrame, baseline: int) -> np.ndarray:
+    """Matrix of the posts in buckets t-baseline .. t-1 of the same hashtag (0 where quiet).
+
+    Rows are sorted by hashtag and bucket, so the buckets within reach are at most ``baseline``
+    rows back: one vectorised shift per lag, no per-row Python.
+    """
+    posts = frame["posts"].to_numpy(dtype=float)
+    window = np.zeros((len(frame), baseline))
+    for lag in range(1, baseline + 1):
+        same, distance = _same_hashtag_lag(frame, lag)
+        inside = same & (distance <= baseline)
+        window[lag:, lag - 1] = np.where(inside[lag:], posts[:-lag], 0.0)
+    return window
+
+
+def burst_levels(
+    frame: pd.DataFrame, totals: pd.DataFrame, *, s: float = 2.0, gamma: float = 1.0, k: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """Kleinberg state of each bucket row, and of the quiet run just before it (-1 if none).
+
+    ``totals`` has columns bucket, posts: all collected posts per bucket. Quiet runs between two
+    buckets of a hashtag become one step (see :func:`~trendwatch.analysis.burst.batched_states`).
+    """
+    if frame.empty:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    steps, row_step, gap_step = _collapsed_steps(frame, totals)
+    buckets = frame["bucket"].to_numpy()
+    n_buckets = int(buckets.max() - buckets.min() + 1)
+    states = batched_states(steps, n_buckets=n_buckets, s=s, gamma=gamma, k=k)
+    gap_levels = np.where(gap_step >= 0, states[np.maximum(gap_step, 0)], -1)
+    return states[row_step], gap_levels
+
+
+def _collapsed_steps(frame: pd.DataFrame, totals: pd.DataFrame):
+    """Steps for the automaton: each bucket row, preceded by one step per quiet run."""
+    same, distance = _same_hashtag_lag(frame, 1)
+    quiet_before = same & (distance > 1)
+    row_step = np.arange(len(frame)) + np.cumsum(quiet_before)
+    gap_step = np.where(quiet_before, row_step - 1, -1)
+    total_steps = len(frame) + int(quiet_before.sum())
+    series = np.empty(total_steps, dtype=np.int64)
+    r = np.zeros(total_steps)
+    d = np.zeros(total_steps)
+    codes = pd.factorize(frame["hashtag"])[0]
+    series[row_step] = codes
+    series[gap_step[quiet_before]] = codes[quiet_before]
+    r[row_step] = frame["posts"].to_numpy()
+    buckets = frame["bucket"].to_numpy()
+    d[row_step] = np.maximum(_totals_between(totals, buckets, buckets), r[row_step])
+    previous = np.r_[buckets[0], buckets[:-1]]
+    d[gap_step[quiet_before]] = _totals_between(
+        totals, previous[quiet_before] + 1, buckets[quiet_before] - 1
+    )
+    return pd.DataFrame({"series": series, "r": r, "d": d}), row_step, gap_step
+
+
+def _totals_between(totals: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """All posts in buckets first..last (inclusive), vectorised with a cumulative sum."""
+    buckets = totals["bucket"].to_numpy()
+    cumulative = np.r_[0, np.cumsum(totals["posts"].to_numpy())]
+    upto_last = cumulative[np.searchsorted(buckets, last, side="right")]
+    before_first = cumulative[np.searchsorted(buckets, first, side="left")]
+    return (upto_last - before_first).astype(float)
