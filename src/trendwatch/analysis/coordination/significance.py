@@ -51,12 +51,14 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ...errors import ParameterError
 from .engine import ACTION_COLUMNS, CoordinationResult, Scope, actions, coordinate, link
+from .join import expand_pairs, number_actions
 from .methods import get_method
 
 __all__ = [
@@ -145,13 +147,22 @@ def shuffle_times(acts: pa.Table, rng: np.random.Generator) -> pa.Table:
     ...     t, t + dt.timedelta(hours=1)]
     True
     """
+    return _time_permuter(acts)(rng)
+
+
+def _time_permuter(acts: pa.Table):
+    """``rng -> shuffled copy`` with the per-account-day grouping computed once."""
     micros, group = _account_days(acts)
-    by_random = np.lexsort((rng.random(len(micros)), group))
-    by_time = np.lexsort((micros, group))
-    shuffled = np.empty_like(micros)
-    # Both orders sort by group first, so block i of one is block i of the other.
-    shuffled[by_random] = micros[by_time]
-    return _with_times(acts, shuffled)
+    by_time = micros[np.lexsort((micros, group))]
+
+    def permute(rng: np.random.Generator) -> pa.Table:
+        by_random = np.lexsort((rng.random(len(micros)), group))
+        shuffled = np.empty_like(micros)
+        # Both orders sort by group first, so block i of one is block i of the other.
+        shuffled[by_random] = by_time
+        return _with_times(acts, shuffled)
+
+    return permute
 
 
 def shift_times(acts: pa.Table, rng: np.random.Generator, bin_s: float) -> pa.Table:
@@ -180,20 +191,96 @@ def _with_times(acts: pa.Table, micros: np.ndarray) -> pa.Table:
     return acts.set_column(acts.schema.get_field_index("time"), "time", column)
 
 
-def null_weights(acts: pa.Table, link_null, shuffles: int, seed: int, shuffle) -> pd.DataFrame:
+def null_weights(
+    acts: pa.Table, result: CoordinationResult, shuffles: int, seed: int
+) -> pd.DataFrame:
     """Edges of ``shuffles`` shuffled copies: ``account_a, account_b, weight, shuffle``.
 
-    ``link_null(actions) -> CoordinationResult`` runs the engine; ``shuffle(actions, rng)``
-    makes one shuffled copy. Copy ``i`` uses ``numpy.random.default_rng([seed, i])``.
+    Copy ``i`` is shuffled with ``numpy.random.default_rng([seed, i])``. All copies go through
+    the engine's windowed join at once (accounts, keys and posts as integer codes, each copy's
+    keys offset by its number), with the observed run's window, hot-key bound, participation
+    and symmetry filters; methods with their own link step (co-similar) run it once per copy.
     """
-    frames = []
-    for i in range(shuffles):
-        copy = shuffle(acts, np.random.default_rng([seed, i]))
-        edges = link_null(copy).edges[["account_a", "account_b", "weight"]]
-        frames.append(edges.assign(shuffle=i))
-    if not frames:
-        return pd.DataFrame(columns=["account_a", "account_b", "weight", "shuffle"])
-    return pd.concat(frames, ignore_index=True)
+    shuffle = _shuffler(result, acts)
+    copies = [shuffle(np.random.default_rng([seed, i])) for i in range(shuffles)]
+    if get_method(result.method).link is not None:
+        return _null_by_copy(copies, _null_linker(result))
+    return _null_in_one_join(copies, result.params)
+
+
+def _null_by_copy(copies: list[pa.Table], link_null) -> pd.DataFrame:
+    frames = [
+        link_null(copy).edges[["account_a", "account_b", "weight"]].assign(shuffle=i)
+        for i, copy in enumerate(copies)
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else _empty_null()
+
+
+def _coded(copies: list[pa.Table]) -> tuple[pa.Table, np.ndarray, int]:
+    """The copies stacked with integer codes: (table, account names, keys per copy)."""
+    stacked = pa.concat_tables(copies)
+    accounts, names = pd.factorize(stacked["account_id"].to_numpy(zero_copy_only=False))
+    keys, uniques = pd.factorize(stacked["key"].to_numpy(zero_copy_only=False))
+    n = copies[0].num_rows
+    copy = np.repeat(np.arange(len(copies), dtype=np.int64), n)
+    table = pa.table(
+        {
+            "account_id": accounts.astype(np.int64),
+            "key": copy * len(uniques) + keys,
+            "time": stacked["time"].cast(pa.timestamp("us", tz="UTC")),
+            "post_id": np.tile(np.arange(n, dtype=np.int64), len(copies)),
+        }
+    )
+    return table, np.asarray(names, dtype=object), max(len(uniques), 1)
+
+
+def _null_in_one_join(copies: list[pa.Table], params: dict) -> pd.DataFrame:
+    table, names, n_keys = _coded(copies)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("_tw_null_in", table)
+        con.execute(_NULL_ACTIONS_SQL, [n_keys, params["min_participation"]])
+        number_actions(con, params["window_s"])
+        expand_pairs(con, params["max_key_fanout"])
+        if params["min_symmetry"] > 0:
+            edges = con.execute(_NULL_EDGES_SQL, [n_keys, params["min_symmetry"]]).df()
+        else:
+            edges = con.execute(_NULL_WEIGHTS_SQL, [n_keys]).df()
+    finally:
+        con.close()
+    a, b = names[edges["account_a"].to_numpy()], names[edges["account_b"].to_numpy()]
+    swap = a > b
+    edges["account_a"], edges["account_b"] = np.where(swap, b, a), np.where(swap, a, b)
+    return edges
+
+
+# The engine's action preparation (join._prepare_actions), per shuffled copy; the copy of a
+# key is key // n_keys. Account codes follow first appearance, so account_a < account_b is
+# re-established on the names in the edges.
+_NULL_ACTIONS_SQL = """
+    CREATE TEMP TABLE _tw_acts AS
+    WITH a AS (
+        SELECT DISTINCT account_id, key, time, post_id, key // ? AS copy
+        FROM _tw_null_in WHERE time IS NOT NULL
+    ), active AS (
+        SELECT account_id, copy FROM a GROUP BY ALL HAVING count(DISTINCT key) >= ?
+    )
+    SELECT a.* EXCLUDE (copy) FROM a SEMI JOIN active USING (account_id, copy)
+    WHERE key IN (SELECT key FROM a GROUP BY key HAVING count(DISTINCT account_id) > 1)
+"""
+_NULL_WEIGHTS_SQL = """
+    SELECT account_a, account_b, count(*) AS weight, key // $1 AS shuffle
+    FROM _tw_pairs GROUP BY account_a, account_b, key // $1
+"""
+_NULL_EDGES_SQL = """
+    SELECT account_a, account_b, weight, shuffle FROM (
+        SELECT account_a, account_b, key // $1 AS shuffle, count(*) AS weight,
+               least(count(DISTINCT post_a), count(DISTINCT post_b))
+                 / greatest(count(DISTINCT post_a), count(DISTINCT post_b)) AS symmetry
+        FROM _tw_pairs GROUP BY account_a, account_b, key // $1
+    ) WHERE symmetry >= $2
+"""
 
 
 def weight_threshold(
@@ -266,11 +353,11 @@ def _null_linker(result: CoordinationResult):
     return lambda acts: link(acts, **kwargs)
 
 
-def _shuffler(result: CoordinationResult):
+def _shuffler(result: CoordinationResult, acts: pa.Table):
     if result.method in _TIME_KEYED:
         bin_s = result.params["bin_s"]
-        return lambda acts, rng: shift_times(acts, rng, bin_s)
-    return shuffle_times
+        return lambda rng: shift_times(acts, rng, bin_s)
+    return _time_permuter(acts)
 
 
 def _observed_actions(store, result: CoordinationResult, scope: Scope) -> pa.Table:
@@ -327,7 +414,7 @@ def significance(
     null = _empty_null()
     if not result.edges.empty:
         acts = _observed_actions(store, result, scope)
-        null = null_weights(acts, _null_linker(result), shuffles, seed, _shuffler(result))
+        null = null_weights(acts, result, shuffles, seed)
     edges = edge_significance(result.edges, null, shuffles)
     threshold, counts = weight_threshold(edges, null, shuffles, alpha, fdr)
     edges["significant"] = (edges["p_value"] <= alpha) & (edges["weight"] >= threshold)
