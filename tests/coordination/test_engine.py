@@ -267,3 +267,20 @@ def test_auto_window_runs_end_to_end(store):
     reposts(store)
     result = coordinate(store, "co-retweet", window="auto", record=False)
     assert result.params["window_s"] == 5 and math.isclose(result.params["window_s"], 5)
+
+
+def test_snowflake_time_source_reads_milliseconds_from_x_ids(store):
+    # ids whose snowflake times are 60.021 s apart, while created_at says 60 s.
+    add_posts(
+        store,
+        [
+            make_post("1440716363585097730", "a", at(0, 0), "repost", ref_post_id="P"),
+            make_post("1440716615331418117", "b", at(1, 0), "repost", ref_post_id="P"),
+        ],
+    )
+    assert len(coordinate(store, "co-retweet", window=60, record=False).edges) == 1
+    snow = coordinate(store, "co-retweet", window=60, time_source="snowflake", record=False)
+    assert snow.edges.empty
+    assert coordinate(
+        store, "co-retweet", window=60.021, time_source="snowflake", record=False
+    ).edges["min_gap_s"].tolist() == [pytest.approx(60.021)]

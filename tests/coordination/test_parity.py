@@ -159,7 +159,13 @@ QUT_MODES = {"co-tweet": {"text_mode": "qut"}}
 def test_methods_equal_qut_on_twarc_v2_files(twarc, method, window):
     store, qut_db = twarc
     ours = coordinate(
-        store, method, window=window, max_key_fanout=None, record=False, **QUT_MODES.get(method, {})
+        store,
+        method,
+        window=window,
+        max_key_fanout=None,
+        record=False,
+        time_source="snowflake",
+        **QUT_MODES.get(method, {}),
     )
     assert unordered(ours) == qut_pairs(qut_db, method, window)
 

@@ -289,6 +289,7 @@ def coordinate(
     min_symmetry: float = 0.0,
     weight_percentile: float | None = None,
     tfidf: bool | None = None,
+    time_source: str = "created_at",
     **method_params,
 ) -> CoordinationResult:
     """Run one method over the store: :func:`actions` then :func:`link` (+ run provenance).
@@ -304,6 +305,10 @@ def coordinate(
         ``window`` is ``None`` (sync-post: the bin width; hashtag-sequence: one day).
     hashtags, since, until, platform :
         The :class:`Scope`.
+    time_source : "created_at" or "snowflake"
+        ``"snowflake"`` takes each X post's time from its id (millisecond precision), as the
+        QUT toolkit does; X v2 ``created_at`` is truncated to the second, so pairs at the
+        window's edge can differ by up to a second. For QUT parity.
     record : bool
         Store the run (parameters, version, fingerprint), its edges and evidence, when the
         store is writable; the result's ``run_id`` names it.
@@ -322,8 +327,9 @@ def coordinate(
     window_s = _resolve_window(store, spec, scope, params, window)
     if tfidf is None:
         tfidf = spec.tfidf_default
-    acts = spec.build(scope.apply(store.posts()), params).select(*ACTION_COLUMNS)
+    acts = _with_time_source(spec.build(scope.apply(store.posts()), params), time_source)
     run_params = {
+        "time_source": time_source,
         **{k: v for k, v in params.items() if not k.startswith("_")},
         "method": method,
         "window": window,
@@ -347,6 +353,21 @@ def coordinate(
     if record and not _read_only(store):
         result = save_result(store, result)
     return result
+
+
+_TWITTER_EPOCH_MS = 1288834974657
+
+
+def _with_time_source(built: ibis.Table, time_source: str) -> ibis.Table:
+    if time_source == "created_at":
+        return built.select(*ACTION_COLUMNS)
+    if time_source != "snowflake":
+        raise ParameterError(
+            f"time_source must be 'created_at' or 'snowflake', not {time_source!r}"
+        )
+    # A snowflake id holds milliseconds since Twitter's epoch in its bits above the 22nd.
+    millis = built.post_id.try_cast("int64") // 4194304 + _TWITTER_EPOCH_MS
+    return built.mutate(time=millis.as_timestamp("ms")).select(*ACTION_COLUMNS)
 
 
 def _scope(hashtags, since, until, platform) -> Scope:
