@@ -5,14 +5,19 @@
 2. The methods' edges are **fused** into one undirected graph: one edge per account pair,
    ``weight`` = the sum of the methods' weights, ``methods`` = which methods link the pair.
 3. The graph is partitioned, by connected components or (default) by Leiden (Traag, Waltman &
-   van Eck 2019, "From Louvain to Leiden", via ``leidenalg``: modularity, weighted, ``seed=``),
-   whose communities are always connected. Groups smaller than ``min_size`` (3: a pair is a
+   van Eck 2019, "From Louvain to Leiden", via ``leidenalg``: modularity, ``seed=``, run on
+   each connected component separately), whose communities are always connected. Leiden
+   sees the edges unweighted: with weights, the uneven weights inside a clique of 40
+   attackers let modularity cut it into three "groups" (simulator, seed 7); the weights
+   already did their work in the significance test. Groups smaller than ``min_size`` (3: a pair is a
    link, not a group) are dropped.
 4. Each group is scored (:mod:`.scores`).
 
 Default methods (:data:`DEFAULT_METHODS`): those whose key is a specific piece of content
-(co-retweet, co-tweet, co-similar, co-link, co-reply, hashtag-sequence), each only when the
-data holds actions of it by two accounts or more. co-hashtag, co-mention and sync-post are
+(co-retweet, co-tweet, co-link, co-reply, hashtag-sequence), each only when the data holds
+actions of it by two accounts or more. co-similar is left out for cost: its null runs the
+MinHash link once per shuffled copy (about 20 s on the simulator's archive, against 3-5 s
+for all the others together); ask for it with ``methods=``. co-hashtag, co-mention and sync-post are
 left out by default: their keys (a trending hashtag, a celebrity's handle, a half-hour bin)
 are shared by everyone talking at the same moment, so they mostly measure topic and activity,
 not coordination; ask for them with ``methods=``.
@@ -29,7 +34,13 @@ import pandas as pd
 from ...errors import ParameterError
 from .engine import Scope, actions
 from .methods import get_method
-from .significance import DEFAULT_ALPHA, DEFAULT_FDR, DEFAULT_SHUFFLES, significance
+from .significance import (
+    DEFAULT_ALPHA,
+    DEFAULT_BLOCK_S,
+    DEFAULT_FDR,
+    DEFAULT_SHUFFLES,
+    significance,
+)
 
 __all__ = [
     "DEFAULT_METHODS",
@@ -169,16 +180,33 @@ def partition(
 
 
 def _labels(graph: igraph.Graph, algorithm: str, seed: int, resolution: float) -> list[int]:
+    components = graph.connected_components().membership
     if algorithm == "components":
-        return graph.connected_components().membership
-    found = leidenalg.find_partition(
-        graph,
-        leidenalg.RBConfigurationVertexPartition,
-        weights="weight",
-        resolution_parameter=resolution,
-        seed=seed,
-    )
-    return found.membership
+        return components
+    # Leiden per connected component: a component's split then depends only on its own
+    # edges, so a dense clique of 40 accounts is not cut in two because most of the whole
+    # graph's weight happens to sit in it (modularity's resolution limit).
+    labels = [0] * graph.vcount()
+    next_label = 0
+    for members in _groups_of_vertices(components):
+        sub = graph.subgraph(members)
+        found = leidenalg.find_partition(
+            sub,
+            leidenalg.RBConfigurationVertexPartition,
+            resolution_parameter=resolution,
+            seed=seed,
+        )
+        for vertex, label in zip(members, found.membership, strict=True):
+            labels[vertex] = next_label + label
+        next_label += max(found.membership) + 1
+    return labels
+
+
+def _groups_of_vertices(membership: list[int]) -> list[list[int]]:
+    grouped: dict[int, list[int]] = {}
+    for vertex, label in enumerate(membership):
+        grouped.setdefault(label, []).append(vertex)
+    return list(grouped.values())
 
 
 def _number_groups(found: pd.DataFrame, min_size: int) -> pd.DataFrame:
@@ -224,6 +252,7 @@ def groups(
     shuffles: int = DEFAULT_SHUFFLES,
     alpha: float = DEFAULT_ALPHA,
     fdr: float = DEFAULT_FDR,
+    block_s: float = DEFAULT_BLOCK_S,
     algorithm: str = "leiden",
     min_size: int = DEFAULT_MIN_SIZE,
     resolution: float = 1.0,
@@ -242,7 +271,7 @@ def groups(
     window : float
         Seconds, for every method except those with their own default window (sync-post,
         hashtag-sequence), which keep it.
-    shuffles, alpha, fdr :
+    shuffles, alpha, fdr, block_s :
         The significance test (:func:`~.significance.significance`).
     algorithm : "leiden" or "components"
     min_size : int
@@ -269,7 +298,7 @@ def groups(
         get_method(name)
     tested = {
         name: significance(
-            store, name, shuffles=shuffles, seed=seed, alpha=alpha, fdr=fdr,
+            store, name, shuffles=shuffles, seed=seed, alpha=alpha, fdr=fdr, block_s=block_s,
             hashtags=scope.hashtags, since=scope.since, until=scope.until,
             platform=platform, record=record, window=_window_for(name, window),
         ).significant_only()
@@ -285,8 +314,8 @@ def groups(
     params = {
         "methods": names, "hashtags": list(scope.hashtags or ()), "since": since,
         "until": until, "platform": platform, "window": window, "shuffles": shuffles,
-        "alpha": alpha, "fdr": fdr, "algorithm": algorithm, "min_size": min_size,
-        "resolution": resolution, "seed": seed,
+        "alpha": alpha, "fdr": fdr, "block_s": block_s, "algorithm": algorithm,
+        "min_size": min_size, "resolution": resolution, "seed": seed,
     }  # fmt: skip
     return GroupsResult(
         members=_member_stats(groups_of, fused),
