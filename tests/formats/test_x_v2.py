@@ -13,7 +13,7 @@ from twitwi import normalize_tweets_payload_v2
 
 from tests.conftest import FIXTURES, shared_path
 from trendwatch.formats import HEAD_BYTES, ReadOptions, detect_format
-from trendwatch.formats.items import Quarantined, Skipped
+from trendwatch.formats.items import AccountTable, PostTable, Quarantined, Skipped
 from trendwatch.formats.jsonrecords import JsonRecord, RecordNumbers
 from trendwatch.formats.stream import open_input
 from trendwatch.formats.x_v2 import FORMATS, Lookup, account_record, page_items, peek_fields
@@ -25,10 +25,26 @@ TWARC = "twitter-v2-twarc"
 PAGES, FLAT = FORMATS["twarc2"], FORMATS["twarc2-flat"]
 
 
+def records(items) -> list:
+    """Items with the posts and accounts of Arrow tables turned back into records."""
+    out = []
+    for item in items:
+        if isinstance(item, PostTable | AccountTable):
+            record = Post if isinstance(item, PostTable) else Account
+            out += [record(**_tuples(row)) for row in item.table.to_pylist()]
+        else:
+            out.append(item)
+    return out
+
+
+def _tuples(row: dict) -> dict:
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in row.items()}
+
+
 def read(path: Path, fmt=PAGES) -> list:
     source = open_input(str(path))
     try:
-        return list(fmt.read(source, ReadOptions()))
+        return records(fmt.read(source, ReadOptions()))
     finally:
         source.close()
 
@@ -555,8 +571,8 @@ def test_cross_check_with_twitwi(name):
             page = orjson.loads(line)
         except orjson.JSONDecodeError:
             continue
-        items = page_items(JsonRecord(number, line, page), RecordNumbers())
-        ours = {p.post_id: p for p in collected(list(items))}
+        items = records(page_items(JsonRecord(number, line, page), RecordNumbers()))
+        ours = {p.post_id: p for p in collected(items)}
         refs = _twitwi_tweets(page)
         for post_id, post in ours.items():
             if post_id in refs:

@@ -55,13 +55,15 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import orjson
+import pyarrow as pa
 
-from ..model import Account, Kind, Platform, Post
+from ..model import ACCOUNT_SCHEMA, POST_SCHEMA, Account, Kind, Platform, Post
 from ..text import hashtag_pair, normalize_url
 from ..times import parse_time
-from .items import Item, Quarantined, ReadOptions, Skipped
+from .items import AccountTable, Item, PostTable, Quarantined, ReadOptions, Skipped
 from .jsonrecords import JsonRecord, RecordNumbers, iter_json_records
 from .stream import InputFile
 
@@ -255,6 +257,16 @@ def _optional_time(value: object) -> datetime | None:
         return None
 
 
+@lru_cache(maxsize=1 << 16)
+def _cached_time(value: str) -> datetime | None:
+    return _optional_time(value)
+
+
+def _account_created_at(value: object) -> datetime | None:
+    # The same accounts come back page after page: their creation times are parsed once.
+    return _cached_time(value) if type(value) is str else None
+
+
 def _text(value: object) -> str | None:
     if type(value) is not str:
         return None
@@ -329,11 +341,12 @@ def _required(tweet: dict) -> tuple[str, str, datetime]:
 
 
 def tweet_post(
-    tweet: dict, lookup: Lookup, context: dict[str, Post] | None = None, collected: bool = True
+    tweet: dict, lookup: Lookup, context: dict[str, tuple] | None = None, collected: bool = True
 ) -> Post:
     """Normalise one v2 tweet into a :class:`Post`, resolving references through ``lookup``.
 
-    ``context`` maps tweet ids to already normalised referenced tweets; a retweet whose target
+    ``context`` maps tweet ids to already normalised referenced tweets (rows, see
+    :func:`_post_row`); a retweet whose target
     is there takes its full text, hashtags, mentions and URLs. Raises ``ValueError`` (a
     message naming the field), ``KeyError``, ``TypeError`` or ``AttributeError`` when the
     tweet is malformed.
@@ -348,6 +361,35 @@ def tweet_post(
     >>> str(post.kind), post.text, post.reply_to_post_id, post.hashtags, post.mentions
     ('reply', '@bob yes & #No', '8', ('no',), ('bob',))
     """
+    return Post(*_post_row(tweet, lookup, context, collected))
+
+
+# The reader builds rows (tuples in POST_SCHEMA / ACCOUNT_SCHEMA order) rather than Post and
+# Account objects: a frozen dataclass costs 20 attribute sets per record, and the rows go
+# straight into Arrow columns. Indexes into a post row:
+_POST_ID, _AUTHOR_ID, _TEXT, _KIND, _REF_POST_ID = 1, 2, 5, 4, 7
+_HASHTAGS, _HASHTAGS_RAW, _MENTIONS, _URLS, _AUTHOR_HANDLE = 13, 14, 15, 16, 17
+assert [POST_SCHEMA.names[i] for i in (_POST_ID, _AUTHOR_ID, _KIND, _TEXT, _REF_POST_ID)] == [
+    "post_id",
+    "author_id",
+    "kind",
+    "text",
+    "ref_post_id",
+]
+assert POST_SCHEMA.names[_HASHTAGS : _AUTHOR_HANDLE + 1] == [
+    "hashtags",
+    "hashtags_raw",
+    "mentions",
+    "urls",
+    "author_handle",
+]
+assert POST_SCHEMA.names[-2:] == ["collected", "source"] and len(POST_SCHEMA) == 20
+
+
+def _post_row(
+    tweet: dict, lookup: Lookup, context: dict[str, tuple] | None, collected: bool
+) -> tuple:
+    """The fields of :func:`tweet_post`'s Post, in :data:`POST_SCHEMA` order."""
     post_id, author_id, created_at = _required(tweet)
     get = tweet.get
     refs = get("referenced_tweets")
@@ -359,33 +401,33 @@ def tweet_post(
     if ref_id is not None:
         ref_author, ref_handle = _ref_author(ref_id, lookup, tweet if retweeted else None)
     target = context.get(retweeted) if retweeted is not None and context else None
-    if target is not None and target.author_handle:
-        handle = target.author_handle
-        text = f"RT @{handle}: {target.text or ''}"
-        hashtags, raw, urls = target.hashtags, target.hashtags_raw, target.urls
-        mentions = (handle.lower(), *target.mentions)
+    if target is not None and target[_AUTHOR_HANDLE]:
+        handle = target[_AUTHOR_HANDLE]
+        text = f"RT @{handle}: {target[_TEXT] or ''}"
+        hashtags, raw, urls = target[_HASHTAGS], target[_HASHTAGS_RAW], target[_URLS]
+        mentions = (handle.lower(), *target[_MENTIONS])
     user = lookup.users.get(author_id)
-    return Post(
-        platform=_X,
-        post_id=post_id,
-        author_id=author_id,
-        created_at=created_at,
-        kind=_REPOST if retweeted else _QUOTE if quoted else _REPLY if replied else _POST,
-        text=text,
-        lang=_opt(get("lang")),
-        ref_post_id=ref_id,
-        ref_author_id=ref_author,
-        ref_author_handle=ref_handle,
-        reply_to_post_id=replied,
-        reply_to_author_id=_opt(get("in_reply_to_user_id")),
-        conversation_id=_opt(get("conversation_id")),
-        hashtags=hashtags,
-        hashtags_raw=raw,
-        mentions=mentions,
-        urls=urls,
-        author_handle=_opt(user.get("username")) if user else None,
-        collected=collected,
-        source=_opt(get("source")),
+    return (
+        _X,
+        post_id,
+        author_id,
+        created_at,
+        _REPOST if retweeted else _QUOTE if quoted else _REPLY if replied else _POST,
+        text,
+        _opt(get("lang")),
+        ref_id,
+        ref_author,
+        ref_handle,
+        replied,
+        _opt(get("in_reply_to_user_id")),
+        _opt(get("conversation_id")),
+        hashtags,
+        raw,
+        mentions,
+        urls,
+        _opt(user.get("username")) if user else None,
+        collected,
+        _opt(get("source")),
     )
 
 
@@ -427,25 +469,31 @@ def account_record(user: dict, observed_at: datetime | None = None) -> Account:
     >>> account.handle, account.followers, account.following
     ('Ann', 5, None)
     """
+    return Account(*_account_row(user, observed_at))
+
+
+def _account_row(user: dict, observed_at: datetime | None) -> tuple:
+    """The fields of :func:`account_record`'s Account, in :data:`ACCOUNT_SCHEMA` order."""
     account_id = user.get("id")
     if type(account_id) is not str:
         raise ValueError("user without an id")
     metrics = user.get("public_metrics")
     metrics = metrics if type(metrics) is dict else {}
     verified = user.get("verified")
-    return Account(
-        platform=_X,
-        account_id=account_id,
-        handle=_opt(user.get("username")),
-        name=_opt(user.get("name")),
-        created_at=_optional_time(user.get("created_at")),
-        followers=_count(metrics.get("followers_count")),
-        following=_count(metrics.get("following_count")),
-        posts_count=_count(metrics.get("tweet_count")),
-        listed=_count(metrics.get("listed_count")),
-        verified=verified if type(verified) is bool else None,
-        description=_text(user.get("description")) or None,
-        observed_at=observed_at,
+    return (
+        _X,
+        account_id,
+        _opt(user.get("username")),
+        _opt(user.get("name")),
+        _account_created_at(user.get("created_at")),
+        _count(metrics.get("followers_count")),
+        _count(metrics.get("following_count")),
+        _count(metrics.get("tweet_count")),
+        _count(metrics.get("listed_count")),
+        verified if type(verified) is bool else None,
+        None,  # declared_bot: X v2 says nothing about automation in the user object
+        _text(user.get("description")) or None,
+        observed_at,
     )
 
 
@@ -474,23 +522,33 @@ def _page_lookup(page: dict) -> Lookup:
     )
 
 
-def _accounts(users: Iterable[dict], observed_at: datetime | None) -> Iterator[Account]:
+def _accounts(users: Iterable[dict], observed_at: datetime | None) -> list[tuple]:
+    rows = []
     for user in users:
         try:
-            yield account_record(user, observed_at)
+            rows.append(_account_row(user, observed_at))
         except _MALFORMED:
             continue  # an observation, not a record: nothing to account for
+    return rows
 
 
-def _context_posts(lookup: Lookup) -> dict[str, Post]:
-    """The referenced tweets of a page as context posts, by id; malformed ones left out."""
+def _context_posts(lookup: Lookup) -> dict[str, tuple]:
+    """The referenced tweets of a page as context post rows, by id; malformed ones left out."""
     posts = {}
     for tweet_id, tweet in lookup.tweets.items():
         try:
-            posts[tweet_id] = tweet_post(tweet, lookup, collected=False)
+            posts[tweet_id] = _post_row(tweet, lookup, None, False)
         except _MALFORMED:
             continue
     return posts
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """Post and account rows of one input line; the reader gathers them into Arrow tables."""
+
+    posts: list[tuple]
+    accounts: list[tuple]
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,41 +567,41 @@ class _Where:
         return f"{noun} {self.record.record_no}"
 
 
-def _tweets_items(tweets: list, lookup: Lookup, where: _Where) -> Iterator[Item]:
-    """Accounts, context posts, then one record item per tweet of ``tweets``."""
-    yield from _accounts(lookup.users.values(), lookup.observed_at)
+def _tweets_items(tweets: list, lookup: Lookup, where: _Where) -> Iterator[Item | _Rows]:
+    """Rows of the accounts, context posts and collected posts; the quarantined tweets."""
+    accounts = _accounts(lookup.users.values(), lookup.observed_at)
     context = _context_posts(lookup)
     own = {t["id"]: t for t in tweets if type(t) is dict and type(t.get("id")) is str}
-    if context:
-        yield from (post for post_id, post in context.items() if post_id not in own)
+    posts = [row for post_id, row in context.items() if post_id not in own]
     # A retweeted tweet may be in the page's data and not in its includes (the API leaves
     # out of includes what data already holds): resolve references through data too.
     lookup.tweets = {**own, **lookup.tweets}
-    items = []
-    unresolved = []  # reposts whose original is not a context post
-    for position, tweet in enumerate(tweets, start=1):
+    rows = {}  # position -> row of the collected tweets
+    for position, tweet in enumerate(tweets):
         number = where.number()
         try:
-            post = tweet_post(tweet, lookup, context)
+            rows[position] = _post_row(tweet, lookup, context, True)
         except _MALFORMED as exc:
-            reason = f"{where.label}, tweet {position}: {_explain(exc)}"
-            items.append(_quarantined(number, tweet, reason))
-            continue
-        if post.kind is _REPOST and post.ref_post_id not in context:
-            unresolved.append(len(items))
-        items.append(post)
-    _resolve_within(items, unresolved, tweets, lookup)
-    yield from items
+            reason = f"{where.label}, tweet {position + 1}: {_explain(exc)}"
+            yield _quarantined(number, tweet, reason)
+    _resolve_within(rows, context, tweets, lookup)
+    posts += rows.values()
+    yield _Rows(posts, accounts)
 
 
-def _resolve_within(items: list, unresolved: list[int], tweets: list, lookup: Lookup) -> None:
+def _resolve_within(rows: dict, context: dict, tweets: list, lookup: Lookup) -> None:
     """Give reposts of a tweet collected in the same page that tweet's full content."""
-    if not unresolved:
+    pending = [
+        position
+        for position, row in rows.items()
+        if row[_KIND] is _REPOST and row[_REF_POST_ID] not in context
+    ]
+    if not pending:
         return
-    collected = {item.post_id: item for item in items if type(item) is Post}
-    for index in unresolved:
-        if items[index].ref_post_id in collected:
-            items[index] = tweet_post(tweets[index], lookup, collected)
+    collected = {row[_POST_ID]: row for row in rows.values()}
+    for position in pending:
+        if rows[position][_REF_POST_ID] in collected:
+            rows[position] = _post_row(tweets[position], lookup, collected, True)
 
 
 def _explain(exc: Exception) -> str:
@@ -558,8 +616,7 @@ def _quarantined(number: int, value: object, reason: str) -> Quarantined:
     return Quarantined(number, orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode(), reason)
 
 
-def page_items(record: JsonRecord, numbers: RecordNumbers) -> Iterator[Item]:
-    """The items of one twarc2 line: see the module docstring for how lines are counted."""
+def _page_items(record: JsonRecord, numbers: RecordNumbers) -> Iterator[Item | _Rows]:
     where = _Where(record, numbers)
     page = record.value
     if record.error:
@@ -595,8 +652,8 @@ def _other_page(items: list, page: dict, record: JsonRecord, where: _Where) -> I
     """A page of users (stored as accounts), tweet counts or lists: one skipped record."""
     first = items[0]
     if "username" in first:
-        accounts = list(_accounts(items, _retrieved_at(page)))
-        yield from accounts
+        accounts = _accounts(items, _retrieved_at(page))
+        yield _Rows([], accounts)
         pinned = len(_page_lookup(page).tweets)
         reason = (
             f"{where.label}: user lookup page, {len(accounts)} accounts stored as account "
@@ -648,14 +705,13 @@ def _collect_embedded(tweet: dict, lookup: Lookup, depth: int) -> None:
             _collect_embedded(ref, lookup, depth + 1)
 
 
-def flat_items(record: JsonRecord, numbers: RecordNumbers) -> Iterator[Item]:
-    """The items of one line of flattened tweets (one tweet; a JSON array of them also works)."""
+def _flat_items(record: JsonRecord, numbers: RecordNumbers) -> Iterator[Item | _Rows]:
     where = _Where(record, numbers)
     value = record.value
     if record.error:
         yield Quarantined(where.number(), record.raw_text(), f"{where.label}: {record.error}")
     elif type(value) is dict and "data" in value:
-        yield from page_items(record, numbers)  # a page in a flat file: read it as a page
+        yield from _page_items(record, numbers)  # a page in a flat file: read it as a page
     elif type(value) is dict:
         yield from _tweets_items([value], _flat_lookup(value), where)
     else:
@@ -666,12 +722,61 @@ def flat_items(record: JsonRecord, numbers: RecordNumbers) -> Iterator[Item]:
 # ---------------------------------------------------------------------------------- formats
 
 
+def page_items(record: JsonRecord, numbers: RecordNumbers) -> Iterator[Item]:
+    """The items of one twarc2 line: see the module docstring for how lines are counted.
+
+    Posts and accounts come as one :class:`~.items.PostTable` and one
+    :class:`~.items.AccountTable` per line.
+    """
+    return _as_tables(_page_items(record, numbers), 1)
+
+
+def flat_items(record: JsonRecord, numbers: RecordNumbers) -> Iterator[Item]:
+    """The items of one line of flattened tweets (one tweet; a JSON array of them also works)."""
+    return _as_tables(_flat_items(record, numbers), 1)
+
+
+_TABLE_ROWS = 10_000  # rows gathered into one Arrow table by the reader
+
+
+def _as_tables(items: Iterable[Item | _Rows], table_rows: int) -> Iterator[Item]:
+    """Pass records through; gather post and account rows into tables of ``table_rows``."""
+    posts: list[tuple] = []
+    accounts: list[tuple] = []
+    for item in items:
+        if type(item) is not _Rows:
+            yield item
+            continue
+        posts += item.posts
+        accounts += item.accounts
+        if len(posts) + len(accounts) >= table_rows:
+            yield from _tables(posts, accounts)
+            posts, accounts = [], []
+    yield from _tables(posts, accounts)
+
+
+def _tables(posts: list[tuple], accounts: list[tuple]) -> Iterator[Item]:
+    if posts:
+        yield PostTable(_arrow(posts, POST_SCHEMA))
+    if accounts:
+        yield AccountTable(_arrow(accounts, ACCOUNT_SCHEMA))
+
+
+def _arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
+    columns = zip(*rows, strict=True)
+    arrays = [
+        pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
 def _read_with(
-    items: Callable[[JsonRecord, RecordNumbers], Iterator[Item]], source: InputFile
+    items: Callable[[JsonRecord, RecordNumbers], Iterator[Item | _Rows]], source: InputFile
 ) -> Iterator[Item]:
     numbers = RecordNumbers()
-    for record in iter_json_records(source.stream, source.head):
-        yield from items(record, numbers)
+    records = iter_json_records(source.stream, source.head)
+    lines = (item for record in records for item in items(record, numbers))
+    return _as_tables(lines, _TABLE_ROWS)
 
 
 @dataclass(frozen=True)
@@ -681,7 +786,7 @@ class V2Format:
     NAME: str
     DESCRIPTION: str
     _sniff: Callable[[bytes], bool]
-    _items: Callable[[JsonRecord, RecordNumbers], Iterator[Item]]
+    _items: Callable[[JsonRecord, RecordNumbers], Iterator[Item | _Rows]]
 
     def sniff(self, head: bytes) -> bool:
         """True when the head looks like this format (it peeks, never consumes)."""
@@ -697,12 +802,12 @@ FORMATS = {
         "twarc2",
         "X API v2 response pages as twarc2 saves them (data, includes, meta, __twarc per line)",
         sniff_pages,
-        page_items,
+        _page_items,
     ),
     "twarc2-flat": V2Format(
         "twarc2-flat",
         "X API v2 tweets one per line, e.g. twarc2 flatten output (author, referenced_tweets)",
         sniff_flat,
-        flat_items,
+        _flat_items,
     ),
 }
