@@ -123,7 +123,9 @@ def batched_states(
         Rows sorted by ``series`` then time, with columns ``series`` (an integer id), ``r``
         (posts with the hashtag) and ``d`` (all posts in the same span). A row may stand for
         several quiet buckets collapsed into one (``r = 0``, ``d`` = their total): within a
-        quiet run the optimal path never climbs, so collapsing does not change it.
+        quiet run the optimal path never climbs, so collapsing does not change it. An optional
+        ``base`` column gives the base state's share ``p_0``; by default each series' own
+        ``Σr / Σd``.
     n_buckets : int
         Number of buckets the series span; the climb cost is ``γ ln n_buckets``.
     s, gamma, k : float, float, int
@@ -139,7 +141,7 @@ def batched_states(
         raise ParameterError(f"burst automaton needs at least 2 states, got k={k}")
     series = frame["series"].to_numpy()
     r, d = frame["r"].to_numpy(dtype=float), frame["d"].to_numpy(dtype=float)
-    base = _series_share(series, r, d)
+    base = frame["base"].to_numpy() if "base" in frame else _series_share(series, r, d)
     shares = np.minimum(base[:, None] * s ** np.arange(k, dtype=float)[None, :], _MAX_SHARE)
     costs = -(r[:, None] * np.log(shares) + (d - r)[:, None] * np.log1p(-shares))
     lengths = np.bincount(_dense_ids(series))

@@ -35,7 +35,6 @@ import pandas as pd
 
 from ..errors import NoDataError, ParameterError
 from ..text import normalize_hashtag
-from .timeseries import distinct_tags
 
 __all__ = [
     "Campaign",
@@ -253,9 +252,10 @@ def _languages(posts: ibis.Table, total: int) -> pd.DataFrame:
 
 
 def _cohashtags(posts: ibis.Table, tags: tuple[str, ...]) -> pd.DataFrame:
-    rows = posts.select(hashtag=distinct_tags(posts.hashtags).unnest())
+    rows = posts.select("platform", "post_id", hashtag=posts.hashtags.unnest())
     rows = rows.filter(~rows.hashtag.isin(list(tags)))
-    frame = rows.group_by("hashtag").aggregate(posts=rows.count()).to_pandas()
+    rows = rows.group_by("hashtag").aggregate(posts=rows.post_id.nunique())
+    frame = rows.to_pandas()
     frame = frame.astype({"posts": "int64"})
     return frame.sort_values(["posts", "hashtag"], ascending=[False, True], ignore_index=True)
 

@@ -42,12 +42,19 @@ MAD_SCALE = 1.4826
 
 def _same_hashtag_lag(frame: pd.DataFrame, lag: int) -> tuple[np.ndarray, np.ndarray]:
     """For each row, the row ``lag`` places earlier: whether same hashtag, and bucket distance."""
-    tags = frame["hashtag"].to_numpy()
-    buckets = frame["bucket"].to_numpy()
-    same = np.zeros(len(frame), dtype=bool)
-    distance = np.full(len(frame), np.iinfo(np.int64).max)
-    if lag < len(frame):
-        same[lag:] = tags[lag:] == tags[:-lag]
+    return _lagged(_codes(frame), frame["bucket"].to_numpy(), lag)
+
+
+def _codes(frame: pd.DataFrame) -> np.ndarray:
+    """Integer hashtag codes: comparing ints is far cheaper than comparing strings."""
+    return pd.factorize(frame["hashtag"])[0]
+
+
+def _lagged(codes: np.ndarray, buckets: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
+    same = np.zeros(codes.size, dtype=bool)
+    distance = np.full(codes.size, np.iinfo(np.int64).max)
+    if lag < codes.size:
+        same[lag:] = codes[lag:] == codes[:-lag]
         distance[lag:] = buckets[lag:] - buckets[:-lag]
     return same, distance
 
@@ -119,9 +126,10 @@ def _trailing_window(frame: pd.DataFrame, baseline: int) -> np.ndarray:
     rows back: one vectorised shift per lag, no per-row Python.
     """
     posts = frame["posts"].to_numpy(dtype=float)
+    codes, buckets = _codes(frame), frame["bucket"].to_numpy()
     window = np.zeros((len(frame), baseline))
     for lag in range(1, baseline + 1):
-        same, distance = _same_hashtag_lag(frame, lag)
+        same, distance = _lagged(codes, buckets, lag)
         inside = same & (distance <= baseline)
         window[lag:, lag - 1] = np.where(inside[lag:], posts[:-lag], 0.0)
     return window
@@ -134,6 +142,8 @@ def burst_levels(
 
     ``totals`` has columns bucket, posts: all collected posts per bucket. Quiet runs between two
     buckets of a hashtag become one step (see :func:`~trendwatch.analysis.burst.batched_states`).
+    The base state expects the hashtag's share of *all* the archive's posts, as in Kleinberg's
+    enumerating model, so a hashtag that lives in a single burst still shows that burst.
     """
     if frame.empty:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -155,7 +165,7 @@ def _collapsed_steps(frame: pd.DataFrame, totals: pd.DataFrame):
     series = np.empty(total_steps, dtype=np.int64)
     r = np.zeros(total_steps)
     d = np.zeros(total_steps)
-    codes = pd.factorize(frame["hashtag"])[0]
+    codes = _codes(frame)
     series[row_step] = codes
     series[gap_step[quiet_before]] = codes[quiet_before]
     r[row_step] = frame["posts"].to_numpy()
@@ -165,7 +175,10 @@ def _collapsed_steps(frame: pd.DataFrame, totals: pd.DataFrame):
     d[gap_step[quiet_before]] = _totals_between(
         totals, previous[quiet_before] + 1, buckets[quiet_before] - 1
     )
-    return pd.DataFrame({"series": series, "r": r, "d": d}), row_step, gap_step
+    steps = pd.DataFrame({"series": series, "r": r, "d": d})
+    hashtag_posts = np.bincount(codes, weights=frame["posts"].to_numpy())
+    steps["base"] = hashtag_posts[series] / max(float(totals["posts"].sum()), 1.0)
+    return steps, row_step, gap_step
 
 
 def _totals_between(totals: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> np.ndarray:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import ibis
-import ibis.expr.datatypes as dt
 import pandas as pd
 
 from ..errors import ParameterError
@@ -30,7 +29,6 @@ __all__ = [
     "hashtag_rows",
     "hashtag_series",
     "bucket_totals",
-    "distinct_tags",
 ]
 
 _UNITS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
@@ -109,39 +107,36 @@ class Buckets:
         return (seconds - self.origin_s) // self.width_s
 
 
-@ibis.udf.scalar.builtin(
-    name="list_distinct", signature=((dt.Array(dt.string),), dt.Array(dt.string))
-)
-def distinct_tags(values):
-    """The distinct items of a list column (DuckDB ``list_distinct``; Spark: array_distinct).
-
-    Ibis's own ``ArrayValue.unique`` emits a lambda in the arrow syntax DuckDB 2 rejects.
-    """
-
-
 def hashtag_rows(store, hashtags=None) -> ibis.Table:
-    """One row per (collected post, distinct hashtag it carries).
+    """One row per (collected dated post, distinct hashtag it carries).
 
-    Columns: post_id, author_id, created_at, kind, hashtag.
-
-    ``hashtags`` (normalised, without ``#``) restricts the rows to those hashtags.
+    Columns: author_id, kind, created_at, hashtag. ``hashtags`` (normalised, without ``#``)
+    restricts the rows to those hashtags. A hashtag repeated within a post counts once: the
+    row is kept only at the tag's first position in the list (cheaper in DuckDB than
+    ``list_distinct`` and free of lambdas, which Ibis 12 writes in a syntax DuckDB 2 rejects).
     """
     posts = store.posts()
+    posts = posts.filter(posts.hashtags.length() > 0, posts.created_at.notnull())
     rows = posts.select(
-        "post_id", "author_id", "created_at", "kind", hashtag=distinct_tags(posts.hashtags).unnest()
+        "author_id",
+        "kind",
+        "created_at",
+        tags=posts.hashtags,
+        hashtag=posts.hashtags.unnest(),
+        position=ibis.range(posts.hashtags.length()).unnest(),
     )
-    rows = rows.filter(rows.created_at.notnull())
+    rows = rows.filter(rows.tags.index(rows.hashtag) == rows.position)
     if hashtags is not None:
         rows = rows.filter(rows.hashtag.isin(list(hashtags)))
-    return rows
+    return rows.drop("tags", "position")
 
 
-def hashtag_series(store, buckets: Buckets, *, hashtags=None, since=None) -> pd.DataFrame:
+def hashtag_series(store, buckets: Buckets, *, hashtags=None, before=None) -> pd.DataFrame:
     """Per (hashtag, bucket) with posts: ``posts``, ``accounts``, ``originals``, ``reposts``.
 
-    Columns: hashtag, bucket (index), start (UTC), posts, accounts (distinct authors),
-    originals (kind ``post``), reposts. Buckets without posts are absent. ``since`` keeps only
-    posts at or after that time.
+    Columns: hashtag, bucket (index), posts, accounts (distinct authors), originals (kind
+    ``post``), reposts, start (UTC), sorted by hashtag then bucket. Buckets without posts are
+    absent. ``before`` keeps only posts before that time.
 
     Examples
     --------
@@ -150,25 +145,34 @@ def hashtag_series(store, buckets: Buckets, *, hashtags=None, since=None) -> pd.
     ['hashtag', 'bucket', 'posts', 'accounts', 'originals', 'reposts', 'start']
     """
     rows = hashtag_rows(store, hashtags)
-    if since is not None:
-        rows = rows.filter(rows.created_at >= since)
+    if before is not None:
+        rows = rows.filter(rows.created_at < before)
     rows = rows.mutate(bucket=buckets.of(rows.created_at))
-    grouped = rows.group_by(["hashtag", "bucket"]).aggregate(
-        posts=rows.count(),
-        accounts=rows.author_id.nunique(),
+    # Two steps (per account, then per bucket) beat one COUNT(DISTINCT author_id) in DuckDB.
+    per_account = rows.group_by(["hashtag", "bucket", "author_id"]).aggregate(
+        n=rows.count(),
         originals=(rows.kind == "post").sum(),
         reposts=(rows.kind == "repost").sum(),
     )
+    grouped = per_account.group_by(["hashtag", "bucket"]).aggregate(
+        posts=per_account.n.sum(),
+        accounts=per_account.count(),
+        originals=per_account.originals.sum(),
+        reposts=per_account.reposts.sum(),
+    )
     frame = grouped.order_by(["hashtag", "bucket"]).to_pandas()
-    frame = frame.astype({"posts": "int64", "accounts": "int64"})
-    frame[["originals", "reposts"]] = frame[["originals", "reposts"]].fillna(0).astype("int64")
+    counts = ["posts", "accounts", "originals", "reposts"]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
     frame["start"] = buckets.start_of(frame["bucket"])
     return frame
 
 
-def bucket_totals(store, buckets: Buckets) -> pd.DataFrame:
+def bucket_totals(store, buckets: Buckets, *, before=None) -> pd.DataFrame:
     """All collected posts per bucket (with or without hashtags): columns bucket, posts."""
     posts = store.posts()
-    posts = posts.filter(posts.created_at.notnull()).mutate(bucket=buckets.of(posts.created_at))
+    posts = posts.filter(posts.created_at.notnull())
+    if before is not None:
+        posts = posts.filter(posts.created_at < before)
+    posts = posts.mutate(bucket=buckets.of(posts.created_at))
     totals = posts.group_by("bucket").aggregate(posts=posts.count()).order_by("bucket")
     return totals.to_pandas().astype({"bucket": "int64", "posts": "int64"})

@@ -124,26 +124,23 @@ def _after_last_post(store) -> datetime:
 
 def _scored_frame(store, buckets, *, before, params, current=None) -> pd.DataFrame:
     """The series up to ``before`` with every scorer's raw value per bucket row."""
-    frame = hashtag_series(store, buckets)
-    if before is not None:
-        frame = frame[frame["bucket"] < buckets.index_of(before)].reset_index(drop=True)
+    frame = hashtag_series(store, buckets, before=before)
     if frame.empty:
         raise NoDataError("no hashtag posts in the store before that time")
     frame["surge"] = surge_scores(frame, params.surge_threshold)
     frame["ratio"] = ratio_scores(frame)
     frame["zscore"] = robust_z_scores(frame, params.baseline)
-    frame = _with_burst_levels(frame, store, buckets, params, current)
+    frame = _with_burst_levels(frame, store, buckets, params, current, before)
     return frame
 
 
-def _with_burst_levels(frame, store, buckets, params, current) -> pd.DataFrame:
+def _with_burst_levels(frame, store, buckets, params, current, before=None) -> pd.DataFrame:
     """Add ``kleinberg`` (and ``kleinberg_gap``); only for hashtags of bucket ``current`` if set."""
     if current is not None:
         live = frame.loc[frame["bucket"] == current, "hashtag"].unique()
         frame = frame[frame["hashtag"].isin(live)].reset_index(drop=True)
-    levels, gaps = burst_levels(
-        frame, bucket_totals(store, buckets), s=params.s, gamma=params.gamma, k=params.states
-    )
+    totals = bucket_totals(store, buckets, before=before)
+    levels, gaps = burst_levels(frame, totals, s=params.s, gamma=params.gamma, k=params.states)
     return frame.assign(kleinberg=levels, kleinberg_gap=gaps)
 
 
