@@ -26,9 +26,11 @@ import time
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 from twitwi import normalize_tweets_payload_v2
 
-from trendwatch.formats import ReadOptions, get_format, open_input
+from trendwatch.formats import PostTable, ReadOptions, get_format, open_input
 from trendwatch.ingest import ingest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "twitter-v2-twarc"
@@ -124,7 +126,10 @@ def time_reader(path: Path) -> tuple[float, int]:
     start, posts = time.perf_counter(), 0
     try:
         for item in get_format("twarc2").read(source, ReadOptions()):
-            posts += getattr(item, "collected", False) is True
+            if isinstance(item, PostTable):
+                posts += pa.compute.sum(item.table["collected"]).as_py() or 0
+            else:
+                posts += getattr(item, "collected", False) is True
     finally:
         source.close()
     return time.perf_counter() - start, posts
