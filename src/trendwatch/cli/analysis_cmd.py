@@ -1,3 +1,148 @@
-"""Commands being written (see the open issues)."""
+"""``trendwatch trends``, ``campaign`` and ``compare``: thin commands over the analyses.
 
-COMMANDS: list = []
+These only read the store (it is opened read-only), so they run beside the dashboard.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..analysis.campaign import campaign
+from ..analysis.compare import compare
+from ..analysis.trends import METHODS, onsets, trending
+from ..store import open_store
+from .options import db_option, json_option, print_json
+from .tables import format_table
+
+__all__ = ["COMMANDS"]
+
+
+@click.command("trends")
+@click.option("--at", "at", help="Show the list as it was at this time (ISO 8601, UTC).")
+@click.option("--window", default="1h", show_default=True, help="Window: 30s, 5min, 1h, 1d...")
+@click.option("--method", type=click.Choice(METHODS), default=None, help="Rank by this scorer.")
+@click.option("--top", type=int, default=20, show_default=True, help="Rows to show.")
+@click.option("--onsets", "show_onsets", is_flag=True, help="List trend onsets over the archive.")
+@click.option("--min-posts", type=int, default=20, show_default=True, help="Onsets: min posts.")
+@db_option
+@json_option
+def trends_command(at, window, method, top, show_onsets, min_posts, db, as_json) -> None:
+    """What is trending (every scorer side by side), or trend onsets with --onsets."""
+    with open_store(db, read_only=True) as store:
+        if show_onsets:
+            found = onsets(store, window=window, method=method or "kleinberg", min_posts=min_posts)
+            _print_onsets(found, top, as_json)
+            return
+        result = trending(store, at=at, window=window, method=method or "surge", top=top)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    click.echo(f"trending at {result.at.isoformat()} over {window}, ranked by {result.method}")
+    click.echo(_table(result.table, ["hashtag", "posts", "accounts", *METHODS], numeric_from=1))
+
+
+def _print_onsets(found, top, as_json) -> None:
+    found = found.sort_values("posts", ascending=False).head(top) if top else found
+    found = found.sort_values("start")
+    if as_json:
+        rows = found.assign(**{c: found[c].map(_iso) for c in ("start", "peak", "end")})
+        print_json(rows.to_dict("records"))
+        return
+    columns = ["hashtag", "start", "peak", "end", "peak_rate_per_min", "posts"]
+    click.echo(_table(found, columns, numeric_from=4))
+
+
+def _iso(moment) -> str:
+    return moment.isoformat()
+
+
+def _table(frame, columns, *, numeric_from: int) -> str:
+    rows = [
+        [round(v, 2) if isinstance(v, float) else v for v in record]
+        for record in frame[columns].itertuples(index=False)
+    ]
+    return format_table(columns, rows, numeric_from=numeric_from)
+
+
+@click.command("campaign")
+@click.argument("hashtags", nargs=-1, required=True)
+@db_option
+@json_option
+def campaign_command(hashtags, db, as_json) -> None:
+    """Measure the campaign of one or more hashtags (posts with any of them)."""
+    with open_store(db, read_only=True) as store:
+        result = campaign(store, hashtags)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    click.echo(result.summary)
+    click.echo(_metrics_table({"": result.to_dict()}))
+
+
+_SHOWN_METRICS = (
+    "posts",
+    "accounts",
+    "first",
+    "last",
+    "peak_rate_per_min",
+    "minutes_to_100",
+    "minutes_to_1000",
+    "minutes_to_2000",
+    "gini",
+    "hhi",
+    "top1pct_share",
+    "top50_share",
+    "repost_share",
+    "reply_share",
+    "quote_share",
+    "new_account_share",
+    "first_movers_share",
+)
+
+
+def _metrics_table(sides: dict[str, dict]) -> str:
+    names = list(sides)
+    rows = [
+        [metric, *(_shown(side.get(metric)) for side in sides.values())]
+        for metric in _SHOWN_METRICS
+    ]
+    return format_table(["metric", *names], rows, numeric_from=1)
+
+
+def _shown(value):
+    if value is None:
+        return "-"
+    return round(value, 3) if isinstance(value, float) else value
+
+
+@click.command("compare")
+@click.argument("a")
+@click.argument("b")
+@db_option
+@json_option
+def compare_command(a, b, db, as_json) -> None:
+    """Compare two campaigns (A and B: hashtags; comma-separate several for one side)."""
+    with open_store(db, read_only=True) as store:
+        result = compare(store, a.split(","), b.split(","))
+    if as_json:
+        print_json(result.to_dict())
+        return
+    click.echo(f"A: {result.a.summary}\nB: {result.b.summary}")
+    click.echo(_metrics_table({"A": result.a.to_dict(), "B": result.b.to_dict()}))
+    click.echo(_overlap_line(result.overlap))
+
+
+def _overlap_line(overlap: dict) -> str:
+    jaccard = overlap["jaccard"]
+    line = (
+        f"{overlap['accounts_in_both']:,} accounts in both (Jaccard {jaccard:.3f}); "
+        f"{overlap['bridging_accounts']:,} accounts bridged them in {overlap['bridging_posts']:,}"
+        " posts"
+    )
+    more = overlap["more_concentrated"]
+    if more:
+        line += f"; {more.upper()} is more concentrated (Gini +{overlap['gini_difference']:.2f})"
+    return line
+
+
+COMMANDS = [trends_command, campaign_command, compare_command]
