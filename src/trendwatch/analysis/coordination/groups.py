@@ -54,7 +54,6 @@ __all__ = [
 DEFAULT_METHODS = (
     "co-retweet",
     "co-tweet",
-    "co-similar",
     "co-link",
     "co-reply",
     "hashtag-sequence",

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .engine import Scope
 
-__all__ = ["FIRST_POSTS", "TOP_KEYS", "group_scores", "top_keys", "density"]
+__all__ = ["FIRST_POSTS", "TOP_KEYS", "SCORE_COLUMNS", "group_scores", "top_keys", "density"]
 
 FIRST_POSTS = 2000
 """The campaign's first posts, whose share by each group is reported."""
@@ -148,6 +148,17 @@ def _texts(store, post_ids: list[str]) -> dict[str, str]:
     return dict(zip(found["post_id"], short, strict=True))
 
 
+SCORE_COLUMNS = (
+    "group_id", "size", "density", "median_gap_s", "posts", "share_posts", "share_first_2000",
+    "median_age_days", "min_age_days", "median_followers", "top_keys",
+)  # fmt: skip
+
+
+def _no_groups() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series([], dtype=float) for c in SCORE_COLUMNS})
+    return frame.astype({"group_id": int, "size": int, "posts": int, "top_keys": object})
+
+
 def group_scores(
     store,
     groups_of: pd.DataFrame,
@@ -168,7 +179,7 @@ def group_scores(
     """
     scope = scope or Scope()
     if groups_of.empty:
-        return pd.DataFrame(columns=["group_id", "size", "density", "median_gap_s", "top_keys"])
+        return _no_groups()
     frame = _structure(groups_of, edges, evidence)
     frame = frame.join(_shares(store, groups_of, scope)).join(
         _account_scores(store, groups_of, scope)
