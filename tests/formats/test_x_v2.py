@@ -579,3 +579,40 @@ def test_cross_check_with_twitwi(name):
                 assert _agrees(post, refs[post_id], refs) == [], post_id
                 compared += 1
     assert compared >= 1
+
+
+def test_retweet_of_a_tweet_in_the_same_page_but_not_in_includes_is_resolved():
+    original = {
+        "id": "1",
+        "author_id": "7",
+        "created_at": "2024-03-01T12:00:00Z",
+        "text": "full text #Tag",
+        "entities": {"hashtags": [{"tag": "Tag"}]},
+    }
+    retweet = {
+        "id": "2",
+        "author_id": "8",
+        "created_at": "2024-03-01T12:01:00Z",
+        "text": "RT @ann: full te…",
+        "referenced_tweets": [{"type": "retweeted", "id": "1"}],
+    }
+    page = {"data": [retweet, original], "includes": {"users": [{"id": "7", "username": "ann"}]}}
+    items = records(page_items(JsonRecord(1, b"", page), RecordNumbers()))
+    posts = {p.post_id: p for p in collected(items)}
+    assert (posts["2"].text, posts["2"].ref_author_id, posts["2"].hashtags) == (
+        "RT @ann: full text #Tag",
+        "7",
+        ("tag",),
+    )
+    assert context(items) == {}  # the original is collected, not context
+
+
+def test_rows_are_gathered_into_tables_of_bounded_size():
+    from trendwatch.formats.x_v2 import _as_tables, _post_row, _Rows
+
+    tweet = {"id": "1", "author_id": "2", "created_at": "2024-03-01T12:00:00Z"}
+    row = _post_row(tweet, Lookup(users={}, tweets={}), None, True)
+    skipped = Skipped(3, "x")
+    out = list(_as_tables([_Rows([row, row], []), skipped, _Rows([row], [])], table_rows=2))
+    assert [type(i).__name__ for i in out] == ["PostTable", "Skipped", "PostTable"]
+    assert [out[0].table.num_rows, out[2].table.num_rows] == [2, 1]

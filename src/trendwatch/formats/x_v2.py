@@ -11,18 +11,20 @@ Two formats share this module because they carry the same tweets in two shapes:
 
 Record accounting (see :mod:`.items`)
 -------------------------------------
-* Every tweet of ``data`` is one record: a collected :class:`~trendwatch.model.Post`, or
-  :class:`~.items.Quarantined` (the tweet as JSON, and a reason naming the line, the tweet's
-  position and the field) when its ``id``, ``author_id`` or ``created_at`` is missing or bad.
+* Every tweet of ``data`` is one record: a collected post (a row of a
+  :class:`~.items.PostTable`), or :class:`~.items.Quarantined` (the tweet as JSON, and a
+  reason naming the line, the tweet's position and the field) when its ``id``,
+  ``author_id`` or ``created_at`` is missing or bad.
 * A line that is not JSON is one quarantined record (the raw line).
 * A line holding no tweets is one :class:`~.items.Skipped` record whose reason says what it
   is: a user lookup page (its users are still stored as accounts), a tweet counts page, a list
   page, a page with only ``errors`` / ``meta``, a compliance event. A page with an empty
   ``data`` is skipped too. A line that is none of these is quarantined.
-* Users in ``includes.users`` (flat: every ``author``) are :class:`~trendwatch.model.Account`
-  observations, observed at ``__twarc.retrieved_at``. Tweets in ``includes.tweets`` (flat: the
-  expanded referenced tweets, at any depth) are context posts (``collected=False``) so that
-  references resolve. Neither counts as a record; a malformed one is left out.
+* Users in ``includes.users`` (flat: every ``author``) are account observations (rows of an
+  :class:`~.items.AccountTable`), observed at ``__twarc.retrieved_at``. Tweets in
+  ``includes.tweets`` (flat: the expanded referenced tweets, at any depth) are context posts
+  (``collected=False``) so that references resolve. Neither counts as a record; a malformed
+  one is left out.
 * The page's ``errors`` (referenced tweets or users the API would not return) are not records.
 
 Record numbers increase in file order (:class:`~.jsonrecords.RecordNumbers`); they equal line
@@ -47,6 +49,11 @@ typed), mentions are lower-cased usernames, URLs are ``expanded_url`` normalised
 Handles are kept as the API spells them.
 
 Each version of an edited tweet has its own id and is its own post.
+
+Speed: posts and accounts are built as tuples in schema order and gathered into Arrow tables
+of about 10,000 rows, rather than as :class:`~trendwatch.model.Post` objects (a frozen
+dataclass costs more to build than normalising the tweet). :func:`tweet_post` and
+:func:`account_record` give the same records one at a time.
 """
 
 from __future__ import annotations
