@@ -1,0 +1,81 @@
+"""Each scorer on a series worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trendwatch.analysis.scores import (
+    burst_levels,
+    decayed_max,
+    previous_bucket_values,
+    ratio_scores,
+    robust_z_scores,
+    surge_scores,
+)
+
+
+def series(tag, buckets, posts, accounts=None):
+    return pd.DataFrame(
+        {"hashtag": tag, "bucket": buckets, "posts": posts, "accounts": accounts or posts}
+    )
+
+
+def test_previous_bucket_is_zero_after_a_gap_and_across_hashtags():
+    frame = pd.concat([series("a", [1, 2, 5], [3, 4, 5]), series("b", [6], [9])])
+    assert previous_bucket_values(frame, "posts").tolist() == [0, 3, 0, 0]
+
+
+def test_surge_score_mastodon_rule():
+    # accounts: 3 (below threshold 5), 10 after 3 -> 49/3, 10 after 10 (no rise), 6 after gap
+    frame = series("a", [0, 1, 2, 4], [3, 10, 10, 6])
+    expected = [0.0, 49 / 3, 0.0, 25.0]  # last: e = 1 (previous bucket empty): (6-1)^2/1
+    assert surge_scores(frame, threshold=5) == pytest.approx(expected)
+
+
+def test_surge_threshold_is_a_parameter():
+    frame = series("a", [0, 1], [1, 3])
+    assert surge_scores(frame, threshold=3).tolist() == [0.0, 4.0]
+    assert surge_scores(frame, threshold=4).tolist() == [0.0, 0.0]
+
+
+def test_decayed_max_halves_per_half_life():
+    frame = series("a", [0, 4, 8], [1, 1, 1])
+    scores = np.array([80.0, 16.0, 0.0])
+    # at bucket 8 with a half-life of 4 buckets: 80 -> 20, 16 -> 8
+    assert decayed_max(frame, scores, 8, 4.0).to_dict() == {"a": 20.0}
+    # buckets after "now" are ignored
+    assert decayed_max(frame, scores, 0, 4.0).to_dict() == {"a": 80.0}
+
+
+def test_ratio_trendiness():
+    frame = series("a", [0, 1, 3], [4, 9, 2])
+    assert ratio_scores(frame).tolist() == [5.0, 2.0, 3.0]
+
+
+def test_robust_z_against_trailing_median_and_mad():
+    # baseline 4: bucket 4 sees [2, 4, 6, 4] -> median 4, MAD 0 -> floor 1... use varied values
+    frame = series("a", [0, 1, 2, 3, 4], [2, 4, 8, 4, 20])
+    z = robust_z_scores(frame, baseline=4)
+    # bucket 4: window [2, 4, 8, 4], median 4, |dev| [2, 0, 4, 0] -> MAD 1 -> 1.4826
+    assert z[4] == pytest.approx((20 - 4) / 1.4826)
+    # bucket 0: empty window [0, 0, 0, 0] -> median 0, spread floored at 1 -> z = 2
+    assert z[0] == pytest.approx(2.0)
+    # bucket 2: window [4, 2, 0, 0] -> median 1, |dev| [3, 1, 1, 1] -> MAD 1
+    assert z[2] == pytest.approx((8 - 1) / 1.4826)
+
+
+def test_robust_z_window_skips_buckets_out_of_reach():
+    frame = series("a", [0, 10], [50, 3])
+    assert robust_z_scores(frame, baseline=4)[1] == pytest.approx(3.0)
+
+
+def test_burst_levels_find_a_burst_in_a_quiet_hashtag():
+    # 12 buckets of 100 posts; the hashtag: 1 post in buckets 0, 3, 11, and 40 in bucket 6.
+    frame = series("x", [0, 3, 6, 11], [1, 1, 40, 1])
+    totals = pd.DataFrame({"bucket": np.arange(12), "posts": 100})
+    levels, gaps = burst_levels(frame, totals)
+    assert levels.tolist()[2] >= 1
+    assert levels[[0, 1, 3]].tolist() == [0, 0, 0]
+    assert gaps.tolist() == [-1, 0, 0, 0]
