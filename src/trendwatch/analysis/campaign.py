@@ -229,7 +229,9 @@ def _per_account(posts: ibis.Table) -> pd.DataFrame:
 def _per_minute(posts: ibis.Table) -> pd.DataFrame:
     minutes = posts.mutate(minute=posts.created_at.truncate("m"))
     table = minutes.group_by("minute").aggregate(posts=minutes.count()).order_by("minute")
-    return table.to_pandas().astype({"posts": "int64"})
+    frame = table.to_pandas().astype({"posts": "int64"})
+    frame["minute"] = pd.to_datetime(frame["minute"], utc=True)  # the store's clock is UTC
+    return frame
 
 
 def _kind_counts(posts: ibis.Table) -> dict[str, int]:

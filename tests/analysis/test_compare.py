@@ -1,0 +1,52 @@
+"""Comparison of two hand-made campaigns: overlap, bridges, concentration, time axis."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import add_posts, at, make_post
+from trendwatch.analysis.compare import compare
+
+
+@pytest.fixture
+def two(store):
+    """#a: u1 ×3 and u2 (a post carrying #a and #b); #b: that post, u3 and u4."""
+    add_posts(
+        store,
+        [
+            make_post(1, "u1", at(0), hashtags=("a",)),
+            make_post(2, "u1", at(1), hashtags=("a",)),
+            make_post(3, "u1", at(2), hashtags=("a",)),
+            make_post(4, "u2", at(3), hashtags=("a", "b")),
+            make_post(5, "u3", at(4), hashtags=("b",)),
+            make_post(6, "u4", at(5), hashtags=("b",)),
+        ],
+    )
+    return store
+
+
+def test_overlap(two):
+    overlap = compare(two, "a", "b").overlap
+    assert overlap["accounts_a"] == 2 and overlap["accounts_b"] == 3
+    assert overlap["accounts_in_both"] == 1
+    assert overlap["jaccard"] == pytest.approx(1 / 4)  # {u2} / {u1, u2, u3, u4}
+    assert (overlap["bridging_posts"], overlap["bridging_accounts"]) == (1, 1)
+
+
+def test_concentration(two):
+    overlap = compare(two, "a", "b").overlap
+    # a: counts [3, 1] -> Gini 0.25; b: [1, 1, 1] -> 0
+    assert overlap["more_concentrated"] == "a"
+    assert overlap["gini_difference"] == pytest.approx(0.25)
+    assert overlap["top50_share_ratio"] == pytest.approx(1.0)
+
+
+def test_timeline_puts_both_on_one_axis(two):
+    result = compare(two, ["a"], ["b"])
+    timeline = result.timeline
+    assert timeline["a"].tolist() == [1, 1, 1, 1, 0, 0]
+    assert timeline["b"].tolist() == [0, 0, 0, 1, 1, 1]
+    data = result.to_dict()
+    assert set(data) >= {"a", "b", "overlap"}
+    assert data["a"]["posts"] == 4 and data["b"]["posts"] == 3
+    assert data["timeline"][0]["start"] == "2024-03-01T12:00:00+00:00"
