@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from tests.conftest import add_posts, at, make_post
@@ -50,3 +51,26 @@ def test_timeline_puts_both_on_one_axis(two):
     assert set(data) >= {"a", "b", "overlap"}
     assert data["a"]["posts"] == 4 and data["b"]["posts"] == 3
     assert data["timeline"][0]["start"] == "2024-03-01T12:00:00+00:00"
+
+
+def test_compare_command(two, tmp_path):
+    from click.testing import CliRunner
+
+    from trendwatch.cli import cli
+    from trendwatch.store import Store
+
+    db = tmp_path / "c.duckdb"
+    with Store(db) as target:
+        rows = two.con.sql("SELECT * EXCLUDE (text_norm, ingested_at) FROM posts")
+        target.write_batch(rows.to_arrow_table())
+    runner = CliRunner()
+    as_json = runner.invoke(cli, ["compare", "a", "b", "--db", str(db), "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert orjson.loads(as_json.output)["overlap"]["accounts_in_both"] == 1
+    text = runner.invoke(cli, ["compare", "#a", "#b", "--db", str(db)])
+    assert "A: 4 posts in 3 min from 2 accounts" in text.output
+    assert "A is more concentrated (Gini +0.25)" in text.output
+    campaign_text = runner.invoke(cli, ["campaign", "b", "--db", str(db)])
+    assert campaign_text.output.startswith("3 posts in 2 min from 3 accounts")
+    missing = runner.invoke(cli, ["campaign", "zzz", "--db", str(db)])
+    assert missing.exit_code == 1 and "no collected post carries #zzz" in missing.output

@@ -25,7 +25,7 @@ def test_parse_duration(text, seconds):
     assert parse_duration(text) == timedelta(seconds=seconds)
 
 
-@pytest.mark.parametrize("text", ["", "1", "h", "5x", "-1h", "0.5s", "1 week"])
+@pytest.mark.parametrize("text", ["", "1", "h", "5x", "-1h", "0.5s", "1.5s", "1 week"])
 def test_parse_duration_rejects_bad_input(text):
     with pytest.raises(ParameterError):
         parse_duration(text)

@@ -54,8 +54,8 @@ def parse_duration(text: str | timedelta, *, name: str = "window") -> timedelta:
                 f"{name} {text!r} is not a duration: write e.g. 30s, 5min, 1h or 1d"
             )
         seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
-    if seconds < 1:
-        raise ParameterError(f"{name} {text!r} is shorter than one second")
+    if seconds < 1 or not float(seconds).is_integer():
+        raise ParameterError(f"{name} {text!r} must be a whole number of seconds, at least 1")
     return timedelta(seconds=seconds)
 
 
