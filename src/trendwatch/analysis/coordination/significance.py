@@ -52,8 +52,12 @@ the same rule (``p <= alpha`` judged against the other copies, weight ``>= w``) 
 does: an estimate of the false discovery rate of the rule. The counts are in
 :attr:`SignificanceResult.null_counts`.
 
-Cost: ``shuffles`` more runs of the engine on the method's actions (no re-read of the
-store); on the simulator's archive, co-retweet with 20 shuffles takes about a second.
+Cost: the method's actions are read once; all shuffled copies go through one windowed join
+(integer-coded). On the simulator's archive (15,000 co-retweet actions, 156,000 observed
+edges, most from viral cascades) the 20 copies take about 4 s on 2 cores; the whole
+``trendwatch groups`` run there (4 methods) about 13 s. co-similar runs its MinHash link
+once per copy (about 20 s there). ``time_source="snowflake"`` runs are not supported: the
+null uses ``created_at``.
 """
 
 from __future__ import annotations
