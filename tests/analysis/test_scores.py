@@ -55,7 +55,6 @@ def test_ratio_trendiness():
 
 
 def test_robust_z_against_trailing_median_and_mad():
-    # baseline 4: bucket 4 sees [2, 4, 6, 4] -> median 4, MAD 0 -> floor 1... use varied values
     frame = series("a", [0, 1, 2, 3, 4], [2, 4, 8, 4, 20])
     z = robust_z_scores(frame, baseline=4)
     # bucket 4: window [2, 4, 8, 4], median 4, |dev| [2, 0, 4, 0] -> MAD 1 -> 1.4826

@@ -126,6 +126,7 @@ HASHTAG_GAMES = {
 
 
 @pytest.mark.slow
+@pytest.mark.realdata
 @pytest.mark.parametrize("method", ["kleinberg", "surge"])
 def test_ira_hashtag_games_are_onsets_on_their_real_dates(ira_store, method):
     found = onsets(ira_store, method=method, hashtags=list(HASHTAG_GAMES), min_posts=200)

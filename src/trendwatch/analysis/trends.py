@@ -97,6 +97,21 @@ def trending(
     Only posts before ``at`` are used. The current window is ``[at - window, at)``; earlier
     windows of the same length give the history each scorer needs.
 
+    Parameters
+    ----------
+    store : Store
+        The store to read (read-only is enough: nothing is written).
+    at : str or datetime, optional
+        ISO 8601 time (UTC when no zone is given).
+    window : str or timedelta
+        Window and bucket length: ``30s``, ``5min``, ``1h``, ``1d``...
+    method : str
+        The scorer that ranks the list, one of :data:`METHODS`; every scorer is shown.
+    top : int or None
+        Rows to keep (None: all hashtags of the window).
+    params : TrendParams
+        Scorer parameters.
+
     Examples
     --------
     >>> from trendwatch.store import Store
@@ -164,6 +179,9 @@ def onsets(
     params: TrendParams = TrendParams(),
 ) -> pd.DataFrame:
     """Trend onsets over the whole archive for one method (see the module docstring).
+
+    ``window`` is the bucket length; ``min_posts`` is both the least posts a hashtag needs to be
+    scored at all and the least posts an onset must gather; ``hashtags`` restricts the scan.
 
     Returns a DataFrame with columns hashtag, method, start, peak, end, peak_rate_per_min,
     posts, accounts_peak (distinct accounts in the peak bucket), sorted by start.
