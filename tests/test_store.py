@@ -145,6 +145,8 @@ def test_read_only_store_must_exist(tmp_path):
 def test_store_from_another_schema_version_is_refused(tmp_path):
     db = tmp_path / "t.duckdb"
     with Store(db) as s:
-        s.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION + 1])
+        s.con.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION + 1]
+        )
     with pytest.raises(SchemaVersionError, match="new store"):
         Store(db)

@@ -32,7 +32,8 @@ def test_normalize_hashtag(raw, key):
 
 
 def test_hashtag_pair_keeps_the_typed_form():
-    assert hashtag_pair(["#Brexit", "BREXIT", "", "#"]) == (("brexit", "brexit"), ("Brexit", "BREXIT"))
+    expected = (("brexit", "brexit"), ("Brexit", "BREXIT"))
+    assert hashtag_pair(["#Brexit", "BREXIT", "", "#"]) == expected
 
 
 def test_extract_hashtags_unicode_and_entities():
