@@ -18,6 +18,21 @@ EXPECTED_PUBLIC = {
     "Account",
     "Platform",
     "Kind",
+    "trending",
+    "onsets",
+    "Trending",
+    "campaign",
+    "Campaign",
+    "compare",
+    "Comparison",
+    "coordinate",
+    "CoordinationResult",
+    "Scope",
+    "groups",
+    "GroupsResult",
+    "simulate",
+    "SimulationTruth",
+    "load_truth",
 }
 
 

@@ -7,9 +7,15 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .analysis.campaign import Campaign, campaign
+from .analysis.compare import Comparison, compare
+from .analysis.coordination import CoordinationResult, Scope, coordinate
+from .analysis.coordination.groups import GroupsResult, groups
+from .analysis.trends import Trending, onsets, trending
 from .errors import TrendwatchError
 from .ingest import FileReport, IngestReport, ingest
 from .model import Account, Kind, Platform, Post
+from .simulate import SimulationTruth, load_truth, simulate
 from .store import Store, open_store
 
 open = open_store  # noqa: A001 - `trendwatch.open(db)` is the documented entry point
@@ -27,4 +33,19 @@ __all__ = [
     "Account",
     "Platform",
     "Kind",
+    "trending",
+    "onsets",
+    "Trending",
+    "campaign",
+    "Campaign",
+    "compare",
+    "Comparison",
+    "coordinate",
+    "CoordinationResult",
+    "Scope",
+    "groups",
+    "GroupsResult",
+    "simulate",
+    "SimulationTruth",
+    "load_truth",
 ]
