@@ -135,6 +135,19 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def cursor(self) -> Store:
+        """Another Store on the same database through its own connection (one per thread).
+
+        A DuckDB connection must not be used by two threads at once; its cursors may each be
+        used by one. The dashboard gives every request thread its own.
+        """
+        other = object.__new__(Store)
+        other.path = self.path
+        other.con = self.con.cursor()
+        other.con.execute("SET TimeZone = 'UTC'")
+        other.ibis = ibis.duckdb.from_connection(other.con)
+        return other
+
     def _check_version(self, read_only: bool) -> None:
         row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None and not read_only:

@@ -17,7 +17,14 @@ from ..errors import TrendwatchError
 __all__ = ["cli", "main"]
 
 # Modules that define commands; each exposes COMMANDS, a list of click commands.
-COMMAND_MODULES = ("ingest_cmd", "simulate_cmd", "analysis_cmd", "coordination_cmd", "groups_cmd")
+COMMAND_MODULES = (
+    "ingest_cmd",
+    "simulate_cmd",
+    "analysis_cmd",
+    "coordination_cmd",
+    "groups_cmd",
+    "serve_cmd",
+)
 
 
 class _Group(click.Group):

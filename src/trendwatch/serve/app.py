@@ -1,0 +1,191 @@
+"""The dashboard as a plain function of a request: ``Dashboard.handle(...) -> Response``.
+
+No socket here (see :mod:`.server`), so every rule (authentication, routing, validation,
+errors, headers, caching) is testable directly. The store is shared read-only; each request
+thread queries it through its own DuckDB cursor (:meth:`Store.cursor`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlsplit
+
+import orjson
+
+from ..errors import NoDataError, ParameterError, TrendwatchError
+from .cache import ViewCache
+from .pages import render_page
+from .params import BadParameter, parse_query
+from .routes import ROUTES, Route, route_for_path
+from .security import security_headers, token_cookie, token_from_request, token_matches
+
+__all__ = ["Dashboard", "Response", "STATIC_FILES"]
+
+log = logging.getLogger(__name__)
+
+_REPORT_STATIC = Path(__file__).resolve().parent.parent / "report" / "static"
+_OWN_STATIC = Path(__file__).resolve().parent / "static"
+# Served files, by URL name: a fixed list, so no request path ever reaches the file system.
+STATIC_FILES: dict[str, tuple[Path, str]] = {
+    "charts.js": (_REPORT_STATIC / "charts.js", "text/javascript; charset=utf-8"),
+    "report.css": (_REPORT_STATIC / "report.css", "text/css; charset=utf-8"),
+    "dashboard.js": (_OWN_STATIC / "dashboard.js", "text/javascript; charset=utf-8"),
+    "dashboard.css": (_OWN_STATIC / "dashboard.css", "text/css; charset=utf-8"),
+}
+_JSON = "application/json"
+_HTML = "text/html; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the server sends: status, headers (security headers included) and body."""
+
+    status: int
+    body: bytes
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def all_headers(self) -> dict[str, str]:
+        return {
+            "Content-Type": self.content_type,
+            "Content-Length": str(len(self.body)),
+            "Cache-Control": "no-store",
+            **security_headers(),
+            **self.headers,
+        }
+
+
+def json_response(status: int, data: object, headers: dict | None = None) -> Response:
+    body = orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS)
+    return Response(status, body, _JSON, headers or {})
+
+
+def error_response(status: int, message: str, parameter: str | None = None) -> Response:
+    data = {"error": message} | ({"parameter": parameter} if parameter else {})
+    return json_response(status, data)
+
+
+class Dashboard:
+    """The dashboard over one (read-only) store.
+
+    Parameters
+    ----------
+    store : Store
+        Opened read-only by :func:`~.server.serve`; shared by all request threads.
+    token : str, optional
+        When set, every request must present it (see :mod:`.security`).
+    views : module, optional
+        Where the view functions live (default :mod:`trendwatch.report.views`).
+    cache_entries : int
+        How many page results to keep in memory.
+    """
+
+    def __init__(self, store, *, token: str | None = None, views: ModuleType | None = None,
+                 cache_entries: int = 256):  # fmt: skip
+        self.store = store
+        self.token = token
+        self._views = views
+        self.cache = ViewCache(cache_entries)
+        self._local = threading.local()
+
+    @property
+    def views(self) -> ModuleType:
+        # Imported on first use: the report package is only needed once a page is asked for.
+        if self._views is None:
+            self._views = importlib.import_module("trendwatch.report.views")
+        return self._views
+
+    # -- the store, one cursor per thread ----------------------------------------------------
+    def thread_store(self):
+        """This thread's cursor on the shared store (created on first use)."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = self.store.cursor()
+        return store
+
+    # -- data ---------------------------------------------------------------------------------
+    def data(self, route: Route, params: dict) -> dict:
+        """The view's result for these parameters, computed once per parameter set."""
+        key = (route.name, tuple(sorted(params.items())))
+        return self.cache.get_or_compute(
+            key, lambda: route.call(self.views, self.thread_store(), params)
+        )
+
+    def body(self, route: Route, params: dict, as_json: bool) -> bytes:
+        """The serialised page or JSON twin, cached like the data."""
+        key = ("json" if as_json else "html", route.name, tuple(sorted(params.items())))
+        return self.cache.get_or_compute(key, lambda: self._serialise(route, params, as_json))
+
+    def _serialise(self, route: Route, params: dict, as_json: bool) -> bytes:
+        data = self.data(route, params)
+        if as_json:
+            return orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS)
+        return render_page(route, params, data).encode()
+
+    def warm(self, names=("overview", "trends", "runs", "quality")) -> None:
+        """Compute the pages every visit starts with, before the first request."""
+        for route_name in names:
+            route = next(r for r in ROUTES if r.name == route_name)
+            self.body(route, {}, as_json=False)
+            self.body(route, {}, as_json=True)
+
+    # -- requests -----------------------------------------------------------------------------
+    def handle(self, method: str, target: str, headers: Mapping[str, str]) -> Response:
+        """Answer one request (``target`` is the path with its query string)."""
+        if method not in ("GET", "HEAD"):
+            return error_response(405, f"method {method} not allowed: the dashboard is read-only")
+        parts = urlsplit(target)
+        refused, set_cookie = self._authenticate(parts.query, headers)
+        if refused is not None:
+            return refused
+        response = self._dispatch(parts.path, parts.query)
+        if set_cookie:
+            response.headers["Set-Cookie"] = token_cookie(self.token)
+        return response
+
+    def _authenticate(self, query: str, headers: Mapping[str, str]) -> tuple[Response | None, bool]:
+        if self.token is None:
+            return None, False
+        given, from_query = token_from_request(query, headers)
+        if not token_matches(self.token, given):
+            response = error_response(
+                401, "a valid token is required (see trendwatch serve --token)"
+            )
+            response.headers["WWW-Authenticate"] = 'Bearer realm="trendwatch"'
+            return response, False
+        return None, from_query
+
+    def _dispatch(self, path: str, query: str) -> Response:
+        if path.startswith("/static/"):
+            return _static(path.removeprefix("/static/"))
+        found = route_for_path(path)
+        if found is None:
+            return error_response(404, f"no page at {path}: see / for the pages")
+        route, as_json = found
+        try:
+            params = parse_query(query, route.params)
+            body = self.body(route, params, as_json)
+        except BadParameter as exc:
+            return error_response(400, str(exc), exc.name)
+        except NoDataError as exc:
+            return error_response(404, str(exc))
+        except (ParameterError, TrendwatchError) as exc:
+            return error_response(400, str(exc))
+        except Exception:  # a bug: say so without leaking internals, keep serving
+            log.exception("error serving %s", path)
+            return error_response(500, "internal error: see the server's log")
+        return Response(200, body, _JSON if as_json else _HTML)
+
+
+def _static(name: str) -> Response:
+    entry = STATIC_FILES.get(name)
+    if entry is None or not entry[0].is_file():
+        return error_response(404, f"no static file {name!r}")
+    path, content_type = entry
+    return Response(200, path.read_bytes(), content_type, {"Cache-Control": "max-age=3600"})

@@ -1,0 +1,208 @@
+"""HTML pages of the dashboard: a layout, a filter form, and the view's data as tables.
+
+Every value that comes from the store is hostile (harassment text, handles, URLs): it is
+escaped, wrapped in ``<bdi>`` so a right-to-left override cannot flip the text around it, and
+never used as a link target (only our own paths, with URL-encoded parameters, are links).
+The view's data is also embedded as JSON for the charts, escaped so that ``</script>`` in a
+post cannot close the data block.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from urllib.parse import urlencode
+
+import orjson
+
+from .params import Param
+from .routes import ROUTES, Route
+
+__all__ = ["render_page", "embed_json", "page_url", "MAX_ROWS"]
+
+MAX_ROWS = 300
+
+
+def _text(value: object) -> str:
+    return html.escape(_plain(value), quote=True)
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def page_url(path: str, params: Iterable[tuple[str, object]] = ()) -> str:
+    """A link to one of our pages; parameter values are URL-encoded, then HTML-escaped.
+
+    >>> page_url("/campaign", [("hashtag", "a&b")])
+    '/campaign?hashtag=a%26b'
+    """
+    query = urlencode([(k, str(v)) for k, v in params if v is not None])
+    return html.escape(f"{path}?{query}" if query else path, quote=True)
+
+
+def embed_json(data: object) -> str:
+    """JSON safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` survives.
+
+    >>> embed_json({"t": "</script>"})
+    '{"t":"\\\\u003c/script\\\\u003e"}'
+    """
+    text = orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# -- cells and tables ----------------------------------------------------------------------
+
+
+def _cell(column: str, row: dict) -> str:
+    value = row.get(column)
+    if column == "hashtag" and isinstance(value, str):
+        href = page_url("/campaign", [("hashtag", value)])
+        return f'<a class="campaign-link" href="{href}"><bdi>{_text(value)}</bdi></a>'
+    if isinstance(value, list | tuple):
+        return ", ".join(f"<bdi>{_text(v)}</bdi>" for v in value)
+    if isinstance(value, dict):
+        return f"<code><bdi>{_text(orjson.dumps(value, default=str).decode())}</bdi></code>"
+    return f"<bdi>{_text(value)}</bdi>"
+
+
+def _evidence_link(row: dict) -> str:
+    params = [("a", row["account_a"]), ("b", row["account_b"]), ("run_id", row.get("run_id"))]
+    return f'<a class="evidence-link" href="{page_url("/evidence", params)}">evidence</a>'
+
+
+def _columns(rows: list[dict]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows[:MAX_ROWS]:
+        seen.update(dict.fromkeys(row))
+    return list(seen)
+
+
+def render_table(rows: list[dict], caption: str) -> str:
+    """Records as an HTML table (first :data:`MAX_ROWS`); account pairs link to evidence."""
+    columns = _columns(rows)
+    pairs = {"account_a", "account_b"} <= set(columns)
+    head = "".join(f"<th>{_text(c)}</th>" for c in columns) + ("<th></th>" if pairs else "")
+    body = []
+    for row in rows[:MAX_ROWS]:
+        cells = "".join(f"<td>{_cell(c, row)}</td>" for c in columns)
+        body.append(f"<tr>{cells}{f'<td>{_evidence_link(row)}</td>' if pairs else ''}</tr>")
+    more = len(rows) - MAX_ROWS
+    note = f'<p class="note">{more} more rows in the JSON twin.</p>' if more > 0 else ""
+    return (
+        f'<table data-name="{_text(caption)}"><caption>{_text(caption)} ({len(rows)})</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
+    )
+
+
+def _is_records(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def render_value(name: str, value: object, depth: int = 0) -> str:
+    """One entry of a view: records become a table, a mapping a section, scalars a line."""
+    if _is_records(value):
+        return render_table(value, name)
+    if isinstance(value, dict):
+        heading = min(depth + 2, 6)
+        inner = render_mapping(value, depth + 1)
+        return f"<section><h{heading}>{_text(name)}</h{heading}>{inner}</section>"
+    return f"<dl><dt>{_text(name)}</dt><dd>{_cell(name, {name: value})}</dd></dl>"
+
+
+def render_mapping(data: dict, depth: int = 0) -> str:
+    """A view's dict: scalar entries first as one list, then tables and sections in order."""
+    scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and not _is_records(v)}
+    rest = [render_value(str(k), v, depth) for k, v in data.items() if k not in scalars]
+    items = "".join(
+        f"<dt>{_text(k)}</dt><dd>{_cell(str(k), {str(k): v})}</dd>" for k, v in scalars.items()
+    )
+    return (f'<dl class="facts">{items}</dl>' if items else "") + "".join(rest)
+
+
+# -- page furniture ------------------------------------------------------------------------
+
+
+def _nav(current: Route) -> str:
+    links = [
+        f'<a href="{route.path}"{" aria-current=page" if route is current else ""}>'
+        f"{_text(route.title)}</a>"
+        for route in ROUTES
+        if route.in_nav or route is current
+    ]
+    return f'<nav><span class="brand">trendwatch</span>{"".join(links)}</nav>'
+
+
+def _input(param: Param, value: object) -> str:
+    shown = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else value)
+    kind = "hashtag" if param.kind == "hashtag" else "text"
+    return (
+        f'<label>{_text(param.name)}<input name="{_text(param.name)}" type="text" '
+        f'data-kind="{kind}" value="{html.escape(str(shown), quote=True)}" '
+        f'title="{_text(param.help)}"{" required" if param.required else ""}></label>'
+    )
+
+
+def _inputs(param: Param, params: dict) -> str:
+    if not param.multiple:
+        return _input(param, params.get(param.name))
+    # One box per value given, plus an empty one to add another.
+    return "".join(_input(param, v) for v in (*params.get(param.name, ()), None))
+
+
+def _filter_form(route: Route, params: dict) -> str:
+    if not route.params:
+        return ""
+    fields = "".join(_inputs(p, params) for p in route.params)
+    return (
+        f'<form class="filters" method="get" action="{route.path}">{fields}'
+        f'<button type="submit">Apply</button></form>'
+    )
+
+
+def _query_pairs(params: dict) -> list[tuple[str, object]]:
+    pairs: list[tuple[str, object]] = []
+    for name, value in params.items():
+        values = value if isinstance(value, tuple) else (value,)
+        pairs.extend((name, v.isoformat() if hasattr(v, "isoformat") else v) for v in values)
+    return pairs
+
+
+def _follow_links(route: Route, params: dict) -> str:
+    tags = params.get("hashtag") or ()
+    if route.name != "campaign" or not tags:
+        return ""
+    href = page_url("/groups", [("hashtag", t) for t in tags])
+    link = f'<a id="to-groups" href="{href}">Coordination groups in this campaign</a>'
+    return f'<p class="next">{link}</p>'
+
+
+def render_page(route: Route, params: dict, data: dict) -> str:
+    """The whole HTML page for ``route`` with the validated ``params`` and the view's ``data``."""
+    api = page_url(route.api_path, _query_pairs(params))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_text(route.title)} · trendwatch</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/static/report.css">
+<link rel="stylesheet" href="/static/dashboard.css">
+</head><body data-page="{_text(route.name)}">
+<header>{_nav(route)}</header>
+<main>
+<h1>{_text(route.title)}</h1>
+{_filter_form(route, params)}
+<p class="api">Data as JSON: <a href="{api}">{api}</a></p>
+{_follow_links(route, params)}
+<div id="tw-charts" data-page="{_text(route.name)}"></div>
+{render_mapping(data)}
+</main>
+<script type="application/json" id="tw-data">{embed_json(data)}</script>
+<script src="/static/charts.js"></script>
+<script src="/static/dashboard.js"></script>
+</body></html>
+"""
