@@ -1,0 +1,555 @@
+"""The data behind every report section and dashboard page, as plain JSON-ready values.
+
+Each ``*_view`` function takes an open :class:`~trendwatch.store.Store` first and returns dicts
+and lists of ``str``, ``int``, ``float``, ``bool`` and ``None`` only (no NaN, no numpy types);
+times are ISO 8601 strings in UTC. The views compute nothing of their own beyond shaping: the
+numbers come from the library (:func:`~trendwatch.analysis.campaign.campaign`,
+:func:`~trendwatch.analysis.compare.compare`, :func:`~trendwatch.analysis.trends.trending`,
+:func:`~trendwatch.analysis.trends.onsets`,
+:func:`~trendwatch.analysis.coordination.groups.groups`,
+:func:`~trendwatch.analysis.coordination.results.load_evidence`,
+:func:`~trendwatch.overview.overview`). Three small pieces of shaping are done here and tested:
+the campaign timeline (posts and distinct accounts per bucket, zero-filled), the Lorenz curve
+points, and the handles / ages / follower counts attached to accounts.
+
+Chart-ready shapes (what ``static/charts.js`` draws, unchanged in the report and the dashboard):
+
+``timeline``
+    ``{"bucket": "5min", "times": [iso, ...], "series": [{"label": str, "values": [num, ...]}],
+    "annotations": [{"label": str, "time": iso}]}``
+``lorenz``
+    ``{"points": [[x, y], ...], "gini": float | None}`` with x the cumulative share of accounts
+    (least active first) and y their cumulative share of posts, from (0, 0) to (1, 1).
+``network``
+    ``{"nodes": [{"id", "handle", "group", "posts", "age_days", "followers"}], "edges": [{"a",
+    "b", "weight", "methods": [str]}], "evidence": {"<a>|<b>": [pair, ...]}, "posts": {post_id:
+    text}}``; a *pair* is one evidence row (method, key, post_a, time_a, post_b, time_b, gap_s);
+    its texts are ``text_a`` / ``text_b`` when present (:func:`evidence_view`), else
+    ``posts[post_a]`` / ``posts[post_b]`` (:func:`groups_view`, each text stored once).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from ..analysis.campaign import campaign, campaign_posts, format_span
+from ..analysis.compare import compare
+from ..analysis.coordination.engine import Scope
+from ..analysis.coordination.groups import DEFAULT_METHODS, groups
+from ..analysis.coordination.results import list_runs, load_evidence
+from ..analysis.timeseries import Buckets
+from ..analysis.trends import METHODS, ONSET_RULES, TrendParams, onsets, trending
+from ..errors import NoDataError
+from ..overview import overview
+
+__all__ = [
+    "summary_view",
+    "trending_view",
+    "campaign_view",
+    "groups_view",
+    "evidence_view",
+    "comparison_view",
+    "methods_view",
+    "quality_view",
+    "top_campaigns",
+    "lorenz_points",
+    "timeline_bucket",
+    "plain",
+]
+
+TIMELINE_BUCKETS = ("1min", "5min", "15min", "1h", "6h", "1D")
+MAX_BUCKETS = 500
+LORENZ_POINTS = 200
+ONSET_WINDOW = "1h"
+ONSET_METHOD = "kleinberg"
+TOP_FINDINGS = 5
+MAX_NETWORK_EDGES = 1500
+EVIDENCE_PER_EDGE = 3
+TEXT_CHARS = 280
+_DAY_S = 86_400.0
+
+
+# -- JSON-ready values --------------------------------------------------------------------------
+
+
+def plain(value):
+    """Turn pandas / numpy values into JSON-ready Python values (NaN and NaT become None).
+
+    >>> plain({"a": np.int64(2), "b": float("nan"), "c": [np.float32(0.5)]})
+    {'a': 2, 'b': None, 'c': [0.5]}
+    """
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray | pd.Series):
+        return [plain(v) for v in value]
+    return _scalar(value)
+
+
+def _scalar(value):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return _iso(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return value
+
+
+def _iso(moment) -> str | None:
+    """ISO 8601 in UTC; None for missing values."""
+    if moment is None or pd.isna(moment):
+        return None
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.isoformat()
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [plain(row) for row in frame.to_dict("records")]
+
+
+# -- summary ----------------------------------------------------------------------------------
+
+
+def summary_view(store, *, onset_table: pd.DataFrame | None = None) -> dict:
+    """Headline numbers: posts, accounts, span, platforms, kinds and the biggest trend onsets.
+
+    ``onset_table`` (from :func:`_archive_onsets`) avoids computing the onsets twice.
+    """
+    info = overview(store)
+    found = _archive_onsets(store) if onset_table is None else onset_table
+    span = None if info.first is None else info.last - info.first
+    return plain(
+        {
+            "posts": info.posts,
+            "accounts": info.accounts,
+            "context_posts": info.context_posts,
+            "first": info.first,
+            "last": info.last,
+            "span": None if span is None else format_span(span),
+            "platforms": info.by_platform,
+            "kinds": info.by_kind,
+            "quarantined": info.quarantined,
+            "top_hashtags": [{"hashtag": t, "posts": n} for t, n in info.top_hashtags],
+            "top_findings": _onset_records(_biggest(found, TOP_FINDINGS)),
+        }
+    )
+
+
+def _archive_onsets(store) -> pd.DataFrame:
+    """Trend onsets over the whole archive (Kleinberg, 1-hour buckets)."""
+    return onsets(store, window=ONSET_WINDOW, method=ONSET_METHOD)
+
+
+def _biggest(found: pd.DataFrame, n: int) -> pd.DataFrame:
+    return found.sort_values(["posts", "start"], ascending=[False, True]).head(n)
+
+
+def _onset_records(found: pd.DataFrame) -> list[dict]:
+    columns = ["hashtag", "method", "start", "peak", "end", "peak_rate_per_min", "posts"]
+    return _records(found[columns])
+
+
+def top_campaigns(store, n: int = 2, *, onset_table: pd.DataFrame | None = None) -> list[str]:
+    """The hashtags of the ``n`` biggest trend onsets (each hashtag once), biggest first.
+
+    This is how the report picks its campaigns when the user names none.
+    """
+    found = _archive_onsets(store) if onset_table is None else onset_table
+    ranked = _biggest(found, len(found))
+    return list(dict.fromkeys(ranked["hashtag"]))[:n]
+
+
+# -- trending -------------------------------------------------------------------------------
+
+
+def trending_view(
+    store, *, at=None, window="1h", top: int = 20, onset_table: pd.DataFrame | None = None
+) -> dict:
+    """The trending list at ``at`` with every scorer's value, and the biggest onsets.
+
+    ``trends`` rows: hashtag, posts, accounts, originals, reposts, surge, ratio, kleinberg,
+    zscore (ranked by surge). ``onsets``: the ``top`` biggest onsets of the archive by posts.
+    """
+    try:
+        table = trending(store, at=at, window=window, top=top)
+    except NoDataError:
+        table = None
+    found = _archive_onsets(store) if onset_table is None else onset_table
+    return {
+        "at": None if table is None else _iso(table.at),
+        "window_s": None if table is None else int(table.window.total_seconds()),
+        "method": "surge",
+        "methods": list(METHODS),
+        "trends": [] if table is None else _records(table.table),
+        "onsets": _onset_records(_biggest(found, top)),
+        "onset_method": ONSET_METHOD,
+        "onset_window": ONSET_WINDOW,
+    }
+
+
+# -- campaign ---------------------------------------------------------------------------------
+
+
+def timeline_bucket(span: timedelta) -> str:
+    """The finest bucket of :data:`TIMELINE_BUCKETS` giving at most 500 buckets over ``span``.
+
+    >>> timeline_bucket(timedelta(hours=2))
+    '1min'
+    >>> timeline_bucket(timedelta(days=400))
+    '1D'
+    """
+    for freq in TIMELINE_BUCKETS:
+        if span / pd.Timedelta(freq) <= MAX_BUCKETS:
+            return freq
+    return TIMELINE_BUCKETS[-1]
+
+
+def lorenz_points(counts, max_points: int = LORENZ_POINTS) -> list[list[float]]:
+    """Lorenz curve of posts per account: cumulative shares, least active accounts first.
+
+    Long curves are thinned to about ``max_points`` points (the ends are always kept).
+
+    >>> lorenz_points([3, 1])
+    [[0.0, 0.0], [0.5, 0.25], [1.0, 1.0]]
+    """
+    x = np.sort(np.asarray(counts, dtype=float))
+    if x.size == 0 or x.sum() == 0:
+        return []
+    ys = np.concatenate([[0.0], np.cumsum(x) / x.sum()])
+    xs = np.arange(x.size + 1) / x.size
+    keep = np.unique(np.linspace(0, x.size, min(max_points, x.size + 1)).round().astype(int))
+    return [[round(float(xs[i]), 6), round(float(ys[i]), 6)] for i in keep]
+
+
+def _campaign_series(store, tags, freq: str) -> pd.DataFrame:
+    """Posts and distinct accounts of the campaign per bucket (only buckets with posts)."""
+    buckets = Buckets(pd.Timedelta(freq).to_pytimedelta())
+    posts = campaign_posts(store, tags)
+    posts = posts.mutate(bucket=buckets.of(posts.created_at))
+    grouped = posts.group_by("bucket").aggregate(
+        posts=posts.count(), accounts=posts.author_id.nunique()
+    )
+    frame = grouped.order_by("bucket").to_pandas().astype("int64")
+    frame["start"] = buckets.start_of(frame["bucket"])
+    return frame
+
+
+def _zero_filled(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
+    full = pd.RangeIndex(frame["bucket"].min(), frame["bucket"].max() + 1, name="bucket")
+    out = frame.set_index("bucket")[["posts", "accounts"]].reindex(full, fill_value=0)
+    seconds = full.to_numpy() * int(pd.Timedelta(freq).total_seconds())
+    return out.assign(start=pd.to_datetime(seconds, unit="s", utc=True)).reset_index()
+
+
+def _annotations(result, found: pd.DataFrame) -> list[dict]:
+    """Onset (start of the campaign's biggest onset), peak minute and the 2,000-post mark."""
+    marks = []
+    if not found.empty:
+        marks.append({"label": "onset", "time": _iso(_biggest(found, 1)["start"].iloc[0])})
+    peak = result.per_minute.loc[result.per_minute["posts"].idxmax(), "minute"]
+    marks.append({"label": "peak", "time": _iso(peak)})
+    if result.minutes_to.get(2000) is not None:
+        mark = result.first + timedelta(minutes=result.minutes_to[2000])
+        marks.append({"label": "2,000 posts", "time": _iso(mark)})
+    return marks
+
+
+def _timeline_chart(frame: pd.DataFrame, freq: str, series: dict, marks) -> dict:
+    return {
+        "bucket": freq,
+        "times": [_iso(t) for t in frame["start"]],
+        "series": [
+            {"label": label, "values": [int(v) for v in frame[column]]}
+            for label, column in series.items()
+        ],
+        "annotations": marks,
+    }
+
+
+def campaign_view(store, hashtags) -> dict:
+    """One campaign: its metrics, timeline, onsets, Lorenz curve, first movers and amplifiers.
+
+    ``metrics`` is :meth:`Campaign.to_dict`; ``timeline`` is chart-ready (posts and unique
+    accounts per bucket, onset / peak / 2,000-post mark annotated); ``onsets`` are the
+    campaign's own trend onsets; ``first_movers`` and ``amplifiers`` carry handles.
+    """
+    result = campaign(store, hashtags)
+    freq = timeline_bucket(result.last - result.first)
+    series = _zero_filled(_campaign_series(store, result.hashtags, freq), freq)
+    found = onsets(store, window=ONSET_WINDOW, method=ONSET_METHOD, hashtags=result.hashtags)
+    marks = _annotations(result, found)
+    counts = result.per_account["posts"].to_numpy()
+    chart = _timeline_chart(series, freq, {"posts": "posts", "unique accounts": "accounts"}, marks)
+    return {
+        "hashtags": list(result.hashtags),
+        "metrics": plain(result.to_dict()),
+        "timeline": chart,
+        "onsets": _onset_records(found),
+        "lorenz": {"points": lorenz_points(counts), "gini": plain(result.gini)},
+        "first_movers": _with_handles(store, _records(result.first_movers), "author_id"),
+        "amplifiers": _with_handles(store, _records(result.amplifiers.head(10)), "account"),
+    }
+
+
+# -- accounts -----------------------------------------------------------------------------------
+
+
+def _account_info(store, ids) -> pd.DataFrame:
+    """account_id, handle, created_at, followers for ``ids`` (handle falls back to posts)."""
+    ids = sorted({str(i) for i in ids if i is not None})
+    return store.con.execute(
+        """
+        WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS account_id),
+        seen AS (SELECT author_id AS account_id, max(author_handle) AS handle FROM posts
+                 WHERE author_id IN (SELECT account_id FROM wanted) GROUP BY 1)
+        SELECT w.account_id, coalesce(max(a.handle), max(s.handle)) AS handle,
+               max(a.created_at) AS created_at, max(a.followers) AS followers
+        FROM wanted w LEFT JOIN accounts a ON a.account_id = w.account_id
+        LEFT JOIN seen s ON s.account_id = w.account_id GROUP BY 1
+        """,
+        [ids],
+    ).df()
+
+
+def _with_handles(store, rows: list[dict], key: str) -> list[dict]:
+    info = _account_info(store, [r[key] for r in rows]).set_index("account_id")["handle"]
+    return [{**r, "handle": plain(info.get(str(r[key])))} for r in rows]
+
+
+# -- groups and evidence ------------------------------------------------------------------------
+
+
+def groups_view(
+    store,
+    hashtags=None,
+    *,
+    max_edges: int = MAX_NETWORK_EDGES,
+    evidence_per_edge: int = EVIDENCE_PER_EDGE,
+    **params,
+) -> dict:
+    """Coordination groups in the scope of ``hashtags``, their scores and the network.
+
+    ``params`` go to :func:`~trendwatch.analysis.coordination.groups.groups` (``methods``,
+    ``window``, ``seed``, ``record``...). The network holds the accounts in groups and the
+    strongest ``max_edges`` links between them, each with up to ``evidence_per_edge``
+    evidence pairs (post ids, times, texts, key, gap). ``record`` defaults to True when the
+    store is writable (runs are then listed by ``trendwatch runs`` and :func:`methods_view`).
+    """
+    params.setdefault("record", not _read_only(store))
+    result = groups(store, hashtags=hashtags, **params)
+    scope = Scope(hashtags=tuple(hashtags) if hashtags else None)
+    edges = _member_edges(result.edges, result.members).head(max_edges)
+    evidence = _edge_evidence(store, result.evidence, edges, evidence_per_edge)
+    return {
+        "scope": {"hashtags": list(hashtags or [])},
+        "summary": plain(result.summary()),
+        "groups": _records(result.groups),
+        "nodes": _nodes(store, result.members, scope),
+        "edges": [_edge(row) for row in edges.to_dict("records")],
+        "evidence": evidence,
+        "posts": _evidence_texts(store, evidence),
+        "runs": plain(result.runs),
+        "thresholds": plain(result.thresholds),
+        "params": plain(result.params),
+    }
+
+
+def _read_only(store) -> bool:
+    mode = store.con.execute("SELECT current_setting('access_mode')").fetchall()[0][0]
+    return str(mode).lower() == "read_only"
+
+
+def _member_edges(edges: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    ids = set(members["account_id"])
+    inside = edges["account_a"].isin(ids) & edges["account_b"].isin(ids)
+    return edges[inside].sort_values("weight", ascending=False, kind="stable")
+
+
+def _edge(row: dict) -> dict:
+    return {
+        "a": str(row["account_a"]),
+        "b": str(row["account_b"]),
+        "weight": plain(row["weight"]),
+        "methods": str(row["methods"]).split(","),
+    }
+
+
+def _nodes(store, members: pd.DataFrame, scope: Scope) -> list[dict]:
+    """Accounts in groups: handle, group, posts in the scope, account age at first post."""
+    if members.empty:
+        return []
+    ids = list(members["account_id"])
+    posts = scope.apply(store.posts())
+    posts = posts.filter(posts.author_id.isin(ids))
+    activity = posts.group_by("author_id").aggregate(
+        posts=posts.count(), first=posts.created_at.min()
+    )
+    frame = members.merge(
+        activity.to_pandas().rename(columns={"author_id": "account_id"}), how="left"
+    )
+    frame = frame.merge(_account_info(store, ids), on="account_id", how="left")
+    age = (frame["first"] - frame["created_at"]).dt.total_seconds() / _DAY_S
+    return [
+        plain(
+            {"id": r.account_id, "handle": r.handle, "group": r.group_id,
+             "posts": 0 if pd.isna(r.posts) else int(r.posts), "age_days": a,
+             "followers": r.followers}
+        )
+        for r, a in zip(frame.itertuples(), age.round(1), strict=True)
+    ]  # fmt: skip
+
+
+def _edge_evidence(store, evidence: pd.DataFrame, edges: pd.DataFrame, n: int) -> dict:
+    """``"a|b"`` -> the first ``n`` evidence pairs of each shown edge (texts in ``posts``)."""
+    if n <= 0 or edges.empty or evidence.empty:
+        return {}
+    shown = edges[["account_a", "account_b"]]
+    rows = evidence.merge(shown, on=["account_a", "account_b"])
+    rows = rows.sort_values(["time_a", "post_a"]).groupby(["account_a", "account_b"]).head(n)
+    pairs: dict[str, list] = {}
+    for row in _records(rows):
+        pairs.setdefault(f"{row['account_a']}|{row['account_b']}", []).append(row)
+    return pairs
+
+
+def _evidence_texts(store, evidence: dict) -> dict[str, str]:
+    """post id -> text of every post in the shown evidence (each text once)."""
+    ids = [p[end] for rows in evidence.values() for p in rows for end in ("post_a", "post_b")]
+    return _texts(store, ids)
+
+
+def _pairs(store, rows: pd.DataFrame) -> list[dict]:
+    """Evidence rows with both posts' texts (cut to 280 characters)."""
+    texts = _texts(store, list(rows["post_a"]) + list(rows["post_b"]))
+    out = []
+    for row in _records(rows):
+        row["text_a"] = texts.get(str(row["post_a"]))
+        row["text_b"] = texts.get(str(row["post_b"]))
+        out.append(row)
+    return out
+
+
+def _texts(store, post_ids) -> dict[str, str]:
+    ids = sorted({str(p) for p in post_ids})
+    found = store.con.execute(
+        "SELECT post_id, left(text, ?) FROM posts WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
+        [TEXT_CHARS, ids],
+    ).fetchall()
+    return {post_id: text for post_id, text in found}
+
+
+def _latest_runs(store) -> list[str]:
+    """The latest coordination run of each method."""
+    runs = list_runs(store)
+    if runs.empty:
+        return []
+    return list(runs.groupby("method")["run_id"].last())
+
+
+def evidence_view(store, account_a, account_b, run_id=None) -> dict:
+    """The post pairs behind the link of two accounts, from stored coordination runs.
+
+    With no ``run_id``, every method's latest run is read. Each pair: method, run_id, key,
+    post_a, time_a, text_a, post_b, time_b, text_b, gap_s (``account_a < account_b``).
+    """
+    a, b = sorted([str(account_a), str(account_b)])
+    methods = dict(zip(list_runs(store)["run_id"], list_runs(store)["method"], strict=True))
+    frames = [
+        load_evidence(store, rid, a, b).assign(method=methods.get(rid), run_id=rid)
+        for rid in ([run_id] if run_id else _latest_runs(store))
+    ]
+    frames = [f for f in frames if not f.empty]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    info = _account_info(store, [a, b]).set_index("account_id")["handle"]
+    return {
+        "account_a": a,
+        "account_b": b,
+        "handle_a": plain(info.get(a)),
+        "handle_b": plain(info.get(b)),
+        "pairs": [] if rows.empty else _pairs(store, rows),
+    }
+
+
+# -- comparison, methods, quality ---------------------------------------------------------------
+
+
+def comparison_view(store, a, b) -> dict:
+    """Two campaigns on one time axis (chart-ready), their metrics and their overlap."""
+    result = compare(store, a, b)
+    label_a, label_b = ("#" + " #".join(c.hashtags) for c in (result.a, result.b))
+    freq = _freq_of(result.timeline)
+    chart = _timeline_chart(result.timeline, freq, {label_a: "a", label_b: "b"}, [])
+    return {
+        "a": plain(result.a.to_dict()),
+        "b": plain(result.b.to_dict()),
+        "overlap": plain(result.overlap),
+        "timeline": chart,
+    }
+
+
+def _freq_of(timeline: pd.DataFrame) -> str | None:
+    if len(timeline) < 2:
+        return None
+    step = timeline["start"].iloc[1] - timeline["start"].iloc[0]
+    return next((f for f in TIMELINE_BUCKETS if pd.Timedelta(f) == step), str(step))
+
+
+def methods_view(store, run_ids=None) -> dict:
+    """The runs recorded in the store (all, or ``run_ids``) and the trend scorers' settings."""
+    rows = store.con.execute(
+        "SELECT run_id, kind, created_at, version, fingerprint, params, summary FROM runs "
+        "WHERE ?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], run_id) "
+        "ORDER BY created_at, run_id",
+        [run_ids, run_ids],
+    ).df()
+    for column in ("params", "summary"):
+        rows[column] = [orjson.loads(v) if isinstance(v, str) else v for v in rows[column]]
+    defaults = TrendParams()
+    return {
+        "runs": _records(rows),
+        "trend_methods": list(METHODS),
+        "onset_rules": plain(ONSET_RULES),
+        "onsets": {"method": ONSET_METHOD, "window": ONSET_WINDOW},
+        "trend_params": {
+            "surge_threshold": defaults.surge_threshold,
+            "half_life_s": defaults.half_life.total_seconds(),
+            "kleinberg_s": defaults.s,
+            "kleinberg_gamma": defaults.gamma,
+            "kleinberg_states": defaults.states,
+            "zscore_baseline_buckets": defaults.baseline,
+        },
+        "coordination_default_methods": list(DEFAULT_METHODS),
+    }
+
+
+def quality_view(store, *, top: int = 10) -> dict:
+    """Quarantine counts, top reasons and files; posts per client app (the ``source`` field)."""
+    info = overview(store, top=top)
+    files = store.con.execute(
+        "SELECT source AS file, count(*) AS quarantined FROM quarantine GROUP BY 1 "
+        "ORDER BY 2 DESC, 1 LIMIT ?",
+        [top],
+    ).df()
+    clients = store.con.execute(
+        "SELECT source AS client, count(*) AS posts FROM posts WHERE collected GROUP BY 1 "
+        "ORDER BY 2 DESC, 1 LIMIT ?",
+        [top],
+    ).df()
+    return {
+        "posts": info.posts,
+        "context_posts": info.context_posts,
+        "quarantined": info.quarantined,
+        "top_reasons": [{"reason": r, "records": n} for r, n in info.top_quarantine_reasons],
+        "quarantine_by_file": _records(files),
+        "posts_by_client": _records(clients),
+    }
