@@ -6,7 +6,8 @@ import json
 import re
 from datetime import UTC, datetime
 
-from trendwatch.serve.pages import MAX_ROWS, embed_json, page_url, render_page, render_table
+from trendwatch.report.render import json_script
+from trendwatch.serve.pages import MAX_ROWS, page_url, render_page, render_table
 from trendwatch.serve.routes import route_for_path
 
 HOSTILE = [
@@ -38,18 +39,22 @@ def test_hostile_text_is_escaped_everywhere():
     assert all(h.startswith(("/", "data:")) for h in re.findall(r'(?:href|src)="([^"]*)"', html))
 
 
-def test_bidi_override_is_isolated():
+def test_bidi_override_is_removed_and_text_isolated():
     html = page("trends", {"rows": [{"text": HOSTILE[4]}]})
-    assert "<bdi>abc\u202etxt.exe</bdi>" in html
+    assert "\u202e" not in html
+    assert "<bdi>abctxt.exe</bdi>" in html
 
 
 def test_embedded_json_cannot_close_its_script_block():
     data = {"t": HOSTILE[5], "u": "a&b<!--"}
-    text = embed_json(data)
+    block = json_script("tw-data", data)
+    text = block.removeprefix('<script type="application/json" id="tw-data">')
+    text = text.removesuffix("</script>")
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == data
     html = page("runs", data)
     assert html.count("</script>") == 3  # the data block and the two script files
+    assert html.count("<script") == 3
 
 
 def test_hashtags_link_to_their_campaign_and_pairs_to_evidence():

@@ -114,8 +114,11 @@ class Dashboard:
         """The view's result for these parameters, computed once per parameter set."""
         key = (route.name, tuple(sorted(params.items())))
         return self.cache.get_or_compute(
-            key, lambda: route.call(self.views, self.thread_store(), params)
+            key, lambda: route.call(self.views, self.thread_store(), params, self._related)
         )
+
+    def _related(self, name: str, params: dict) -> dict:
+        return self.data(next(r for r in ROUTES if r.name == name), params)
 
     def body(self, route: Route, params: dict, as_json: bool) -> bytes:
         """The serialised page or JSON twin, cached like the data."""

@@ -1,10 +1,12 @@
 """HTML pages of the dashboard: a layout, a filter form, and the view's data as tables.
 
 Every value that comes from the store is hostile (harassment text, handles, URLs): it is
-escaped, wrapped in ``<bdi>`` so a right-to-left override cannot flip the text around it, and
-never used as a link target (only our own paths, with URL-encoded parameters, are links).
+escaped, its bidi controls removed and wrapped in ``<bdi>`` (a right-to-left override cannot
+flip the text around it), and never used as a link target (only our own paths, with
+URL-encoded parameters, are links).
 The view's data is also embedded as JSON for the charts, escaped so that ``</script>`` in a
-post cannot close the data block.
+post cannot close the data block. The escaping, the data block and the chart containers are
+the report's (:mod:`trendwatch.report.render`), so both outputs follow the same rules.
 """
 
 from __future__ import annotations
@@ -15,16 +17,22 @@ from urllib.parse import urlencode
 
 import orjson
 
+from ..report import render
 from .params import Param
-from .routes import ROUTES, Route
+from .routes import FILTERS, ROUTES, Route
 
-__all__ = ["render_page", "embed_json", "page_url", "MAX_ROWS"]
+__all__ = ["render_page", "render_table", "render_mapping", "page_url", "MAX_ROWS"]
 
 MAX_ROWS = 300
+_SCOPE_NAMES = {p.name for p in FILTERS}
 
 
 def _text(value: object) -> str:
-    return html.escape(_plain(value), quote=True)
+    return render.escape(_plain(value))
+
+
+def _bdi(value: object) -> str:
+    return render.text(_plain(value))
 
 
 def _plain(value: object) -> str:
@@ -45,16 +53,6 @@ def page_url(path: str, params: Iterable[tuple[str, object]] = ()) -> str:
     return html.escape(f"{path}?{query}" if query else path, quote=True)
 
 
-def embed_json(data: object) -> str:
-    """JSON safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` survives.
-
-    >>> embed_json({"t": "</script>"})
-    '{"t":"\\\\u003c/script\\\\u003e"}'
-    """
-    text = orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 # -- cells and tables ----------------------------------------------------------------------
 
 
@@ -62,16 +60,24 @@ def _cell(column: str, row: dict) -> str:
     value = row.get(column)
     if column == "hashtag" and isinstance(value, str):
         href = page_url("/campaign", [("hashtag", value)])
-        return f'<a class="campaign-link" href="{href}"><bdi>{_text(value)}</bdi></a>'
+        return f'<a class="campaign-link" href="{href}">{_bdi(value)}</a>'
     if isinstance(value, list | tuple):
-        return ", ".join(f"<bdi>{_text(v)}</bdi>" for v in value)
+        return ", ".join(_bdi(v) for v in value)
     if isinstance(value, dict):
-        return f"<code><bdi>{_text(orjson.dumps(value, default=str).decode())}</bdi></code>"
-    return f"<bdi>{_text(value)}</bdi>"
+        return f"<code>{_bdi(orjson.dumps(value, default=str).decode())}</code>"
+    return f"{_bdi(value)}"
 
 
-def _evidence_link(row: dict) -> str:
-    params = [("a", row["account_a"]), ("b", row["account_b"]), ("run_id", row.get("run_id"))]
+# Columns naming the two accounts of a link: the evidence view's and the network edges'.
+_PAIR_COLUMNS = (("account_a", "account_b"), ("a", "b"))
+
+
+def _pair_columns(columns: list[str]) -> tuple[str, str] | None:
+    return next((pair for pair in _PAIR_COLUMNS if set(pair) <= set(columns)), None)
+
+
+def _evidence_link(row: dict, pair: tuple[str, str], scope: list) -> str:
+    params = [("a", row[pair[0]]), ("b", row[pair[1]]), ("run_id", row.get("run_id")), *scope]
     return f'<a class="evidence-link" href="{page_url("/evidence", params)}">evidence</a>'
 
 
@@ -82,15 +88,20 @@ def _columns(rows: list[dict]) -> list[str]:
     return list(seen)
 
 
-def render_table(rows: list[dict], caption: str) -> str:
-    """Records as an HTML table (first :data:`MAX_ROWS`); account pairs link to evidence."""
+def render_table(rows: list[dict], caption: str, scope: list | None = None) -> str:
+    """Records as an HTML table (first :data:`MAX_ROWS`); account pairs link to evidence.
+
+    ``scope`` (query pairs) is carried into the evidence links, so the evidence page can find
+    the links of the groups computed for that scope.
+    """
     columns = _columns(rows)
-    pairs = {"account_a", "account_b"} <= set(columns)
-    head = "".join(f"<th>{_text(c)}</th>" for c in columns) + ("<th></th>" if pairs else "")
+    pair = _pair_columns(columns)
+    head = "".join(f"<th>{_text(c)}</th>" for c in columns) + ("<th></th>" if pair else "")
     body = []
     for row in rows[:MAX_ROWS]:
         cells = "".join(f"<td>{_cell(c, row)}</td>" for c in columns)
-        body.append(f"<tr>{cells}{f'<td>{_evidence_link(row)}</td>' if pairs else ''}</tr>")
+        link = f"<td>{_evidence_link(row, pair, scope or [])}</td>" if pair else ""
+        body.append(f"<tr>{cells}{link}</tr>")
     more = len(rows) - MAX_ROWS
     note = f'<p class="note">{more} more rows in the JSON twin.</p>' if more > 0 else ""
     return (
@@ -103,21 +114,21 @@ def _is_records(value: object) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def render_value(name: str, value: object, depth: int = 0) -> str:
+def render_value(name: str, value: object, depth: int = 0, scope: list | None = None) -> str:
     """One entry of a view: records become a table, a mapping a section, scalars a line."""
     if _is_records(value):
-        return render_table(value, name)
+        return render_table(value, name, scope)
     if isinstance(value, dict):
         heading = min(depth + 2, 6)
-        inner = render_mapping(value, depth + 1)
+        inner = render_mapping(value, depth + 1, scope)
         return f"<section><h{heading}>{_text(name)}</h{heading}>{inner}</section>"
     return f"<dl><dt>{_text(name)}</dt><dd>{_cell(name, {name: value})}</dd></dl>"
 
 
-def render_mapping(data: dict, depth: int = 0) -> str:
+def render_mapping(data: dict, depth: int = 0, scope: list | None = None) -> str:
     """A view's dict: scalar entries first as one list, then tables and sections in order."""
     scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and not _is_records(v)}
-    rest = [render_value(str(k), v, depth) for k, v in data.items() if k not in scalars]
+    rest = [render_value(str(k), v, depth, scope) for k, v in data.items() if k not in scalars]
     items = "".join(
         f"<dt>{_text(k)}</dt><dd>{_cell(str(k), {str(k): v})}</dd>" for k, v in scalars.items()
     )
@@ -142,7 +153,7 @@ def _input(param: Param, value: object) -> str:
     kind = "hashtag" if param.kind == "hashtag" else "text"
     return (
         f'<label>{_text(param.name)}<input name="{_text(param.name)}" type="text" '
-        f'data-kind="{kind}" value="{html.escape(str(shown), quote=True)}" '
+        f'data-kind="{kind}" value="{render.escape(shown)}" '
         f'title="{_text(param.help)}"{" required" if param.required else ""}></label>'
     )
 
@@ -181,9 +192,28 @@ def _follow_links(route: Route, params: dict) -> str:
     return f'<p class="next">{link}</p>'
 
 
+# Which charts each page draws (charts.js reads them from the data block "tw-data").
+_CHARTS = {
+    "campaign": [("timeline", "timeline"), ("lorenz", "lorenz")],
+    "compare": [("timeline", "timeline")],
+    "groups": [("network", None)],
+}
+
+
+def _charts(route: Route) -> str:
+    charts = _CHARTS.get(route.name)
+    if not charts:
+        return ""
+    drawn = "".join(render.chart(kind, "tw-data", key, css=kind) for kind, key in charts)
+    panel = '<div id="evidence" class="evidence"></div>' if route.name == "groups" else ""
+    return f'<div id="tw-charts">{drawn}{panel}</div>'
+
+
 def render_page(route: Route, params: dict, data: dict) -> str:
     """The whole HTML page for ``route`` with the validated ``params`` and the view's ``data``."""
     api = page_url(route.api_path, _query_pairs(params))
+    scope = _query_pairs({k: v for k, v in params.items() if k in _SCOPE_NAMES})
+    shown = {k: v for k, v in data.items() if k not in route.html_skip}
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -198,10 +228,10 @@ def render_page(route: Route, params: dict, data: dict) -> str:
 {_filter_form(route, params)}
 <p class="api">Data as JSON: <a href="{api}">{api}</a></p>
 {_follow_links(route, params)}
-<div id="tw-charts" data-page="{_text(route.name)}"></div>
-{render_mapping(data)}
+{_charts(route)}
+{render_mapping(shown, 0, scope)}
 </main>
-<script type="application/json" id="tw-data">{embed_json(data)}</script>
+{render.json_script("tw-data", data)}
 <script src="/static/charts.js"></script>
 <script src="/static/dashboard.js"></script>
 </body></html>

@@ -22,7 +22,9 @@ PLATFORM = Param("platform", "platform", help="x, mastodon or bluesky.")
 HASHTAGS = Param("hashtag", "hashtag", multiple=True, help="Repeat for several hashtags.")
 FILTERS = (SINCE, UNTIL, PLATFORM, HASHTAGS)
 
-ViewCall = Callable[[ModuleType, object, dict], dict]
+# call(views, store, params, related) -> dict; related(page_name, params) is another page's
+# (cached) data, so a page can build on one already computed.
+ViewCall = Callable[[ModuleType, object, dict, Callable[[str, dict], dict]], dict]
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,10 @@ class Route:
     path : the HTML page's path.
     title : shown in the navigation and the page heading.
     params : the query parameters the page accepts (anything else is a 400).
-    call : ``call(views, store, params) -> dict``: which view function, with which arguments.
+    call : ``call(views, store, params, related) -> dict``: which view, with which arguments.
     in_nav : listed in the navigation bar (pages that need an argument are reached by links).
+    html_skip : entries of the data left out of the HTML tables (drawn by the charts, or only
+        useful as JSON).
     """
 
     name: str
@@ -45,6 +49,7 @@ class Route:
     params: tuple[Param, ...]
     call: ViewCall
     in_nav: bool = True
+    html_skip: tuple[str, ...] = ()
 
     @property
     def api_path(self) -> str:
@@ -60,22 +65,40 @@ def _scope(params: dict) -> dict:
     return {k: params[k] for k in ("since", "until", "platform") if k in params}
 
 
-def _trends(views, store, params: dict) -> dict:
+def _trends(views, store, params: dict, related) -> dict:
     return views.trending_view(
         store, at=params.get("until"), window=params.get("window", "1h"), top=params.get("top", 20)
     )
 
 
-def _groups(views, store, params: dict) -> dict:
+def _groups(views, store, params: dict, related) -> dict:
     return views.groups_view(store, _hashtags(params), **_scope(params))
 
 
-def _evidence(views, store, params: dict) -> dict:
-    return views.evidence_view(store, params["a"], params["b"], run_id=params.get("run_id"))
+def _evidence(views, store, params: dict, related) -> dict:
+    """Evidence from stored runs; else, with a scope, from the groups computed for that scope.
+
+    The dashboard opens the store read-only, so the groups it computes are not recorded as
+    runs; their evidence (the first pairs of each shown link) comes from the groups page data.
+    """
+    found = views.evidence_view(store, params["a"], params["b"], run_id=params.get("run_id"))
+    scope = {k: v for k, v in params.items() if k in _SCOPE_NAMES}
+    if found["pairs"] or "run_id" in params or not scope:
+        return found | {"source": "stored runs"}
+    groups = related("groups", scope)
+    pairs = groups["evidence"].get(f"{found['account_a']}|{found['account_b']}", [])
+    texts = groups["posts"]
+    found["pairs"] = [
+        p | {"text_a": texts.get(p["post_a"]), "text_b": texts.get(p["post_b"])} for p in pairs
+    ]
+    return found | {"source": "groups of this scope (first pairs of each link)"}
+
+
+_SCOPE_NAMES = {p.name for p in FILTERS}
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("overview", "/", "Overview", (), lambda v, s, p: v.summary_view(s)),
+    Route("overview", "/", "Overview", (), lambda v, s, p, r: v.summary_view(s)),
     Route(
         "trends", "/trends", "Trends",
         (UNTIL, Param("window", "window", help="Window length: 30s, 5min, 1h, 1d."),
@@ -85,15 +108,15 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "campaign", "/campaign", "Campaign",
         (Param("hashtag", "hashtag", multiple=True, required=True, help=HASHTAGS.help),),
-        lambda v, s, p: v.campaign_view(s, list(p["hashtag"])),
+        lambda v, s, p, r: v.campaign_view(s, list(p["hashtag"])),
         in_nav=False,
     ),
-    Route("groups", "/groups", "Groups", FILTERS, _groups),
+    Route("groups", "/groups", "Groups", FILTERS, _groups, html_skip=("evidence", "posts")),
     Route(
         "evidence", "/evidence", "Evidence",
         (Param("a", "id", required=True, help="One account id of the pair."),
          Param("b", "id", required=True, help="The other account id."),
-         Param("run_id", "id", help="The run whose evidence to show.")),
+         Param("run_id", "id", help="The run whose evidence to show."), *FILTERS),
         _evidence,
         in_nav=False,
     ),
@@ -101,11 +124,11 @@ ROUTES: tuple[Route, ...] = (
         "compare", "/compare", "Compare",
         (Param("a", "hashtag", required=True, help="First campaign's hashtag."),
          Param("b", "hashtag", required=True, help="Second campaign's hashtag.")),
-        lambda v, s, p: v.comparison_view(s, p["a"], p["b"]),
+        lambda v, s, p, r: v.comparison_view(s, p["a"], p["b"]),
         in_nav=False,
     ),
-    Route("runs", "/runs", "Runs & methods", (), lambda v, s, p: v.methods_view(s)),
-    Route("quality", "/quality", "Data quality", (), lambda v, s, p: v.quality_view(s)),
+    Route("runs", "/runs", "Runs & methods", (), lambda v, s, p, r: v.methods_view(s)),
+    Route("quality", "/quality", "Data quality", (), lambda v, s, p, r: v.quality_view(s)),
 )  # fmt: skip
 
 _BY_PATH = {route.path: (route, False) for route in ROUTES} | {
