@@ -1,9 +1,148 @@
 """Self-contained HTML report: the views' data (:mod:`.views`) rendered as one offline page.
 
-See :mod:`.views` for the data behind every section (the dashboard reuses it) and
-:mod:`.render` for the HTML, the escaping rules and the stable DOM the browser tests use.
+:func:`write_report` is what ``trendwatch report`` calls. :mod:`.views` holds the data behind
+every section (the dashboard reuses it), :mod:`.render` the HTML primitives, the escaping rules
+and the stable DOM, :mod:`.sections` the sections, ``static/`` the CSS and ``charts.js``.
+
+What the report scopes, and says it does: with no hashtag given it shows the two biggest trend
+onsets' hashtags; coordination groups are computed only over the posts of the campaigns shown
+(over a whole archive they would mostly find the topics everyone shares, and cost minutes).
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from pathlib import Path
+
+from . import views
+from .render import json_script, page
+from .sections import (
+    campaign_card,
+    campaigns_section,
+    comparison_section,
+    groups_section,
+    methods_section,
+    quality_section,
+    summary_section,
+    trending_section,
+)
+
+__all__ = ["write_report", "build_report", "DEFAULT_CAMPAIGNS"]
+
+DEFAULT_CAMPAIGNS = 2
+"""Campaigns shown when the user names none: the hashtags of the biggest trend onsets."""
+
+
+def _tags(hashtags) -> list[str]:
+    if isinstance(hashtags, str):
+        hashtags = [hashtags]
+    return [str(h).lstrip("#") for h in hashtags or []]
+
+
+def _choose(store, hashtags, compare, onset_table) -> tuple[list[str], tuple | None, list[str]]:
+    """Campaigns and comparison to show, and notes saying how they were chosen."""
+    notes, tags = [], _tags(hashtags)
+    if not tags:
+        tags = views.top_campaigns(store, DEFAULT_CAMPAIGNS, onset_table=onset_table)
+        notes.append(
+            "No hashtag was given: the campaigns shown are the hashtags of the "
+            f"{len(tags)} biggest trend onsets (by posts)."
+        )
+    if compare is None and len(tags) >= 2:
+        compare = (tags[0], tags[1])
+    return tags, (tuple(_tags(compare)) if compare else None), notes
+
+
+def build_report(store, *, hashtags=None, compare=None, group_params=None) -> str:
+    """The report as an HTML string (see :func:`write_report`)."""
+    onset_table = views.archive_onsets(store)
+    tags, pair, notes = _choose(store, hashtags, compare, onset_table)
+    blocks, parts = [], []
+
+    def add(block_id: str, data) -> str:
+        blocks.append(json_script(block_id, data))
+        return block_id
+
+    summary = views.summary_view(store, onset_table=onset_table)
+    parts.append(summary_section(summary, notes))
+    add("tw-summary", summary)
+    parts.append(trending_section(views.trending_view(store, onset_table=onset_table)))
+    cards = [
+        campaign_card(view, add(f"tw-campaign-{i}", view))
+        for i, view in enumerate(views.campaign_view(store, [t]) for t in tags)
+    ]
+    parts.append(campaigns_section(cards))
+    group_html, used = _groups(store, sorted({*tags, *(pair or ())}), group_params or {}, add)
+    parts.append(group_html)
+    parts.append(_comparison(store, pair, add))
+    parts.append(methods_section(views.methods_view(store), used))
+    parts.append(quality_section(views.quality_view(store)))
+    title = "trendwatch report" + (f": #{' #'.join(tags)}" if tags else "")
+    return page(title, _header(title) + "".join(parts) + "".join(blocks))
+
+
+_NAV = ("summary", "trending", "campaigns", "groups", "comparison", "methods", "quality")
+
+
+def _header(title: str) -> str:
+    from .render import escape
+
+    links = "".join(f'<a href="#{name}">{name}</a>' for name in _NAV)
+    return (
+        f'<header class="report-header"><h1>{escape(title)}</h1>'
+        f'<nav class="toc">{links}</nav></header>'
+    )
+
+
+def _groups(store, tags: list[str], params: dict, add) -> tuple[str, dict | None]:
+    """The groups section, scoped to the campaigns shown; and the parameters used."""
+    if not tags:
+        return groups_section(_NO_GROUPS, add("tw-groups", _NO_GROUPS), "No campaign shown."), None
+    view = views.groups_view(store, tags, **params)
+    scope = (
+        "Scope: coordination was computed over the posts carrying "
+        + " or ".join(f"#{t}" for t in tags)
+        + " only (the campaigns shown), not over the whole archive."
+    )
+    return groups_section(view, add("tw-groups", view), scope), view["params"]
+
+
+_NO_GROUPS = {
+    "summary": {"methods": [], "groups": 0, "accounts_in_groups": 0, "significant_edges": 0},
+    "groups": [], "nodes": [], "edges": [], "evidence": {}, "posts": {},
+}  # fmt: skip
+
+
+def _comparison(store, pair, add) -> str:
+    if not pair or len(pair) != 2:
+        return comparison_section(None, "", "Give two hashtags (--compare A B) to compare them.")
+    view = views.comparison_view(store, pair[0], pair[1])
+    note = f"#{pair[0]} (a) against #{pair[1]} (b), posts per bucket on one time axis."
+    return comparison_section(view, add("tw-comparison", view), note)
+
+
+def write_report(store, path, *, hashtags=None, compare=None) -> Path:
+    """Write the self-contained HTML report of ``store`` to ``path`` and return the path.
+
+    Parameters
+    ----------
+    store : Store
+        The store to report on (a writable store also records the coordination runs).
+    path : str or Path
+        The HTML file to write (parent folders are created).
+    hashtags : list of str, optional
+        Campaigns to show, one card each; default: the biggest trend onsets' hashtags.
+    compare : (str, str), optional
+        Two hashtags to compare; default: the first two campaigns shown.
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> import tempfile, os
+    >>> out = write_report(Store(":memory:"), os.path.join(tempfile.mkdtemp(), "r.html"))
+    >>> out.read_text().startswith("<!DOCTYPE html>")
+    True
+    """
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(build_report(store, hashtags=hashtags, compare=compare), encoding="utf-8")
+    return out

@@ -57,6 +57,7 @@ __all__ = [
     "methods_view",
     "quality_view",
     "top_campaigns",
+    "archive_onsets",
     "lorenz_points",
     "timeline_bucket",
     "plain",
@@ -123,10 +124,10 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def summary_view(store, *, onset_table: pd.DataFrame | None = None) -> dict:
     """Headline numbers: posts, accounts, span, platforms, kinds and the biggest trend onsets.
 
-    ``onset_table`` (from :func:`_archive_onsets`) avoids computing the onsets twice.
+    ``onset_table`` (from :func:`archive_onsets`) avoids computing the onsets twice.
     """
     info = overview(store)
-    found = _archive_onsets(store) if onset_table is None else onset_table
+    found = archive_onsets(store) if onset_table is None else onset_table
     span = None if info.first is None else info.last - info.first
     return plain(
         {
@@ -145,7 +146,7 @@ def summary_view(store, *, onset_table: pd.DataFrame | None = None) -> dict:
     )
 
 
-def _archive_onsets(store) -> pd.DataFrame:
+def archive_onsets(store) -> pd.DataFrame:
     """Trend onsets over the whole archive (Kleinberg, 1-hour buckets)."""
     return onsets(store, window=ONSET_WINDOW, method=ONSET_METHOD)
 
@@ -164,7 +165,7 @@ def top_campaigns(store, n: int = 2, *, onset_table: pd.DataFrame | None = None)
 
     This is how the report picks its campaigns when the user names none.
     """
-    found = _archive_onsets(store) if onset_table is None else onset_table
+    found = archive_onsets(store) if onset_table is None else onset_table
     ranked = _biggest(found, len(found))
     return list(dict.fromkeys(ranked["hashtag"]))[:n]
 
@@ -184,7 +185,7 @@ def trending_view(
         table = trending(store, at=at, window=window, top=top)
     except NoDataError:
         table = None
-    found = _archive_onsets(store) if onset_table is None else onset_table
+    found = archive_onsets(store) if onset_table is None else onset_table
     return {
         "at": None if table is None else _iso(table.at),
         "window_s": None if table is None else int(table.window.total_seconds()),

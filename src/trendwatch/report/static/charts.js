@@ -169,7 +169,7 @@
     var n = nodes.length, seed = 7, index = {};
     var rand = function () { seed = (seed * 16807) % 2147483647; return seed / 2147483647; };
     var groups = {};
-    nodes.forEach(function (d, i) { index[d.id] = i; groups[d.group] = true; });
+    nodes.forEach(function (d, i) { index[d.id] = i; groups[d.group] = true; d.deg = 0; });
     var keys = Object.keys(groups), centre = {};
     keys.forEach(function (g, i) {
       var a = 2 * Math.PI * i / keys.length, r = keys.length > 1 ? Math.min(W, H) / 3 : 0;
@@ -177,11 +177,14 @@
     });
     nodes.forEach(function (d) { var c = centre[d.group]; d.x = c[0] + rand() * 40 - 20; d.y = c[1] + rand() * 40 - 20; });
     var links = edges.filter(function (e) { return e.a in index && e.b in index; });
-    var k = Math.sqrt(W * H / Math.max(n, 1)) * 0.5, steps = n > 600 ? 80 : 250;
+    links.forEach(function (e) { nodes[index[e.a]].deg++; nodes[index[e.b]].deg++; });
+    var k = Math.sqrt(W * H / Math.max(n, 1)) * 0.35, steps = n > 600 ? 80 : 300;
     for (var s = 0; s < steps; s++) step(nodes, links, index, k, W, H, 1 - s / steps);
     return links;
   }
 
+  /* One Fruchterman-Reingold step; attraction is divided by the ends' degrees so that a dense
+     clique spreads out instead of collapsing, and gravity keeps small groups near the centre. */
   function step(nodes, links, index, k, W, H, heat) {
     var n = nodes.length, i, j;
     nodes.forEach(function (d) { d.dx = 0; d.dy = 0; });
@@ -194,14 +197,14 @@
     }
     links.forEach(function (e) {
       var a = nodes[index[e.a]], b = nodes[index[e.b]], dx = a.x - b.x, dy = a.y - b.y;
-      var d = Math.sqrt(dx * dx + dy * dy) || 0.01, f = d / k;
+      var d = Math.sqrt(dx * dx + dy * dy) || 0.01, f = d / k * 4 / Math.sqrt(a.deg * b.deg);
       a.dx -= dx * f; a.dy -= dy * f; b.dx += dx * f; b.dy += dy * f;
     });
     nodes.forEach(function (d) {
-      d.dx += (W / 2 - d.x) * 0.02; d.dy += (H / 2 - d.y) * 0.02;
-      var len = Math.sqrt(d.dx * d.dx + d.dy * d.dy) || 1, lim = Math.min(len, 10 * heat + 0.5);
-      d.x = Math.min(W - 10, Math.max(10, d.x + d.dx / len * lim));
-      d.y = Math.min(H - 10, Math.max(10, d.y + d.dy / len * lim));
+      d.dx += (W / 2 - d.x) * 0.15 * Math.sqrt(n); d.dy += (H / 2 - d.y) * 0.15 * Math.sqrt(n);
+      var len = Math.sqrt(d.dx * d.dx + d.dy * d.dy) || 1, lim = Math.min(len, 12 * heat + 0.3);
+      d.x = Math.min(W - 12, Math.max(12, d.x + d.dx / len * lim));
+      d.y = Math.min(H - 12, Math.max(12, d.y + d.dy / len * lim));
     });
   }
 
@@ -239,8 +242,8 @@
   }
 
   function drawNode(layer, d, tip, container, data, panel, links, byId) {
-    var r = 3 + Math.sqrt(Math.max(d.posts || 0, 0)) * 0.8;
-    var c = svg("circle", { "class": "node", cx: d.x.toFixed(1), cy: d.y.toFixed(1), r: Math.min(r, 22).toFixed(1),
+    var r = 3 + Math.sqrt(Math.max(d.posts || 0, 0)) * 0.6;
+    var c = svg("circle", { "class": "node", cx: d.x.toFixed(1), cy: d.y.toFixed(1), r: Math.min(r, 16).toFixed(1),
       fill: color(d.group), "data-id": clean(d.id), "data-group": clean(d.group), tabindex: "0" }, layer);
     c.addEventListener("mousemove", function (event) { var p = pointer(container, event); tip.show(nodeLines(d), p[0], p[1]); });
     c.addEventListener("mouseleave", tip.hide);

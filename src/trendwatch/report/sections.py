@@ -1,0 +1,289 @@
+"""The report's sections: each turns one view's data (:mod:`.views`) into safe HTML.
+
+Every function takes the view's dict (and the id of the JSON block holding it, when a chart
+reads it) and returns a ``<section>`` string built with :mod:`.render`, which escapes every
+value. The DOM they produce is listed in :mod:`.render`'s docstring.
+"""
+
+from __future__ import annotations
+
+from .render import (
+    chart,
+    escape,
+    facts,
+    fmt_int,
+    fmt_num,
+    fmt_share,
+    fmt_time,
+    handle,
+    table,
+    text,
+)
+
+__all__ = [
+    "summary_section",
+    "trending_section",
+    "campaigns_section",
+    "campaign_card",
+    "groups_section",
+    "comparison_section",
+    "methods_section",
+    "quality_section",
+]
+
+
+def _section(section_id: str, title: str, inner: str) -> str:
+    return f'<section id="{escape(section_id)}"><h2>{escape(title)}</h2>{inner}</section>'
+
+
+def _note(message: str) -> str:
+    return f'<p class="note">{escape(message)}</p>'
+
+
+def _tag(tag) -> str:
+    return text(f"#{tag}")
+
+
+# -- summary and trending ---------------------------------------------------------------------
+
+
+def summary_section(summary: dict, notes: list[str]) -> str:
+    """Headline numbers, the biggest onsets, and how the report chose what it shows."""
+    numbers = facts(
+        [
+            ("posts", fmt_int(summary["posts"])),
+            ("accounts", fmt_int(summary["accounts"])),
+            ("from", fmt_time(summary["first"])),
+            ("to", fmt_time(summary["last"])),
+            ("span", summary["span"] or "–"),
+            ("quarantined records", fmt_int(summary["quarantined"])),
+        ]
+    )
+    platforms = ", ".join(f"{p}: {fmt_int(n)}" for p, n in summary["platforms"].items())
+    findings = "".join(
+        f"<li>{_tag(f['hashtag'])}: {fmt_int(f['posts'])} posts from "
+        f"{escape(fmt_time(f['start']))}, peak {fmt_num(f['peak_rate_per_min'])} posts/min</li>"
+        for f in summary["top_findings"]
+    )
+    inner = (
+        numbers
+        + f"<p>Platforms: {escape(platforms or 'none')}.</p>"
+        + ("<h3>Biggest trend onsets</h3><ul class=findings>" + findings + "</ul>" if findings else "")
+        + "".join(_note(n) for n in notes)
+    )  # fmt: skip
+    return _section("summary", "Summary", inner)
+
+
+def trending_section(trending: dict) -> str:
+    """The trending list at the end of the archive (every scorer) and the biggest onsets."""
+    columns = ["hashtag", "posts", "accounts", "reposts", "surge", "ratio", "kleinberg", "zscore"]
+    rows = [
+        [_tag(r["hashtag"]), fmt_int(r["posts"]), fmt_int(r["accounts"]), fmt_int(r["reposts"]),
+         fmt_num(r["surge"]), fmt_num(r["ratio"]), fmt_int(r["kleinberg"]), fmt_num(r["zscore"])]
+        for r in trending["trends"]
+    ]  # fmt: skip
+    onset_cols = ["hashtag", "start", "peak", "end", "posts", "peak posts/min"]
+    onset_rows = [
+        [_tag(o["hashtag"]), escape(fmt_time(o["start"])), escape(fmt_time(o["peak"])),
+         escape(fmt_time(o["end"])), fmt_int(o["posts"]), fmt_num(o["peak_rate_per_min"])]
+        for o in trending["onsets"]
+    ]  # fmt: skip
+    window = fmt_int((trending["window_s"] or 0) // 60)
+    inner = (
+        _note(f"Trending list as it looked at {fmt_time(trending['at'])} over a {window}-minute "
+              "window, ranked by the unique-account surge; every scorer is shown.")
+        + table(columns, rows, css="trending", numeric=columns[1:])
+        + "<h3>Trend onsets over the whole archive</h3>"
+        + _note(f"{trending['onset_method']} burst automaton on {trending['onset_window']} "
+                "buckets; the biggest onsets by posts.")
+        + table(onset_cols, onset_rows, css="onsets", numeric=onset_cols[4:])
+    )  # fmt: skip
+    return _section("trending", "Trending", inner)
+
+
+# -- campaigns --------------------------------------------------------------------------------
+
+
+def _campaign_facts(m: dict) -> str:
+    return facts(
+        [
+            ("posts", fmt_int(m["posts"])),
+            ("accounts", fmt_int(m["accounts"])),
+            ("peak posts/min", fmt_num(m["peak_rate_per_min"], 0)),
+            ("minutes to 2,000 posts", fmt_num(m.get("minutes_to_2000"), 0)),
+            ("Gini", fmt_num(m["gini"])),
+            ("top 50 accounts' share", fmt_share(m["top50_share"])),
+            ("reposts", fmt_share(m["repost_share"])),
+            ("new accounts' share", fmt_share(m["new_account_share"])),
+        ]
+    )
+
+
+def _movers_table(rows: list[dict]) -> str:
+    columns = ["account", "first post", "posts in first hour"]
+    body = [
+        [handle(r.get("handle"), r["author_id"]), escape(fmt_time(r["first_post"])),
+         fmt_int(r["posts_first_hour"])]
+        for r in rows
+    ]  # fmt: skip
+    return table(columns, body, css="first-movers", numeric=columns[2:])
+
+
+def _amplifiers_table(rows: list[dict]) -> str:
+    columns = ["account", "reposts of it in the campaign"]
+    body = [[handle(r.get("handle"), r["account"]), fmt_int(r["reposts"])] for r in rows]
+    return table(columns, body, css="amplifiers", numeric=columns[1:])
+
+
+def campaign_card(view: dict, block_id: str) -> str:
+    """One campaign: facts, timeline, Lorenz curve, first movers, amplifiers."""
+    m = view["metrics"]
+    tag = view["hashtags"][0]
+    label = " ".join(f"#{t}" for t in view["hashtags"])
+    return (
+        f'<article class="campaign-card" data-hashtag="{escape(tag)}">'
+        f"<h3>{text(label)}</h3><p class=headline>{escape(m['summary'])}</p>"
+        + _campaign_facts(m)
+        + '<div class="charts">'
+        + chart("timeline", block_id, "timeline", css="timeline-box")
+        + chart("lorenz", block_id, "lorenz", css="lorenz-box")
+        + "</div>"
+        + _note("Dashed lines: onset (Kleinberg, 1-hour buckets), busiest minute, 2,000th post. "
+                "Lorenz curve: accounts from least to most active against their share of posts.")
+        + "<h4>First movers</h4>" + _movers_table(view["first_movers"])
+        + "<h4>Amplifiers (most reposted accounts)</h4>" + _amplifiers_table(view["amplifiers"])
+        + '<p><a href="#groups">Coordinated groups in these campaigns</a></p></article>'
+    )  # fmt: skip
+
+
+def campaigns_section(cards: list[str]) -> str:
+    inner = "".join(cards) or _note("No campaign to show: the store has no hashtag onsets.")
+    return _section("campaigns", "Campaigns", inner)
+
+
+# -- groups ---------------------------------------------------------------------------------
+
+
+def _group_rows(groups: list[dict]) -> tuple[list[list[str]], list[str]]:
+    rows, attrs = [], []
+    for g in groups:
+        keys = "; ".join(
+            f"{k['method']}: {k.get('example_text') or k['key']}" for k in g["top_keys"]
+        )
+        rows.append(
+            [fmt_int(g["group_id"]), fmt_int(g["size"]), fmt_num(g["density"]),
+             fmt_num(g["median_gap_s"], 0), fmt_int(g["posts"]), fmt_share(g["share_posts"]),
+             fmt_share(g["share_first_2000"]), fmt_num(g["median_age_days"], 0),
+             fmt_num(g["median_followers"], 0), text(keys)]
+        )  # fmt: skip
+        attrs.append(f'data-group="{escape(g["group_id"])}"')
+    return rows, attrs
+
+
+def groups_section(view: dict, block_id: str, scope_note: str) -> str:
+    """Group scores, the interactive network and the evidence panel."""
+    columns = ["group", "accounts", "density", "median gap (s)", "posts", "share of posts",
+               "share of first 2,000", "median age (days)", "median followers", "top shared keys"]  # fmt: skip
+    rows, attrs = _group_rows(view["groups"])
+    summary = view["summary"]
+    inner = (
+        _note(scope_note)
+        + _note(f"Methods: {', '.join(summary['methods']) or 'none applicable'}; "
+                f"{fmt_int(summary['significant_edges'])} significant links; "
+                f"{fmt_int(summary['accounts_in_groups'])} accounts in "
+                f"{fmt_int(summary['groups'])} groups.")
+        + table(columns, rows, css="groups", numeric=columns[:9], row_attrs=attrs)
+        + _note("Network: colour = group, size = posts in scope. Hover a node for the account; "
+                "click a link (or a node, then one of its links) to see the evidence.")
+        + chart("network", block_id, None, css="network-box", id="network",
+                data_evidence="evidence")
+        + '<div id="evidence" class="evidence"><p class="note">Click a link in the network to '
+        "see the posts behind it.</p></div>"
+    )  # fmt: skip
+    return _section("groups", "Coordinated groups", inner)
+
+
+# -- comparison, methods, quality ----------------------------------------------------------------
+
+
+def comparison_section(view: dict | None, block_id: str, note: str) -> str:
+    if view is None:
+        return _section("comparison", "Comparison", _note(note))
+    a, b, o = view["a"], view["b"], view["overlap"]
+    side = ["", " ".join(f"#{t}" for t in a["hashtags"]), " ".join(f"#{t}" for t in b["hashtags"])]
+    rows = [
+        [escape(label), escape(fa(a[key])), escape(fa(b[key]))]
+        for label, key, fa in (
+            ("posts", "posts", fmt_int), ("accounts", "accounts", fmt_int),
+            ("Gini", "gini", fmt_num), ("top 50 share", "top50_share", fmt_share),
+            ("new accounts' share", "new_account_share", fmt_share),
+            ("peak posts/min", "peak_rate_per_min", fmt_num),
+        )
+    ]  # fmt: skip
+    more = {"a": side[1], "b": side[2]}.get(o["more_concentrated"] or "", "neither")
+    inner = (
+        _note(note)
+        + chart("timeline", block_id, "timeline", css="timeline-box")
+        + table(side, rows, css="comparison")
+        + f"<p>Accounts in both: {fmt_int(o['accounts_in_both'])} "
+        f"(Jaccard {fmt_num(o['jaccard'], 3)}); accounts bridging both hashtags in one post: "
+        f"{fmt_int(o['bridging_accounts'])}. More concentrated: {text(more)}"
+        f" (Gini higher by {fmt_num(o['gini_difference'])}).</p>"
+    )
+    return _section("comparison", "Comparison", inner)
+
+
+def methods_section(view: dict, groups_params: dict | None) -> str:
+    p = view["trend_params"]
+    trend = (
+        f"<p>Trend scorers: {escape(', '.join(view['trend_methods']))}. Surge threshold "
+        f"{p['surge_threshold']} accounts, half-life {fmt_num(p['half_life_s'] / 3600, 1)} h; "
+        f"Kleinberg s={p['kleinberg_s']}, γ={p['kleinberg_gamma']}, {p['kleinberg_states']} "
+        f"states; robust z over {p['zscore_baseline_buckets']} trailing buckets. Onsets: "
+        f"{escape(view['onsets']['method'])} on {escape(view['onsets']['window'])} buckets.</p>"
+    )
+    params = ""
+    if groups_params:
+        shown = ", ".join(f"{k}={v}" for k, v in groups_params.items() if v not in (None, [], ""))
+        params = f"<p>Coordination groups: <code>{escape(shown)}</code></p>"
+    columns = ["run", "kind", "created", "version", "fingerprint", "parameters"]
+    rows = [
+        [f"<code>{escape(r['run_id'])}</code>", escape(r["kind"]), escape(fmt_time(r["created_at"])),
+         escape(r["version"]), f"<code>{escape(r['fingerprint'])}</code>",
+         f"<code>{escape(r['params'])}</code>"]
+        for r in view["runs"]
+    ]  # fmt: skip
+    runs = table(columns, rows, css="runs") if rows else _note("No analysis run is stored.")
+    return _section("methods", "Methods and parameters", trend + params + "<h3>Runs</h3>" + runs)
+
+
+def quality_section(view: dict) -> str:
+    numbers = facts(
+        [
+            ("collected posts", fmt_int(view["posts"])),
+            ("context posts", fmt_int(view["context_posts"])),
+            ("quarantined records", fmt_int(view["quarantined"])),
+        ]
+    )
+    reasons = table(
+        ["reason", "records"],
+        [[text(r["reason"]), fmt_int(r["records"])] for r in view["top_reasons"]],
+        css="quarantine-reasons", numeric=["records"],
+    )  # fmt: skip
+    files = table(
+        ["file", "quarantined"],
+        [[text(r["file"]), fmt_int(r["quarantined"])] for r in view["quarantine_by_file"]],
+        css="quarantine-files", numeric=["quarantined"],
+    )  # fmt: skip
+    clients = table(
+        ["client", "posts"],
+        [[text(r["client"]), fmt_int(r["posts"])] for r in view["posts_by_client"]],
+        css="clients", numeric=["posts"],
+    )  # fmt: skip
+    inner = (
+        numbers
+        + "<h3>Quarantine reasons</h3>" + reasons
+        + "<h3>Quarantine by file</h3>" + files
+        + "<h3>Posts by client</h3>" + clients
+    )  # fmt: skip
+    return _section("quality", "Data quality", inner)
