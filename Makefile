@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/trendwatch simulate --out $(DEMO)/archive --seed 7
 	$(BIN)/trendwatch ingest $(DEMO)/archive/*.jsonl --db $(DEMO)/trendwatch.duckdb
 	$(BIN)/trendwatch info --db $(DEMO)/trendwatch.duckdb
+	$(BIN)/trendwatch report --db $(DEMO)/trendwatch.duckdb -o $(DEMO)/report.html
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "coordination_cmd",
     "groups_cmd",
     "serve_cmd",
+    "report_cmd",
 )
 
 

@@ -68,7 +68,7 @@ def summary_section(summary: dict, notes: list[str]) -> str:
     inner = (
         numbers
         + f"<p>Platforms: {escape(platforms or 'none')}.</p>"
-        + ("<h3>Biggest trend onsets</h3><ul class=findings>" + findings + "</ul>" if findings else "")
+        + (f"<h3>Biggest trend onsets</h3><ul class=findings>{findings}</ul>" if findings else "")
         + "".join(_note(n) for n in notes)
     )  # fmt: skip
     return _section("summary", "Summary", inner)
@@ -182,8 +182,10 @@ def _group_rows(groups: list[dict]) -> tuple[list[list[str]], list[str]]:
 
 def groups_section(view: dict, block_id: str, scope_note: str) -> str:
     """Group scores, the interactive network and the evidence panel."""
-    columns = ["group", "accounts", "density", "median gap (s)", "posts", "share of posts",
-               "share of first 2,000", "median age (days)", "median followers", "top shared keys"]  # fmt: skip
+    columns = [
+        "group", "accounts", "density", "median gap (s)", "posts", "share of posts",
+        "share of first 2,000", "median age (days)", "median followers", "top shared keys",
+    ]  # fmt: skip
     rows, attrs = _group_rows(view["groups"])
     summary = view["summary"]
     inner = (
@@ -248,8 +250,9 @@ def methods_section(view: dict, groups_params: dict | None) -> str:
         params = f"<p>Coordination groups: <code>{escape(shown)}</code></p>"
     columns = ["run", "kind", "created", "version", "fingerprint", "parameters"]
     rows = [
-        [f"<code>{escape(r['run_id'])}</code>", escape(r["kind"]), escape(fmt_time(r["created_at"])),
-         escape(r["version"]), f"<code>{escape(r['fingerprint'])}</code>",
+        [f"<code>{escape(r['run_id'])}</code>", escape(r["kind"]),
+         escape(fmt_time(r["created_at"])), escape(r["version"]),
+         f"<code>{escape(r['fingerprint'])}</code>",
          f"<code>{escape(r['params'])}</code>"]
         for r in view["runs"]
     ]  # fmt: skip

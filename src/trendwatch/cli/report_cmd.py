@@ -1,0 +1,36 @@
+"""``trendwatch report``: write the self-contained HTML report (one library call)."""
+
+from __future__ import annotations
+
+import click
+
+from ..report import write_report
+from ..store import open_store
+from .options import db_option
+
+__all__ = ["COMMANDS"]
+
+
+@click.command("report")
+@click.option("--hashtag", "hashtags", multiple=True, help="A campaign to show (repeatable).")
+@click.option("--compare", nargs=2, metavar="A B", default=None, help="Two hashtags to compare.")
+@click.option(
+    "-o", "--out", "out", type=click.Path(dir_okay=False), default="report.html",
+    show_default=True, help="The HTML file to write.",
+)  # fmt: skip
+@click.option(
+    "--read-only", is_flag=True,
+    help="Open the store read-only (coordination runs are then not recorded).",
+)  # fmt: skip
+@db_option
+def report_command(hashtags, compare, out, read_only, db) -> None:
+    """Write one HTML file (opens offline): trends, campaigns, groups, evidence, quality.
+
+    With no --hashtag, the campaigns are the hashtags of the biggest trend onsets.
+    """
+    with open_store(db, read_only=read_only) as store:
+        path = write_report(store, out, hashtags=list(hashtags) or None, compare=compare)
+    click.echo(str(path.resolve()))
+
+
+COMMANDS = [report_command]
