@@ -52,7 +52,7 @@ def summary_section(summary: dict, notes: list[str]) -> str:
     numbers = facts(
         [
             ("posts", fmt_int(summary["posts"])),
-            ("accounts", fmt_int(summary["accounts"])),
+            ("posting accounts", fmt_int(summary["authors"])),
             ("from", fmt_time(summary["first"])),
             ("to", fmt_time(summary["last"])),
             ("span", summary["span"] or "–"),

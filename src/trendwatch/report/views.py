@@ -122,7 +122,9 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def summary_view(store, *, onset_table: pd.DataFrame | None = None) -> dict:
-    """Headline numbers: posts, accounts, span, platforms, kinds and the biggest trend onsets.
+    """Headline numbers: posts, authors, span, platforms, kinds and the biggest trend onsets.
+
+    ``accounts`` counts account profiles in the store, ``authors`` distinct posting accounts.
 
     ``onset_table`` (from :func:`archive_onsets`) avoids computing the onsets twice.
     """
@@ -133,6 +135,7 @@ def summary_view(store, *, onset_table: pd.DataFrame | None = None) -> dict:
         {
             "posts": info.posts,
             "accounts": info.accounts,
+            "authors": _authors(store),
             "context_posts": info.context_posts,
             "first": info.first,
             "last": info.last,
@@ -144,6 +147,13 @@ def summary_view(store, *, onset_table: pd.DataFrame | None = None) -> dict:
             "top_findings": _onset_records(_biggest(found, TOP_FINDINGS)),
         }
     )
+
+
+def _authors(store) -> int:
+    """Distinct authors of collected posts (``accounts`` counts account profiles)."""
+    return store.con.execute(
+        "SELECT count(DISTINCT author_id) FROM posts WHERE collected"
+    ).fetchall()[0][0]
 
 
 def archive_onsets(store) -> pd.DataFrame:
