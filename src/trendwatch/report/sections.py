@@ -132,7 +132,8 @@ def _movers_table(rows: list[dict]) -> str:
 def _amplifiers_table(rows: list[dict]) -> str:
     columns = ["account", "reposts of it in the campaign"]
     body = [[handle(r.get("handle"), r["account"]), fmt_int(r["reposts"])] for r in rows]
-    return table(columns, body, css="amplifiers", numeric=columns[1:])
+    empty = "" if rows else _note("No repost in this campaign names the reposted account.")
+    return table(columns, body, css="amplifiers", numeric=columns[1:]) + empty
 
 
 def campaign_card(view: dict, block_id: str) -> str:
@@ -196,7 +197,9 @@ def groups_section(view: dict, block_id: str, scope_note: str) -> str:
                 f"{fmt_int(summary['groups'])} groups.")
         + table(columns, rows, css="groups", numeric=columns[:9], row_attrs=attrs)
         + _note("Network: colour = group, size = posts in scope. Hover a node for the account; "
-                "click a link (or a node, then one of its links) to see the evidence.")
+                "click a link (or a node, then one of its links) to see the evidence. The report "
+                "embeds the earliest post pairs of each link; `trendwatch evidence A B` lists "
+                "them all.")
         + chart("network", block_id, None, css="network-box", id="network",
                 data_evidence="evidence")
         + '<div id="evidence" class="evidence"><p class="note">Click a link in the network to '

@@ -290,7 +290,9 @@
     var name = function (n, fallback) { return "@" + clean(n ? n.handle || n.id : fallback); };
     var first = pairs[0] || {};
     html("h4", {}, name(nodeA, first.account_a) + " – " + name(nodeB, first.account_b) +
-      ": " + pairs.length + " post pair" + (pairs.length === 1 ? "" : "s") + " shown", panel);
+      ": " + pairs.length + " post pair" + (pairs.length === 1 ? "" : "s"), panel);
+    html("p", { "class": "note" }, "Each row: two posts acting on the same key (the reposted " +
+      "post, text, URL...) within the window.", panel);
     if (!pairs.length) { html("p", {}, "No stored evidence for this link.", panel); return; }
     var table = html("table", { "class": "evidence-table" }, null, panel);
     var head = html("tr", {}, null, html("thead", {}, null, table));
@@ -308,7 +310,8 @@
 
   function postCell(row, id, time, text) {
     var cell = html("td", { "class": "post" }, null, row);
-    html("div", { "class": "post-meta" }, clean(id) + " · " + clean(time), cell);
+    var when = time ? fmtTime(Date.parse(time)) + ":" + String(time).slice(17, 19) + " UTC" : "";
+    html("div", { "class": "post-meta" }, clean(id) + " · " + when, cell);
     html("bdi", { "class": "post-text" }, text === undefined || text === null ? "(text not stored)" : text, cell);
   }
 
