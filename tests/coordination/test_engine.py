@@ -88,7 +88,7 @@ def test_hot_key_bound_limits_partners_and_is_reported():
         ("c", "e"),
         ("d", "e"),
     ]
-    assert bounded.bounded_keys.to_dict("records") == [{"key": "k", "n_actions": 5}]
+    assert bounded.bounded_keys.to_dict("records") == [{"key": "k", "n_actions": 5, "fanout": 2}]
     assert bounded.params["max_key_fanout"] == 2
 
 

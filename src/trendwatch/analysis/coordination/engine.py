@@ -27,17 +27,21 @@ the evidence of one unordered account pair:
 Hot keys
 --------
 A key acted on by very many accounts in a short time (a post reposted by 200,000 accounts
-within an hour) would yield billions of pairs. The join is sort-based: per key, actions are
-ordered by time and each action is paired with **at most ``max_key_fanout`` following actions
-within the window** (so with at most ``2 * max_key_fanout`` neighbours in all). The output is
-therefore at most ``max_key_fanout`` rows per action, linear in the input. Keys where the bound
-cut pairs are listed in :attr:`CoordinationResult.bounded_keys` with their number of actions,
-and the bound is part of the result's ``params``. ``max_key_fanout=None`` removes the bound
-(the published tools have none; parity tests use it).
+within an hour) would yield billions of pairs. The join is sort-based (:mod:`.pairs`): per key,
+actions are ordered by time and each action is paired with **at most ``max_key_fanout``
+(1,000) following actions within the window**, and fewer on a key whose actions would give
+more than ``max_key_pairs`` (1,000,000) pairs: there each action keeps its next
+``max(1, max_key_pairs // n_actions)``. The output is at most ``max_key_fanout`` rows per
+action and at most ``max(max_key_pairs, n_actions)`` per key: linear in the input. Keys where
+the bound cut pairs are listed in :attr:`CoordinationResult.bounded_keys` with their number of
+actions and the fanout applied, and both bounds are in the result's ``params``.
+``max_key_fanout=None`` removes the bound (the published tools have none; parity tests use
+it).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -45,10 +49,12 @@ import ibis
 import igraph
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ...errors import ParameterError
 from ...text import normalize_hashtag
 from ...times import parse_time
+from .coded import evidence_frame
 from .join import actions_on_duckdb, pair_join
 from .methods import get_method
 from .results import save_result
@@ -60,6 +66,7 @@ __all__ = [
     "link",
     "coordinate",
     "DEFAULT_MAX_KEY_FANOUT",
+    "DEFAULT_MAX_KEY_PAIRS",
     "EDGE_COLUMNS",
     "EVIDENCE_COLUMNS",
     "ACTION_COLUMNS",
@@ -67,6 +74,8 @@ __all__ = [
 
 DEFAULT_MAX_KEY_FANOUT = 1000
 """Each action pairs with at most this many following actions on its key within the window."""
+DEFAULT_MAX_KEY_PAIRS = 1_000_000
+"""A key whose actions would give more pairs than this gets a lower fanout (module docs)."""
 
 ACTION_COLUMNS = ("account_id", "key", "time", "post_id")
 EDGE_COLUMNS = (
@@ -127,24 +136,34 @@ class CoordinationResult:
     ----------
     method, params : the method name and every parameter used, defaults included.
     edges : DataFrame with :data:`EDGE_COLUMNS` (+ ``tfidf`` when requested), by weight.
-    evidence : DataFrame with :data:`EVIDENCE_COLUMNS`, one row per linked post pair.
-    bounded_keys : DataFrame ``key, n_actions``: keys where ``max_key_fanout`` cut pairs.
+    evidence_table : Arrow table with :data:`EVIDENCE_COLUMNS`, one row per linked post pair
+        (strings dictionary-encoded); :attr:`evidence` is the same as a DataFrame.
+    bounded_keys : DataFrame ``key, n_actions, fanout``: keys where the hot-key bound cut
+        pairs, and the number of following partners each of their actions was limited to.
     run_id : the provenance record in the store, when the run was recorded.
     """
 
     method: str
     params: dict
     edges: pd.DataFrame
-    evidence: pd.DataFrame
+    evidence_table: pa.Table
     bounded_keys: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame({"key": [], "n_actions": []})
+        default_factory=lambda: pd.DataFrame({"key": [], "n_actions": [], "fanout": []})
     )
     run_id: str | None = None
+
+    @functools.cached_property
+    def evidence(self) -> pd.DataFrame:
+        """:attr:`evidence_table` as a DataFrame (built on first use: it can be large)."""
+        return evidence_frame(self.evidence_table)
 
     @property
     def accounts(self) -> list[str]:
         """The accounts with at least one edge, sorted."""
-        return sorted(set(self.edges["account_a"]) | set(self.edges["account_b"]))
+        ends = pa.chunked_array(
+            [pa.array(self.edges[c], pa.string()) for c in ("account_a", "account_b")]
+        )
+        return pc.unique(ends).sort().to_pylist()
 
     def graph(self) -> igraph.Graph:
         """The edges as an undirected igraph Graph (vertex ``name`` = account id).
@@ -162,7 +181,7 @@ class CoordinationResult:
             "method": self.method,
             "accounts": len(self.accounts),
             "edges": len(self.edges),
-            "evidence": len(self.evidence),
+            "evidence": self.evidence_table.num_rows,
             "bounded_keys": len(self.bounded_keys),
             "run_id": self.run_id,
         }
@@ -196,13 +215,17 @@ def actions(
     return built.select(*ACTION_COLUMNS)
 
 
-def _check_link_params(window_s, min_weight, max_key_fanout, weight_percentile) -> None:
+def _check_link_params(
+    window_s, min_weight, max_key_fanout, weight_percentile, max_key_pairs=None
+) -> None:
     if window_s is None or not window_s >= 0:
         raise ParameterError(f"window must be a number of seconds >= 0, got {window_s!r}")
     if min_weight < 1:
         raise ParameterError(f"min_weight must be >= 1, got {min_weight}")
     if max_key_fanout is not None and max_key_fanout < 1:
         raise ParameterError(f"max_key_fanout must be >= 1 or None, got {max_key_fanout}")
+    if max_key_pairs is not None and max_key_pairs < 1:
+        raise ParameterError(f"max_key_pairs must be >= 1 or None, got {max_key_pairs}")
     if weight_percentile is not None and not 0 <= weight_percentile <= 100:
         raise ParameterError(f"weight_percentile must be in [0, 100], got {weight_percentile}")
 
@@ -213,6 +236,7 @@ def link(
     window_s: float,
     min_weight: int = 1,
     max_key_fanout: int | None = DEFAULT_MAX_KEY_FANOUT,
+    max_key_pairs: int | None = DEFAULT_MAX_KEY_PAIRS,
     min_participation: int = 1,
     min_symmetry: float = 0.0,
     weight_percentile: float | None = None,
@@ -232,6 +256,8 @@ def link(
         Keep edges with at least this weight (default 1: no filter).
     max_key_fanout : int or None
         The hot-key bound (see the module docs); ``None`` for none.
+    max_key_pairs : int or None
+        The per-key pair budget of the hot-key bound (module docs); ``None``: fanout only.
     min_participation : int
         Before linking, drop accounts acting on fewer distinct keys (CooRTweet's
         ``min_participation``; default 1: no filter).
@@ -251,12 +277,13 @@ def link(
     >>> link(acts, window_s=10).edges[["account_a", "account_b", "weight"]].values.tolist()
     [['a', 'b', 1]]
     """
-    _check_link_params(window_s, min_weight, max_key_fanout, weight_percentile)
+    _check_link_params(window_s, min_weight, max_key_fanout, weight_percentile, max_key_pairs)
     all_params = {
         **(params or {}),
         "window_s": window_s,
         "min_weight": min_weight,
         "max_key_fanout": max_key_fanout,
+        "max_key_pairs": None if max_key_fanout is None else max_key_pairs,
         "min_participation": min_participation,
         "min_symmetry": min_symmetry,
         "weight_percentile": weight_percentile,
@@ -268,7 +295,7 @@ def link(
         method=method,
         params=all_params,
         edges=tables.edges,
-        evidence=tables.evidence,
+        evidence_table=tables.evidence,
         bounded_keys=tables.bounded_keys,
     )
 
@@ -285,6 +312,7 @@ def coordinate(
     platform: str | None = None,
     record: bool = True,
     max_key_fanout: int | None = DEFAULT_MAX_KEY_FANOUT,
+    max_key_pairs: int | None = DEFAULT_MAX_KEY_PAIRS,
     min_participation: int = 1,
     min_symmetry: float = 0.0,
     weight_percentile: float | None = None,
@@ -342,6 +370,7 @@ def coordinate(
         window_s=window_s,
         min_weight=min_weight,
         max_key_fanout=max_key_fanout,
+        max_key_pairs=max_key_pairs,
         min_participation=min_participation,
         min_symmetry=min_symmetry,
         weight_percentile=weight_percentile,

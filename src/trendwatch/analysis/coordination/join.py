@@ -17,13 +17,20 @@ from dataclasses import dataclass
 
 import duckdb
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from .coded import coded_link, evidence_table, registered
+from .pairs import key_runs
+from .summary import edge_order, edge_runs, evidence_rows, filter_edges
 
 __all__ = [
     "LinkTables",
     "actions_on_duckdb",
+    "sql_pair_join",
     "pair_join",
+    "summarise",
     "finish",
     "number_actions",
     "expand_pairs",
@@ -37,7 +44,7 @@ class LinkTables:
     """What :func:`pair_join` computes: edges, evidence and the keys the bound cut."""
 
     edges: pd.DataFrame
-    evidence: pd.DataFrame
+    evidence: pa.Table
     bounded_keys: pd.DataFrame
 
 
@@ -66,8 +73,8 @@ def actions_on_duckdb(actions) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]
         con.execute(f"DROP VIEW IF EXISTS {name}")
 
 
-def pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> LinkTables:
-    """Run the windowed self-join of view ``actions`` and summarise it into edges."""
+def sql_pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> LinkTables:
+    """The windowed self-join of view ``actions`` all in SQL on strings (slow; test oracle)."""
     _prepare_actions(con, actions, params["min_participation"])
     number_actions(con, params["window_s"])
     expand_pairs(con, params["max_key_fanout"])
@@ -82,7 +89,7 @@ def finish(con: duckdb.DuckDBPyConnection, params: dict) -> LinkTables:
         _add_tfidf(con)
     tables = LinkTables(
         edges=_fetch(con, f"SELECT * FROM _tw_edges ORDER BY {_EDGE_ORDER}"),
-        evidence=_fetch(con, _EVIDENCE_SQL),
+        evidence=con.sql(_EVIDENCE_SQL).to_arrow_table(),
         bounded_keys=_bounded_keys(con, params["max_key_fanout"]),
     )
     for table in (
@@ -233,3 +240,96 @@ _EVIDENCE_SQL = """
 
 def _fetch(con, sql: str) -> pd.DataFrame:
     return con.sql(sql).to_arrow_table().to_pandas()
+
+
+def pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> LinkTables:
+    """Link the actions of view ``actions`` (the fast path, see :mod:`.coded`) into edges."""
+    acts, found, resolved, pairs = coded_link(con, actions, params)
+    return summarise(con, pairs, acts, found, resolved, params, actions)
+
+
+def summarise(con, pairs: pa.Table, acts, found, resolved, params: dict, source: str):
+    """Edges, evidence and bounded keys from a coded pair table (see :func:`.coded.pair_table`)."""
+    runs = edge_runs(con, pairs)
+    keep = filter_edges(runs.edges, params)
+    edges = runs.edges.filter(keep)
+    if params["tfidf"]:
+        edges = _with_coded_tfidf(con, edges, acts, resolved)
+    evidence = pairs.take(evidence_rows(runs, keep))
+    return LinkTables(
+        edges=_named_edges(edges.take(edge_order(edges)), resolved),
+        evidence=evidence_table(evidence, acts, resolved),
+        bounded_keys=_coded_bounded_keys(con, source, acts, found),
+    )
+
+
+def _named_edges(edges: pa.Table, resolved) -> pd.DataFrame:
+    a = resolved.accounts.take(edges["lo"])
+    b = resolved.accounts.take(edges["hi"])
+    rest = edges.drop_columns(["lo", "hi"])
+    named = pa.table([a, b, *rest.columns], names=["account_a", "account_b", *rest.column_names])
+    return named.to_pandas()
+
+
+def _with_coded_tfidf(con, edges: pa.Table, acts, resolved) -> pa.Table:
+    # As _add_tfidf, over the coded actions; edge ranks are mapped to account hashes.
+    hashes = np.zeros(len(resolved.accounts), np.uint64)
+    hashes[resolved.account] = acts.a[resolved.positions]
+    with (
+        registered(con, pa.table({"a": acts.a, "k": acts.k})) as a_k,
+        registered(con, pa.table({"rank": np.arange(hashes.size), "a": hashes})) as ranks,
+        registered(con, edges) as edge_table,
+    ):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _tw_tfidf AS
+            WITH tf AS (SELECT a, k, count(*) AS tf FROM {a_k} GROUP BY ALL),
+            df AS (SELECT k, count(*) AS df FROM tf GROUP BY k),
+            n AS (SELECT count(DISTINCT a) AS n FROM tf)
+            SELECT a, k, tf * ln(n.n / df.df) AS w FROM tf JOIN df USING (k), n
+        """)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _tw_edges AS
+            WITH e AS (
+                SELECT e.*, ra.a AS ha, rb.a AS hb FROM {edge_table} e
+                JOIN {ranks} ra ON ra.rank = e.lo JOIN {ranks} rb ON rb.rank = e.hi
+            ), norm AS (SELECT a, sqrt(sum(w * w)) AS norm FROM _tw_tfidf GROUP BY 1),
+            dot AS (
+                SELECT e.lo, e.hi, sum(x.w * y.w) AS dot FROM e
+                JOIN _tw_tfidf x ON x.a = e.ha JOIN _tw_tfidf y ON y.a = e.hb AND y.k = x.k
+                GROUP BY ALL
+            )
+            SELECT e.* EXCLUDE (ha, hb),
+                   coalesce(d.dot / nullif(na.norm * nb.norm, 0), 0) AS tfidf
+            FROM e LEFT JOIN dot d USING (lo, hi)
+            JOIN norm na ON na.a = e.ha JOIN norm nb ON nb.a = e.hb
+        """)
+    out = con.sql("SELECT * FROM _tw_edges ORDER BY lo, hi").to_arrow_table()
+    con.execute("DROP TABLE _tw_tfidf; DROP TABLE _tw_edges")
+    return out
+
+
+def _coded_bounded_keys(con, source: str, acts, found) -> pd.DataFrame:
+    empty = pd.DataFrame({"key": pd.Series([], dtype=str), "n_actions": [], "fanout": []})
+    if not found.cut.any():
+        return empty
+    starts, lengths = key_runs(acts.k)
+    cut_runs = np.maximum.reduceat(found.cut, starts).astype(bool)
+    runs = pa.table(
+        {
+            "k": acts.k[starts[cut_runs]],
+            "n_actions": lengths[cut_runs],
+            "fanout": found.limit[starts[cut_runs]],
+        }
+    )
+    with registered(con, runs) as name:
+        return _fetch(
+            con,
+            f"""
+            SELECT s.key, r.n_actions, r.fanout FROM {name} r JOIN (
+                SELECT DISTINCT k, key FROM (
+                    SELECT hash(CAST(key AS VARCHAR)) AS k, CAST(key AS VARCHAR) AS key
+                    FROM {source} WHERE key IS NOT NULL
+                ) SEMI JOIN {name} USING (k)
+            ) s USING (k) ORDER BY r.n_actions DESC, s.key
+            """,
+        )

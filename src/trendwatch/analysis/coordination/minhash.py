@@ -88,7 +88,7 @@ def link_similar(actions, link_kwargs: dict):
         method=params["method"],
         params={**stored, "method": params["method"]},
         edges=tables.edges,
-        evidence=tables.evidence,
+        evidence_table=tables.evidence,
         bounded_keys=tables.bounded_keys,
     )
 

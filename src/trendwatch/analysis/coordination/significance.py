@@ -136,7 +136,12 @@ class SignificanceResult:
         evidence = self.result.evidence.merge(pairs, on=["account_a", "account_b"])
         test = {**self.params, "weight_threshold": self.weight_threshold}
         params = {**self.result.params, "significance": test}
-        return dataclasses.replace(self.result, edges=keep, evidence=evidence, params=params)
+        return dataclasses.replace(
+            self.result,
+            edges=keep,
+            evidence_table=pa.Table.from_pandas(evidence, preserve_index=False),
+            params=params,
+        )
 
 
 def _check(shuffles: int, alpha: float, fdr: float) -> None:
@@ -371,6 +376,7 @@ def _null_linker(result: CoordinationResult):
     spec = get_method(result.method)
     keys = ("window_s", "max_key_fanout", "min_participation", "min_symmetry")
     kwargs = {k: result.params[k] for k in keys} | _NULL_FILTERS
+    kwargs["max_key_pairs"] = result.params.get("max_key_pairs")
     kwargs |= {"method": result.method, "params": result.params}
     if spec.link is not None:
         return lambda acts: spec.link(acts, dict(kwargs))
