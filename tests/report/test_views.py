@@ -150,7 +150,7 @@ def test_groups_view_nodes_edges_and_evidence(trio_store):
     assert (first[0]["post_a"], first[0]["post_b"], first[0]["gap_s"]) == ("a1-0", "a3-0", 2.0)
     assert view["posts"]["a3-0"] == HOSTILE_TEXTS[0]
     assert view["runs"] == {"co-retweet": None}  # record=False
-    assert view["params"]["hashtags"] == ["tag"]
+    assert view["params"]["hashtags"] == ["tag"] and view["network_accounts"] == 3
     orjson.dumps(view)
 
 
@@ -158,6 +158,14 @@ def test_groups_view_caps_edges_and_evidence(trio_store):
     view = views.groups_view(trio_store, ["tag"], record=False, max_edges=1, evidence_per_edge=1)
     assert len(view["edges"]) == 1 and list(view["evidence"]) == ["a1|a2"]
     assert len(view["evidence"]["a1|a2"]) == 1
+
+
+def test_largest_groups_keeps_whole_groups_up_to_the_cap():
+    members = pd.DataFrame({"account_id": list("abcdefg"), "group_id": [1, 1, 1, 2, 2, 3, 3]})
+    kept = views._largest_groups(members, 5)
+    assert kept["account_id"].tolist() == list("abcde")
+    assert views._largest_groups(members, 2)["group_id"].unique().tolist() == [1]  # never empty
+    assert views._largest_groups(members.iloc[:0], 5).empty
 
 
 def test_evidence_view_reads_the_stored_runs_in_either_order(trio_store):

@@ -189,6 +189,9 @@ def groups_section(view: dict, block_id: str, scope_note: str) -> str:
     ]  # fmt: skip
     rows, attrs = _group_rows(view["groups"])
     summary = view["summary"]
+    drawn = view.get("network_accounts", summary["accounts_in_groups"])
+    if drawn < summary["accounts_in_groups"]:
+        scope_note += f" The network draws the largest groups: {fmt_int(drawn)} accounts."
     inner = (
         _note(scope_note)
         + _note(f"Methods: {', '.join(summary['methods']) or 'none applicable'}; "

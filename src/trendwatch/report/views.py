@@ -70,6 +70,7 @@ ONSET_WINDOW = "1h"
 ONSET_METHOD = "kleinberg"
 TOP_FINDINGS = 5
 MAX_NETWORK_EDGES = 1500
+MAX_NETWORK_NODES = 600
 EVIDENCE_PER_EDGE = 3
 TEXT_CHARS = 280
 _DAY_S = 86_400.0
@@ -345,27 +346,32 @@ def groups_view(
     hashtags=None,
     *,
     max_edges: int = MAX_NETWORK_EDGES,
+    max_nodes: int = MAX_NETWORK_NODES,
     evidence_per_edge: int = EVIDENCE_PER_EDGE,
     **params,
 ) -> dict:
     """Coordination groups in the scope of ``hashtags``, their scores and the network.
 
     ``params`` go to :func:`~trendwatch.analysis.coordination.groups.groups` (``methods``,
-    ``window``, ``seed``, ``record``...). The network holds the accounts in groups and the
-    strongest ``max_edges`` links between them, each with up to ``evidence_per_edge``
-    evidence pairs (post ids, times, texts, key, gap). ``record`` defaults to True when the
-    store is writable (runs are then listed by ``trendwatch runs`` and :func:`methods_view`).
+    ``window``, ``seed``, ``record``...). The network holds the accounts of the largest
+    groups (whole groups, up to ``max_nodes`` accounts; ``network_accounts`` says how many of
+    ``accounts_in_groups`` are drawn) and the strongest ``max_edges`` links between them, each
+    with up to ``evidence_per_edge`` evidence pairs (post ids, times, key, gap), whose texts
+    are in ``posts``. ``record`` defaults to True when the store is writable (the runs are
+    then listed by ``trendwatch runs`` and :func:`methods_view`).
     """
     params.setdefault("record", not _read_only(store))
     result = groups(store, hashtags=hashtags, **params)
     scope = Scope(hashtags=tuple(hashtags) if hashtags else None)
-    edges = _member_edges(result.edges, result.members).head(max_edges)
+    shown = _largest_groups(result.members, max_nodes)
+    edges = _member_edges(result.edges, shown).head(max_edges)
     evidence = _edge_evidence(store, result.evidence, edges, evidence_per_edge)
     return {
         "scope": {"hashtags": list(hashtags or [])},
         "summary": plain(result.summary()),
         "groups": _records(result.groups),
-        "nodes": _nodes(store, result.members, scope),
+        "network_accounts": len(shown),
+        "nodes": _nodes(store, shown, scope),
         "edges": [_edge(row) for row in edges.to_dict("records")],
         "evidence": evidence,
         "posts": _evidence_texts(store, evidence),
@@ -378,6 +384,14 @@ def groups_view(
 def _read_only(store) -> bool:
     mode = store.con.execute("SELECT current_setting('access_mode')").fetchall()[0][0]
     return str(mode).lower() == "read_only"
+
+
+def _largest_groups(members: pd.DataFrame, max_nodes: int) -> pd.DataFrame:
+    """Members of whole groups, largest first (group ids count from the largest), up to
+    ``max_nodes`` accounts; the first group is always kept."""
+    sizes = members.groupby("group_id").size().sort_index()
+    keep = sizes.index[(sizes.cumsum() <= max_nodes) | (sizes.index == sizes.index.min())]
+    return members[members["group_id"].isin(keep)]
 
 
 def _member_edges(edges: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
