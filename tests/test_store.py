@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import duckdb
@@ -87,6 +88,35 @@ def test_text_norm_in_sql_equals_the_python_reference(store, text):
     add_posts(store, [make_post(1, "a", text=text)])
     (stored,) = store.con.execute("SELECT text_norm FROM posts").fetchone()
     assert stored == normalize_text(text)
+
+
+# Characters that exercise every step of the key: NFC (combining marks, Hangul jamo,
+# singletons such as the Angstrom sign), case, the RT prefix, URLs, mentions and white space.
+_TRICKY = list("aAeE\u0301\u0308\u0327\u1100\u1161\u11a8\uac00\u212b\u2126\u00c5\u0958")
+_TRICKY += ["rt @", "RT @x: ", "http://", "HTTPS://a.b/C", "@", "@bob", "@a@b.c", " ", "  "]
+_TRICKY += ["\t", "\n", "\r", "\f", ":", "\u2026", "\u00a0", "é", "Ж", "#t", "x"]
+
+
+def test_text_norm_in_sql_equals_the_python_reference_on_tricky_texts(store):
+    rng = random.Random(5)
+    texts = ["".join(rng.choices(_TRICKY, k=rng.randrange(12))) for _ in range(3000)]
+    add_posts(store, [make_post(i, "a", text=t) for i, t in enumerate(texts)])
+    stored = store.con.execute("SELECT text_norm FROM posts ORDER BY post_id::INT").fetchall()
+    assert [row[0] for row in stored] == [normalize_text(t) for t in texts]
+
+
+def test_nfc_skip_class_covers_every_character_nfc_changes():
+    import re
+    import unicodedata
+
+    from trendwatch.store import _nfc_unstable_class
+
+    re2_class = _nfc_unstable_class()  # RE2 spells code points \x{hex}; Python does not
+    python_class = re.sub(r"\\x\{([0-9a-f]+)\}", lambda m: f"\\U{int(m[1], 16):08x}", re2_class)
+    pattern = re.compile(python_class)
+    changed = [chr(c) for c in range(0x30000) if unicodedata.normalize("NFC", chr(c)) != chr(c)]
+    assert changed and all(pattern.fullmatch(c) for c in changed)
+    assert pattern.fullmatch("\u0301") and not pattern.fullmatch("é")
 
 
 def test_accounts_latest_observation_wins_field_by_field(store):

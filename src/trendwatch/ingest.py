@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .errors import InputError
+from .errors import InputError, UnknownFormatError
 from .formats import (
+    HEAD_BYTES,
     InputFile,
     PostTable,
     Quarantined,
@@ -26,6 +27,7 @@ from .formats import (
     open_input,
 )
 from .formats.items import AccountTable
+from .formats.tabular import PARQUET_MAGIC, sniff_delimited
 from .model import Account, Post, accounts_to_arrow, posts_to_arrow
 from .store import Store, open_store
 
@@ -139,7 +141,9 @@ def ingest_file(
         report.error = str(exc)
         return report
     try:
-        report.format = format or detect_format(source.head, path)
+        if _is_empty(source):  # nothing to read is not an error: 0 records
+            return report
+        report.format = format or _detect(source, path, options)
         reader = get_format(report.format)
         _consume(store, reader.read(source, options or ReadOptions()), source, report, progress)
     except InputError as exc:
@@ -147,6 +151,25 @@ def ingest_file(
     finally:
         source.close()
     return report
+
+
+def _is_empty(source: InputFile) -> bool:
+    """True for a file of 0 bytes or only white space (the head is the whole file then)."""
+    return len(source.head) < HEAD_BYTES and not source.head.strip()
+
+
+def _detect(source: InputFile, path: str, options: ReadOptions | None) -> str:
+    """The format from the first bytes; with ``--map`` a table format (only tables map)."""
+    if options is None or not options.mapping:
+        return detect_format(source.head, path)
+    if source.head.startswith(PARQUET_MAGIC):
+        return "parquet"
+    if sniff_delimited(source.head):
+        return "csv"
+    raise UnknownFormatError(
+        f"{path}: --map applies to tables, but this is not a CSV/TSV (no delimited header "
+        "line) nor a Parquet file; drop --map or give the table"
+    )
 
 
 class _Batch:

@@ -1,0 +1,133 @@
+"""The ingest pipeline: empty files, --map without --format, and resuming a killed ingest."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from trendwatch.cli import cli
+from trendwatch.ingest import ingest
+from trendwatch.store import Store
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t\r\n  \n"])
+def test_an_empty_file_is_zero_records_and_no_error(tmp_path, content):
+    path = tmp_path / "empty.json"
+    path.write_bytes(content)
+    report = ingest([path], db=tmp_path / "s.duckdb")
+    (file,) = report.files
+    assert file.error is None
+    assert set(report.totals.values()) == {0}
+
+
+def test_map_without_format_reads_the_table(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("who,when,msg\nann,1600000000,hello #a\nbob,1600000060,hi\nbob,,no time\n")
+    result = CliRunner().invoke(
+        cli,
+        ["ingest", str(path), "--db", str(tmp_path / "s.duckdb"), "--json",
+         "--map", "who=author_id", "--map", "when=created_at", "--map", "msg=text"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (file,) = json.loads(result.output)["files"]
+    assert (file["format"], file["read"], file["added"], file["quarantined"]) == ("csv", 3, 2, 1)
+
+
+def test_map_on_something_that_is_not_a_table_says_so(tmp_path):
+    path = tmp_path / "tweets.jsonl"
+    path.write_text('{"id": "1"}\n')
+    report = ingest([path], db=tmp_path / "s.duckdb", options=_mapping({"id": "post_id"}))
+    assert "--map applies to tables" in report.files[0].error
+
+
+def _mapping(mapping: dict[str, str]):
+    from trendwatch.formats import ReadOptions
+
+    return ReadOptions(mapping=mapping)
+
+
+# -- resuming a killed ingest ---------------------------------------------------------------
+
+# Runs one ingest with tiny batches; with KILL_AFTER > 0 the process dies (os._exit, no clean
+# up, as under SIGKILL) right after that many batches were committed.
+_RUNNER = """
+import importlib, os, sys
+tabular = importlib.import_module("trendwatch.formats.tabular")
+x_v2 = importlib.import_module("trendwatch.formats.x_v2")
+ingest = importlib.import_module("trendwatch.ingest")  # the package's name is the function
+store = importlib.import_module("trendwatch.store")
+
+ingest.BATCH_RECORDS = tabular.BATCH_ROWS = x_v2._TABLE_ROWS = 4
+path, db, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+original = store.Store.write_batch
+committed = 0
+
+def write_batch(self, *args, **kwargs):
+    global committed
+    counts = original(self, *args, **kwargs)
+    committed += 1
+    if committed == kill_after:
+        os._exit(9)
+    return counts
+
+store.Store.write_batch = write_batch
+report = ingest.ingest([path], db)
+print(report.to_dict()["totals"])
+"""
+
+
+def _run(path: Path, db: Path, kill_after: int) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", _RUNNER, str(path), str(db), str(kill_after)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _contents(db: Path) -> dict[str, list]:
+    with Store(db, read_only=True) as store:
+        con = store.con
+        return {
+            "posts": con.execute(
+                "SELECT * EXCLUDE (ingested_at) FROM posts ORDER BY ALL"
+            ).fetchall(),
+            "accounts": con.execute("SELECT * FROM accounts ORDER BY ALL").fetchall(),
+            "quarantine": con.execute(
+                "SELECT * EXCLUDE (ingested_at) FROM quarantine ORDER BY ALL"
+            ).fetchall(),
+        }
+
+
+def _coortweet_parquet(path: Path) -> Path:
+    rows = [(f"o{i % 5}", f"a{i % 7}", f"c{i}", str(1_600_000_000 + 10 * i)) for i in range(30)]
+    rows += [rows[3], rows[17], ("o1", "a1", "c99", None)]  # two repeats, one without time
+    columns = list(zip(*rows, strict=True))
+    names = ["object_id", "account_id", "content_id", "timestamp_share"]
+    pq.write_table(pa.table(dict(zip(names, map(list, columns), strict=True))), path)
+    return path
+
+
+@pytest.mark.parametrize("fixture", ["coortweet.parquet", "x_v2/pages.jsonl"])
+def test_a_killed_ingest_rerun_gives_the_same_store_as_a_clean_one(tmp_path, fixture):
+    if fixture.endswith(".parquet"):
+        path = _coortweet_parquet(tmp_path / fixture)
+    else:
+        path = Path(__file__).parent / "fixtures" / fixture
+    clean, resumed = tmp_path / "clean.duckdb", tmp_path / "resumed.duckdb"
+    assert _run(path, clean, 0).returncode == 0
+    killed = _run(path, resumed, 2)
+    assert killed.returncode == 9, killed.stderr
+    partial = _contents(resumed)
+    final = _contents(clean)
+    assert 0 < len([p for p in partial["posts"] if p[-3]]) < len(final["posts"])
+    rerun = _run(path, resumed, 0)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _contents(resumed) == final
