@@ -85,3 +85,21 @@ def test_empty_store_still_gives_a_page(tmp_path):
         path = write_report(store, tmp_path / "empty.html")
     html = path.read_text()
     assert "No campaign to show" in html and "No analysis run is stored" in html
+
+
+def test_report_lists_only_its_own_runs_on_a_writable_store(trio_store):
+    first = build_report(trio_store, hashtags=["tag"])
+    second = build_report(trio_store, hashtags=["tag"])
+    runs = trio_store.con.execute("SELECT run_id FROM runs ORDER BY created_at").fetchall()
+    assert len(runs) == 2  # one co-retweet run per report
+    assert "Runs of this report" in second
+    assert runs[1][0] in second and runs[0][0] not in second
+    assert runs[0][0] in first
+    assert "&quot;window&quot;:60" in second  # parameters as JSON
+
+
+def test_read_only_store_says_the_runs_were_not_recorded(simulation):
+    store, _truth = simulation
+    html = build_report(store, hashtags=["jesoutiensdorsani"])
+    assert "Runs stored" in html and "were not recorded" in html
+    assert 'data-hashtag="jesoutiensdorsani"' in html

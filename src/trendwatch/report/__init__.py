@@ -74,7 +74,9 @@ def build_report(store, *, hashtags=None, compare=None, group_params=None) -> st
     group_html, used = _groups(store, sorted({*tags, *(pair or ())}), group_params or {}, add)
     parts.append(group_html)
     parts.append(_comparison(store, pair, add))
-    parts.append(methods_section(views.methods_view(store), used))
+    run_ids = [r for r in (used or {}).get("runs", {}).values() if r] or None
+    methods = views.methods_view(store, run_ids)
+    parts.append(methods_section(methods, used and used["params"], recorded=bool(run_ids)))
     parts.append(quality_section(views.quality_view(store)))
     title = "trendwatch report" + (f": #{' #'.join(tags)}" if tags else "")
     return page(title, _header(title) + "".join(parts) + "".join(blocks))
@@ -94,7 +96,7 @@ def _header(title: str) -> str:
 
 
 def _groups(store, tags: list[str], params: dict, add) -> tuple[str, dict | None]:
-    """The groups section, scoped to the campaigns shown; and the parameters used."""
+    """The groups section, scoped to the campaigns shown; and its view (runs, parameters)."""
     if not tags:
         return groups_section(_NO_GROUPS, add("tw-groups", _NO_GROUPS), "No campaign shown."), None
     view = views.groups_view(store, tags, **params)
@@ -103,7 +105,7 @@ def _groups(store, tags: list[str], params: dict, add) -> tuple[str, dict | None
         + " or ".join(f"#{t}" for t in tags)
         + " only (the campaigns shown), not over the whole archive."
     )
-    return groups_section(view, add("tw-groups", view), scope), view["params"]
+    return groups_section(view, add("tw-groups", view), scope), view
 
 
 _NO_GROUPS = {

@@ -7,6 +7,8 @@ value. The DOM they produce is listed in :mod:`.render`'s docstring.
 
 from __future__ import annotations
 
+import orjson
+
 from .render import (
     chart,
     escape,
@@ -241,7 +243,9 @@ def comparison_section(view: dict | None, block_id: str, note: str) -> str:
     return _section("comparison", "Comparison", inner)
 
 
-def methods_section(view: dict, groups_params: dict | None) -> str:
+def methods_section(view: dict, groups_params: dict | None, *, recorded: bool = False) -> str:
+    """Trend scorer settings, the groups' parameters, and the runs (those of this report when
+    they were recorded, else every run stored)."""
     p = view["trend_params"]
     trend = (
         f"<p>Trend scorers: {escape(', '.join(view['trend_methods']))}. Surge threshold "
@@ -259,11 +263,15 @@ def methods_section(view: dict, groups_params: dict | None) -> str:
         [f"<code>{escape(r['run_id'])}</code>", escape(r["kind"]),
          escape(fmt_time(r["created_at"])), escape(r["version"]),
          f"<code>{escape(r['fingerprint'])}</code>",
-         f"<code>{escape(r['params'])}</code>"]
+         f"<code>{escape(orjson.dumps(r['params']).decode())}</code>"]
         for r in view["runs"]
     ]  # fmt: skip
     runs = table(columns, rows, css="runs") if rows else _note("No analysis run is stored.")
-    return _section("methods", "Methods and parameters", trend + params + "<h3>Runs</h3>" + runs)
+    title = "<h3>Runs of this report</h3>" if recorded else (
+        "<h3>Runs stored</h3>" + _note("This report's coordination runs were not recorded "
+                                      "(read-only store); these are the store's earlier runs.")
+    )  # fmt: skip
+    return _section("methods", "Methods and parameters", trend + params + title + runs)
 
 
 def quality_section(view: dict) -> str:
