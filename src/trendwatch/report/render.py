@@ -26,8 +26,12 @@ Stable DOM for browser tests (report): ``section#summary``, ``section#trending``
 (``table.trending``, ``table.onsets``), ``section#campaigns`` with one
 ``.campaign-card[data-hashtag]`` per campaign (``svg.timeline``, ``svg.lorenz``,
 ``table.first-movers``, ``table.amplifiers``), ``section#groups`` (``table.groups`` with
-``tr[data-group]``, ``#network svg.network`` with ``circle.node[data-id]`` and
-``g.edge[data-a][data-b]``, ``#evidence.evidence`` filled on click), ``section#comparison``
+``tr[data-group]``: a click dims the other groups and lists the group's links in the panel),
+``#network svg.network`` with ``circle.node[data-id][data-group]`` and
+``g.edge[data-a][data-b]``, ``#evidence.evidence`` (a click on a link fills it with
+``table.evidence-table``; a click on a node or a group row fills it with ``.link-button``
+buttons, one per link). In a dense group the links lie under the nodes: click a node (the
+last one is on top) or a group row, then a ``.link-button``. ``section#comparison``
 (``svg.timeline``), ``section#methods``, ``section#quality``.
 """
 

@@ -202,7 +202,8 @@ def groups_section(view: dict, block_id: str, scope_note: str) -> str:
                 f"{fmt_int(summary['groups'])} groups.")
         + table(columns, rows, css="groups", numeric=columns[:9], row_attrs=attrs)
         + _note("Network: colour = group, size = posts in scope. Hover a node for the account; "
-                "click a link (or a node, then one of its links) to see the evidence. The report "
+                "click a link, or a node or a group's row above and then one of the links it "
+                "lists, to see the evidence. The report "
                 "embeds the earliest post pairs of each link; `trendwatch evidence A B` lists "
                 "them all.")
         + chart("network", block_id, None, css="network-box", id="network",

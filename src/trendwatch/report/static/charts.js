@@ -9,8 +9,10 @@
  * on DOMContentLoaded. Direct use: TW.timeline(el, data), TW.lorenz(el, data),
  * TW.network(el, data, {panel}), TW.evidence(panel, pairs, posts).
  * Shapes: see trendwatch.report.views. Clicking a network link or node fires a bubbling
- * CustomEvent "tw-select" with detail {kind: "edge"|"node", a, b, id}; unless a listener calls
- * preventDefault(), the evidence embedded in the data is shown in the panel (.evidence).
+ * CustomEvent "tw-select" with detail {kind: "edge"|"node"|"group", a, b, id, group, links};
+ * unless a listener calls preventDefault(), the panel (.evidence) shows the evidence embedded
+ * in the data (edge) or a list of links to choose from (node; group, after a click on a
+ * tr[data-group] row of the page, which also dims the other groups' nodes).
  */
 (function () {
   "use strict";
@@ -178,7 +180,7 @@
     nodes.forEach(function (d) { var c = centre[d.group]; d.x = c[0] + rand() * 40 - 20; d.y = c[1] + rand() * 40 - 20; });
     var links = edges.filter(function (e) { return e.a in index && e.b in index; });
     links.forEach(function (e) { nodes[index[e.a]].deg++; nodes[index[e.b]].deg++; });
-    var k = Math.sqrt(W * H / Math.max(n, 1)) * 0.35, steps = n > 600 ? 80 : 300;
+    var k = Math.sqrt(W * H / Math.max(n, 1)) * 0.5, steps = n > 600 ? 80 : 300;
     for (var s = 0; s < steps; s++) step(nodes, links, index, k, W, H, 1 - s / steps);
     return links;
   }
@@ -226,7 +228,24 @@
     var edgeLayer = svg("g", { "class": "edges" }, root), nodeLayer = svg("g", { "class": "nodes" }, root);
     links.forEach(function (e) { drawEdge(edgeLayer, e, byId, wmax, container, data, panel); });
     nodes.forEach(function (d) { drawNode(nodeLayer, d, tip, container, data, panel, links, byId); });
+    document.querySelectorAll("tr[data-group]").forEach(function (row) {
+      row.classList.add("selectable");
+      row.addEventListener("click", function () {
+        var group = row.getAttribute("data-group");
+        highlight(root, group);
+        select(container, { kind: "group", group: group, links: links.filter(function (e) {
+          return String(byId[e.a].group) === group && String(byId[e.b].group) === group;
+        }) }, data, panel, byId);
+      });
+    });
     return root;
+  }
+
+  /* Dim every node outside ``group`` (null: none dimmed). */
+  function highlight(root, group) {
+    root.querySelectorAll("circle.node").forEach(function (c) {
+      c.classList.toggle("dim", group !== null && c.getAttribute("data-group") !== group);
+    });
   }
 
   function drawEdge(layer, e, byId, wmax, container, data, panel) {
@@ -264,6 +283,9 @@
     if (detail.kind === "edge") {
       var a = detail.a < detail.b ? detail.a : detail.b, b = detail.a < detail.b ? detail.b : detail.a;
       evidence(panel, (data.evidence || {})[a + "|" + b] || [], data.posts || {}, byId[a], byId[b]);
+    } else if (detail.kind === "group") {
+      linkList(panel, "Group " + clean(detail.group) + ": its strongest links", detail.links,
+        container, data, byId, null);
     } else {
       nodePanel(panel, byId[detail.id], detail.links, container, data, byId);
     }
@@ -272,16 +294,27 @@
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
 
   function nodePanel(panel, d, links, container, data, byId) {
+    linkList(panel, "@" + clean(d.handle || d.id), links, container, data, byId, d);
+  }
+
+  /* A heading, the node's facts (if any) and up to 30 links, heaviest first, as buttons that
+     show each link's evidence. */
+  function linkList(panel, heading, links, container, data, byId, d) {
     clear(panel);
-    html("h4", {}, "@" + clean(d.handle || d.id), panel);
-    html("p", { "class": "node-facts" }, nodeLines(d).slice(1).join(" · "), panel);
+    html("h4", {}, heading, panel);
+    if (d) html("p", { "class": "node-facts" }, nodeLines(d).slice(1).join(" · "), panel);
     var list = html("ul", { "class": "node-links" }, null, panel);
-    links.slice(0, 30).forEach(function (e) {
-      var other = byId[e.a === d.id ? e.b : e.a], item = html("li", {}, null, list);
-      var button = html("button", { type: "button", "class": "link-button" },
-        "@" + clean(other.handle || other.id) + " (weight " + fmtNum(e.weight) + ")", item);
-      button.addEventListener("click", function () { select(container, { kind: "edge", a: e.a, b: e.b }, data, panel, byId); });
-    });
+    links.slice().sort(function (x, y) { return (y.weight || 0) - (x.weight || 0); }).slice(0, 30)
+      .forEach(function (e) {
+        var a = byId[e.a], b = byId[e.b], item = html("li", {}, null, list);
+        var label = d ? "@" + clean((d.id === e.a ? b : a).handle || (d.id === e.a ? e.b : e.a))
+          : "@" + clean(a.handle || a.id) + " – @" + clean(b.handle || b.id);
+        var button = html("button", { type: "button", "class": "link-button" },
+          label + " (weight " + fmtNum(e.weight) + ")", item);
+        button.addEventListener("click", function () {
+          select(container, { kind: "edge", a: e.a, b: e.b }, data, panel, byId);
+        });
+      });
   }
 
   /* Evidence pairs: each post's time and text, the shared key, the gap. Texts as text only. */
