@@ -240,3 +240,13 @@ def test_views_keep_hostile_text_as_data(store, text):
     """Views do not escape: they return the text as it is; rendering escapes it."""
     add_posts(store, [make_post("1", "a", at(0), hashtags=("h",), text=text)])
     assert views._texts(store, ["1"]) == {"1": text}
+
+
+def test_groups_view_scope_takes_the_time_slice(trio_store):
+    # a1 posts once more at minute 100: in the scope without `until`, not in the one with it.
+    add_posts(trio_store, [make_post("late", "a1", at(100), hashtags=("tag",))])
+    whole = views.groups_view(trio_store, ["tag"], record=False)
+    early = views.groups_view(trio_store, ["tag"], until="2024-03-01T12:50:00Z", record=False)
+    assert [n["posts"] for n in whole["nodes"]] == [7, 6, 6]
+    assert [n["posts"] for n in early["nodes"]] == [6, 6, 6]
+    assert early["scope"]["until"] == "2024-03-01T12:50:00+00:00"

@@ -8,9 +8,10 @@ numbers come from the library (:func:`~trendwatch.analysis.campaign.campaign`,
 :func:`~trendwatch.analysis.trends.onsets`,
 :func:`~trendwatch.analysis.coordination.groups.groups`,
 :func:`~trendwatch.analysis.coordination.results.load_evidence`,
-:func:`~trendwatch.overview.overview`). Three small pieces of shaping are done here and tested:
-the campaign timeline (posts and distinct accounts per bucket, zero-filled), the Lorenz curve
-points, and the handles / ages / follower counts attached to accounts.
+:func:`~trendwatch.overview.overview`). The small pieces of shaping done here are tested: the
+campaign timeline (posts and distinct accounts per bucket, zero-filled), the Lorenz curve
+points, the handles / ages / follower counts attached to accounts, and the network's cap
+(whole groups, largest first).
 
 Chart-ready shapes (what ``static/charts.js`` draws, unchanged in the report and the dashboard):
 
@@ -39,7 +40,10 @@ import pandas as pd
 
 from ..analysis.campaign import campaign, campaign_posts, format_span
 from ..analysis.compare import compare
-from ..analysis.coordination.engine import Scope
+from ..analysis.coordination.engine import (
+    Scope,
+    _scope,  # the same scope groups() applies
+)
 from ..analysis.coordination.groups import DEFAULT_METHODS, groups
 from ..analysis.coordination.results import list_runs, load_evidence
 from ..analysis.timeseries import Buckets
@@ -362,12 +366,19 @@ def groups_view(
     """
     params.setdefault("record", not _read_only(store))
     result = groups(store, hashtags=hashtags, **params)
-    scope = Scope(hashtags=tuple(hashtags) if hashtags else None)
+    scope = _scope(hashtags, *(params.get(k) for k in ("since", "until", "platform")))
     shown = _largest_groups(result.members, max_nodes)
     edges = _member_edges(result.edges, shown).head(max_edges)
     evidence = _edge_evidence(store, result.evidence, edges, evidence_per_edge)
     return {
-        "scope": {"hashtags": list(hashtags or [])},
+        "scope": plain(
+            {
+                "hashtags": list(scope.hashtags or ()),
+                "since": scope.since,
+                "until": scope.until,
+                "platform": scope.platform,
+            }
+        ),  # fmt: skip
         "summary": plain(result.summary()),
         "groups": _records(result.groups),
         "network_accounts": len(shown),
