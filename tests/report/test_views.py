@@ -99,6 +99,22 @@ def test_campaign_annotations_mark_onset_peak_and_the_2000th_post(store):
     assert marks["onset"] == "2024-03-01T12:00:00+00:00"  # the flood's first 1-hour bucket
 
 
+def test_campaign_view_takes_its_onsets_from_the_archive_table(alpha_store):
+    table = pd.DataFrame(
+        {"hashtag": ["alpha", "beta"], "method": "kleinberg",
+         "start": pd.to_datetime(["2024-03-01 11:00", "2024-03-01 10:00"], utc=True),
+         "peak": pd.to_datetime(["2024-03-01 12:00"] * 2, utc=True),
+         "end": pd.to_datetime(["2024-03-01 13:00"] * 2, utc=True),
+         "peak_rate_per_min": [0.5, 1.0], "posts": [40, 50]}
+    )  # fmt: skip
+    view = views.campaign_view(alpha_store, ["alpha"], onset_table=table)
+    assert [o["start"] for o in view["onsets"]] == ["2024-03-01T11:00:00+00:00"]
+    assert view["timeline"]["annotations"][0] == {
+        "label": "onset",
+        "time": "2024-03-01T11:00:00+00:00",
+    }
+
+
 def test_summary_view_counts_and_span(alpha_store):
     view = views.summary_view(alpha_store)
     assert (view["posts"], view["authors"], view["accounts"]) == (4, 2, 1)

@@ -68,7 +68,9 @@ def build_report(store, *, hashtags=None, compare=None, group_params=None) -> st
     parts.append(trending_section(views.trending_view(store, onset_table=onset_table)))
     cards = [
         campaign_card(view, add(f"tw-campaign-{i}", view))
-        for i, view in enumerate(views.campaign_view(store, [t]) for t in tags)
+        for i, view in enumerate(
+            views.campaign_view(store, [t], onset_table=onset_table) for t in tags
+        )
     ]
     parts.append(campaigns_section(cards))
     group_html, used = _groups(store, sorted({*tags, *(pair or ())}), group_params or {}, add)

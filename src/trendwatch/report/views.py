@@ -292,17 +292,23 @@ def _timeline_chart(frame: pd.DataFrame, freq: str, series: dict, marks) -> dict
     }
 
 
-def campaign_view(store, hashtags) -> dict:
+def campaign_view(store, hashtags, *, onset_table: pd.DataFrame | None = None) -> dict:
     """One campaign: its metrics, timeline, onsets, Lorenz curve, first movers and amplifiers.
 
     ``metrics`` is :meth:`Campaign.to_dict`; ``timeline`` is chart-ready (posts and unique
     accounts per bucket, onset / peak / 2,000-post mark annotated); ``onsets`` are the
-    campaign's own trend onsets; ``first_movers`` and ``amplifiers`` carry handles.
+    campaign's hashtags' trend onsets; ``first_movers`` and ``amplifiers`` carry handles.
+    With ``onset_table`` (the archive's, :func:`archive_onsets`) the onsets are its rows for
+    these hashtags, the same the trending list shows (and 2 s cheaper on 2.4 M posts);
+    without it they are computed over these hashtags alone.
     """
     result = campaign(store, hashtags)
     freq = timeline_bucket(result.last - result.first)
     series = _zero_filled(_campaign_series(store, result.hashtags, freq), freq)
-    found = onsets(store, window=ONSET_WINDOW, method=ONSET_METHOD, hashtags=result.hashtags)
+    if onset_table is None:
+        found = onsets(store, window=ONSET_WINDOW, method=ONSET_METHOD, hashtags=result.hashtags)
+    else:
+        found = onset_table[onset_table["hashtag"].isin(result.hashtags)]
     marks = _annotations(result, found)
     counts = result.per_account["posts"].to_numpy()
     chart = _timeline_chart(series, freq, {"posts": "posts", "unique accounts": "accounts"}, marks)
