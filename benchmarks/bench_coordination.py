@@ -4,23 +4,28 @@ Workloads (data in ../shared/data, see its README):
 
 * ``coretweet``: russian_coord_tweets replicated to ~10 M rows (285 copies, every id made
   disjoint per copy, each copy shifted by 30 days); co-retweet at 60 s. Target: compute <= 7.5 s.
-* ``ira``: the IRA archive (2.46 M posts); co-tweet at 60 s (target <= 5.5 s) and co-similar at
-  Jaccard 0.8 and 60 s (target <= 25 s).
+* ``ira``: the IRA archive (2.46 M posts): co-tweet (QUT text mode) at 60 s (target <= 5.5 s),
+  co-link at 60 s (target >= 10x QUT), co-similar at Jaccard 0.8 and 60 s (target <= 25 s) and,
+  with ``--hour``, at 3600 s (target <= 5 min).
+* ``hotkey``: one post reposted by 200,000 accounts within an hour (+ a 5-account group):
+  co-retweet at 60 s with the default hot-key bound, which the output shows.
 
-``--qut`` also runs coordination-network-toolkit 1.5.2 (preprocess + compute, minutes) on the
-same input and checks the unordered pairs are identical. Peak memory is the process's maximum
-resident set size (DuckDB runs in process). Usage::
+Every trendwatch run and every QUT run is a separate child process, so each peak memory is its
+own (maximum resident set size; for QUT, of the whole process tree, since it forks workers).
+``--qut`` also runs coordination-network-toolkit 1.5.2 (preprocess + compute) on a QUT CSV
+written from the same store and compares the unordered account pairs. Usage::
 
     python benchmarks/bench_coordination.py coretweet [--qut]
-    python benchmarks/bench_coordination.py ira [--qut]
+    python benchmarks/bench_coordination.py ira [--qut] [--hour]
+    python benchmarks/bench_coordination.py hotkey
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import json
 import resource
-import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,28 +34,32 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-sys.path.insert(0, str(ROOT))
-
-from trendwatch.analysis.coordination import coordinate  # noqa: E402
-from trendwatch.model import POST_SCHEMA  # noqa: E402
-from trendwatch.store import Store  # noqa: E402
+sys.path.insert(0, str(ROOT / "src"))
 
 COPIES = 285
 SHIFT_S = 30 * 86400
+QUT_FUNCTIONS = {
+    "co-retweet": ("compute_co_retweet_parallel", "co_retweet_network", {}),
+    "co-tweet": ("compute_co_tweet_network", "co_tweet_network", {}),
+    "co-link": ("compute_co_link_network", "co_link_network", {}),
+    "co-similar": ("compute_co_similar_tweet", "co_similar_tweet_network", {}),
+}
 
 
 def peak_mb() -> float:
+    """This process's peak resident set (VmHWM: unlike ru_maxrss, not inherited over exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(label: str, fn):
-    start = time.perf_counter()
-    value = fn()
-    print(f"{label:45s} {time.perf_counter() - start:8.2f} s   peak RSS {peak_mb():7.0f} MB")
-    return value
+def children_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def replicated_russian() -> pa.Table:
@@ -75,117 +84,227 @@ def replicated_russian() -> pa.Table:
     return pa.concat_tables(copies)
 
 
-def as_posts(table: pa.Table) -> pa.Table:
-    n = table.num_rows
-    micros = pc.cast(pc.multiply(table["timestamp_share"], 1_000_000), pa.int64())
+def as_posts(account, ref, post, seconds) -> pa.Table:
+    """Repost rows in the store's schema."""
+    from trendwatch.model import POST_SCHEMA
+
+    n = len(post)
+    micros = pc.cast(pc.multiply(seconds, 1_000_000), pa.int64())
     columns = {f.name: pa.nulls(n, f.type) for f in POST_SCHEMA}
     columns.update(
         platform=pa.array(["x"] * n),
-        post_id=table["content_id"],
-        author_id=table["account_id"],
+        post_id=post,
+        author_id=account,
         created_at=micros.cast(pa.timestamp("us", tz="UTC")),
         kind=pa.array(["repost"] * n),
-        ref_post_id=table["object_id"],
+        ref_post_id=ref,
         collected=pa.array([True] * n),
     )
     return pa.table([columns[f.name] for f in POST_SCHEMA], schema=POST_SCHEMA)
 
 
-def pairs_of(result) -> set:
-    return set(zip(result.edges["account_a"], result.edges["account_b"], strict=True))
+# --- child processes -------------------------------------------------------------------------
 
 
-def qut_run(db: Path, function: str, table: str, window: float, **kwargs) -> set:
+def child_trendwatch(spec: dict) -> dict:
+    """One coordinate() run on a store file; its pairs go to spec['pairs'] (Parquet)."""
+    from trendwatch.analysis.coordination import coordinate
+    from trendwatch.store import Store
+
+    store = Store(Path(spec["db"]))
+    start = time.perf_counter()
+    result = coordinate(store, spec["method"], window=spec["window"], **spec["kwargs"])
+    seconds = time.perf_counter() - start
+    pq.write_table(pa.Table.from_pandas(result.edges[["account_a", "account_b"]]), spec["pairs"])
+    return {
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+        "accounts": len(result.accounts),
+        "pairs": len(result.edges),
+        "evidence": result.evidence_table.num_rows,
+        "bounded_keys": result.bounded_keys.head(3).to_dict("records"),
+        "bound": {k: result.params.get(k) for k in ("max_key_fanout", "max_key_pairs")},
+    }
+
+
+def child_qut(spec: dict) -> dict:
+    """QUT preprocess (when its database is new) + one network computation."""
+    import sqlite3
+
     from coordination_network_toolkit import compute_networks
+    from coordination_network_toolkit.preprocess import preprocess_csv_files
 
-    timed(
-        f"QUT {function} ({window:g} s)",
-        lambda: getattr(compute_networks, function)(str(db), time_window=window, **kwargs),
+    out = {}
+    if not Path(spec["qut_db"]).exists():
+        start = time.perf_counter()
+        preprocess_csv_files(spec["qut_db"], [spec["csv"]])
+        out["preprocess_s"] = time.perf_counter() - start
+    function, table, kwargs = QUT_FUNCTIONS[spec["method"]]
+    start = time.perf_counter()
+    getattr(compute_networks, function)(
+        spec["qut_db"], time_window=spec["window"], n_threads=2, **kwargs, **spec["qut_kwargs"]
     )
-    with sqlite3.connect(db) as con:
+    out["seconds"] = time.perf_counter() - start
+    with sqlite3.connect(spec["qut_db"]) as con:
         rows = con.execute(f"SELECT user_1, user_2 FROM {table}").fetchall()
-    return {tuple(sorted((str(a), str(b)))) for a, b in rows if a != b}
+        con.execute(f"DROP TABLE {table}")
+    ends = {tuple(sorted((str(a), str(b)))) for a, b in rows if a != b}
+    a, b = zip(*sorted(ends), strict=True) if ends else ((), ())
+    pq.write_table(pa.table({"account_a": list(a), "account_b": list(b)}), spec["pairs"])
+    out["peak_mb"] = max(peak_mb(), children_peak_mb())
+    out["pairs"] = len(ends)
+    return out
 
 
-def bench_coretweet(qut: bool, tmp: Path) -> None:
-    table = timed("build 10 M-row table", replicated_russian)
-    print(f"rows: {table.num_rows:,}")
-    store = Store(tmp / "coretweet.duckdb")
-    timed("trendwatch store write (ingest)", lambda: store.write_batch(as_posts(table)))
-    result = timed(
-        "trendwatch co-retweet 60 s (compute)",
-        lambda: coordinate(store, "co-retweet", window=60, max_key_fanout=None, record=False),
+def in_child(kind: str, spec: dict) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "_child", kind, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    print(f"accounts {len(result.accounts):,}  pairs {len(result.edges):,}")
-    if qut:
-        from coordination_network_toolkit.preprocess import preprocess_csv_files
+    if done.returncode:
+        raise SystemExit(f"{kind} child failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
-        path = tmp / "qut.csv"
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            out = csv.writer(f)
-            out.writerow(
-                [
-                    "message_id",
-                    "user_id",
-                    "username",
-                    "repost_id",
-                    "reply_id",
-                    "message",
-                    "timestamp",
-                    "urls",
-                ]
+
+# --- workloads --------------------------------------------------------------------------------
+
+
+def pair_set(path) -> set:
+    t = pq.read_table(path)
+    return set(zip(t["account_a"].to_pylist(), t["account_b"].to_pylist(), strict=True))
+
+
+def compare(tmp: Path, db: Path, method: str, window: float, kwargs: dict, qut: dict | None):
+    spec = {"db": str(db), "method": method, "window": window, "kwargs": kwargs}
+    ours = in_child("trendwatch", {**spec, "pairs": str(tmp / "ours.parquet")})
+    line = (
+        f"trendwatch {method:10s} {window:6g} s  compute {ours['seconds']:7.2f} s  "
+        f"peak {ours['peak_mb']:6.0f} MB  accounts {ours['accounts']:,}  pairs {ours['pairs']:,}"
+    )
+    print(line, flush=True)
+    if ours["bounded_keys"]:
+        print(f"    hot-key bound {ours['bound']}: {ours['bounded_keys']}", flush=True)
+    if qut is None:
+        return
+    theirs = in_child("qut", {"qut_kwargs": {}, **spec, **qut, "pairs": str(tmp / "qut.parquet")})
+    if "preprocess_s" in theirs:
+        print(f"QUT preprocess {theirs['preprocess_s']:.1f} s", flush=True)
+    same = pair_set(tmp / "ours.parquet") == pair_set(tmp / "qut.parquet")
+    print(
+        f"QUT        {method:10s} {window:6g} s  compute {theirs['seconds']:7.2f} s  "
+        f"peak {theirs['peak_mb']:6.0f} MB  pairs {theirs['pairs']:,}  "
+        f"ratio {theirs['seconds'] / ours['seconds']:.1f}x  identical pairs: {same}",
+        flush=True,
+    )
+
+
+def bench_coretweet(args, tmp: Path) -> None:
+    from trendwatch.store import Store
+
+    table = replicated_russian()
+    print(f"rows: {table.num_rows:,}")
+    db = tmp / "coretweet.duckdb"
+    start = time.perf_counter()
+    with Store(db) as store:
+        store.write_batch(
+            as_posts(
+                table["account_id"],
+                table["object_id"],
+                table["content_id"],
+                table["timestamp_share"],
             )
-            for batch in table.to_batches():
-                for r in batch.to_pylist():
-                    out.writerow(
-                        [
-                            r["content_id"],
-                            r["account_id"],
-                            r["account_id"],
-                            r["object_id"],
-                            "",
-                            "",
-                            r["timestamp_share"],
-                            "",
-                        ]
-                    )
-        timed("QUT preprocess", lambda: preprocess_csv_files(str(tmp / "q.db"), [str(path)]))
-        theirs = qut_run(
-            tmp / "q.db", "compute_co_retweet_parallel", "co_retweet_network", 60, n_threads=2
         )
-        print("identical pairs:", theirs == pairs_of(result))
+    print(f"trendwatch store write {time.perf_counter() - start:.1f} s")
+    qut = None
+    if args.qut:
+        csv_path = tmp / "qut.csv"
+        qut_table = pa.table(
+            {
+                "message_id": table["content_id"],
+                "user_id": table["account_id"],
+                "username": table["account_id"],
+                "repost_id": table["object_id"],
+                "reply_id": pa.nulls(table.num_rows, pa.string()),
+                "message": pa.nulls(table.num_rows, pa.string()),
+                "timestamp": table["timestamp_share"],
+                "urls": pa.nulls(table.num_rows, pa.string()),
+            }
+        )
+        pcsv.write_csv(qut_table, csv_path)
+        qut = {"csv": str(csv_path), "qut_db": str(tmp / "qut.db")}
+    del table
+    compare(tmp, db, "co-retweet", 60, {"max_key_fanout": None, "record": False}, qut)
 
 
-def bench_ira(qut: bool, tmp: Path) -> None:
+IRA_QUT_CSV = """
+COPY (
+    SELECT post_id AS message_id, author_id AS user_id, author_id AS username,
+           CASE WHEN kind = 'repost' THEN ref_post_id END AS repost_id,
+           reply_to_post_id AS reply_id, coalesce(text, '') AS message,
+           epoch(created_at) AS timestamp, array_to_string(urls, ' ') AS urls
+    FROM posts WHERE collected
+) TO '{path}' (HEADER, DELIMITER ',')
+"""
+
+
+def bench_ira(args, tmp: Path) -> None:
     from trendwatch.ingest import ingest
+    from trendwatch.store import Store
 
     db = tmp / "ira.duckdb"
-    timed(
-        "trendwatch ingest IRA",
-        lambda: ingest([DATA / "ira-troll-tweets" / "ira_tweets.parquet"], db),
-    )
-    store = Store(db)
-    cotweet = timed(
-        "trendwatch co-tweet 60 s (compute)",
-        lambda: coordinate(store, "co-tweet", window=60, max_key_fanout=None, record=False),
-    )
-    print(f"accounts {len(cotweet.accounts):,}  pairs {len(cotweet.edges):,}")
-    similar = timed(
-        "trendwatch co-similar 0.8, 60 s (compute)",
-        lambda: coordinate(store, "co-similar", window=60, threshold=0.8, record=False),
-    )
-    print(f"accounts {len(similar.accounts):,}  pairs {len(similar.edges):,}")
-    if qut:
-        print("QUT on IRA: not wired yet (needs a QUT-CSV export of the store)")
+    start = time.perf_counter()
+    ingest([DATA / "ira-troll-tweets" / "ira_tweets.parquet"], db)
+    print(f"trendwatch ingest IRA {time.perf_counter() - start:.1f} s")
+    qut = None
+    if args.qut:
+        csv_path = tmp / "qut.csv"
+        with Store(db) as store:
+            store.con.execute(IRA_QUT_CSV.format(path=csv_path))  # our own temp path
+        qut = {"csv": str(csv_path), "qut_db": str(tmp / "qut.db")}
+    base = {"record": False, "max_key_fanout": None}
+    compare(tmp, db, "co-tweet", 60, {**base, "text_mode": "qut"}, qut)
+    compare(tmp, db, "co-link", 60, base, qut)
+    similar_qut = qut and {**qut, "qut_kwargs": {"similarity_threshold": 0.8}}
+    compare(tmp, db, "co-similar", 60, {"record": False, "threshold": 0.8}, similar_qut)
+    if args.hour:
+        compare(tmp, db, "co-similar", 3600, {"record": False, "threshold": 0.8}, None)
+
+
+def bench_hotkey(args, tmp: Path) -> None:
+    from trendwatch.store import Store
+
+    n = 200_000
+    seconds = pa.array([i * 3600 / n for i in range(n)] + [float(i) for i in range(5)])
+    ids = [f"u{i}" for i in range(n)] + [f"g{i}" for i in range(5)]
+    db = tmp / "hotkey.duckdb"
+    with Store(db) as store:
+        store.write_batch(
+            as_posts(
+                pa.array(ids),
+                pa.array(["viral"] * n + ["rare"] * 5),
+                pa.array([f"r{i}" for i in range(n + 5)]),
+                seconds,
+            )
+        )
+    compare(tmp, db, "co-retweet", 60, {"record": False}, None)
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["_child"]:
+        kind, spec = sys.argv[2], json.loads(sys.argv[3])
+        result = child_trendwatch(spec) if kind == "trendwatch" else child_qut(spec)
+        print(json.dumps(result, default=str))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=["coretweet", "ira"])
+    parser.add_argument("workload", choices=["coretweet", "ira", "hotkey"])
     parser.add_argument("--qut", action="store_true", help="also run the QUT toolkit (slow)")
+    parser.add_argument("--hour", action="store_true", help="ira: co-similar at 1 h too")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        {"coretweet": bench_coretweet, "ira": bench_ira}[args.workload](args.qut, Path(tmp))
+        workloads = {"coretweet": bench_coretweet, "ira": bench_ira, "hotkey": bench_hotkey}
+        workloads[args.workload](args, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .engine import (
     DEFAULT_MAX_KEY_FANOUT,
+    DEFAULT_MAX_KEY_PAIRS,
     CoordinationResult,
     Scope,
     actions,
@@ -18,6 +19,7 @@ from .methods import METHODS, Method, method_names
 
 __all__ = [
     "DEFAULT_MAX_KEY_FANOUT",
+    "DEFAULT_MAX_KEY_PAIRS",
     "CoordinationResult",
     "Scope",
     "actions",

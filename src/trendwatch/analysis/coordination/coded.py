@@ -42,6 +42,7 @@ __all__ = [
     "evidence_table",
     "evidence_frame",
     "registered",
+    "members",
 ]
 
 _NOT_NULL = "account_id IS NOT NULL AND key IS NOT NULL AND time IS NOT NULL"
@@ -65,10 +66,13 @@ class CodedActions:
         return CodedActions(self.a[mask], self.k[mask], self.t[mask], self.p[mask])
 
 
-def read_coded(con, source: str, min_participation: int = 1) -> CodedActions:
+def read_coded(
+    con, source: str, min_participation: int = 1, shared_only: bool = True
+) -> CodedActions:
     """The distinct actions of view ``source`` as codes, keeping keys of two accounts or more.
 
-    ``min_participation`` first drops accounts acting on fewer distinct keys.
+    ``min_participation`` first drops accounts acting on fewer distinct keys;
+    ``shared_only=False`` keeps every key.
     """
     active = ""
     if min_participation > 1:
@@ -81,7 +85,8 @@ def read_coded(con, source: str, min_participation: int = 1) -> CodedActions:
         SELECT a, k, t, p FROM x {active} ORDER BY k, t, a, p
     """).to_arrow_table()
     acts = CodedActions(*(table[c].to_numpy() for c in ("a", "k", "t", "p")))
-    return _shared_keys(_distinct(acts))
+    acts = _distinct(acts)
+    return acts if not shared_only else _shared_keys(acts)
 
 
 def _distinct(acts: CodedActions) -> CodedActions:
@@ -195,40 +200,54 @@ def coded_link(con, source: str, params: dict):
         params["max_key_fanout"],
         params.get("max_key_pairs"),
     )
-    positions = _members(acts.k.size, found.first, found.second)
+    positions = members(acts.k.size, found.first, found.second)
     resolved = resolve(con, source, acts, positions)
     return acts, found, resolved, pair_table(acts, found.first, found.second, resolved)
 
 
-def _members(n: int, *positions: np.ndarray) -> np.ndarray:
-    # The sorted distinct positions (a mask: linear, no sort).
+def members(n: int, *positions: np.ndarray) -> np.ndarray:
+    """The sorted distinct positions among ``positions`` (``< n``), by a mask: no sort."""
     mask = np.zeros(n, bool)
     for p in positions:
         mask[p] = True
     return np.flatnonzero(mask)
 
 
-def pair_table(acts: CodedActions, first, second, resolved: Resolved) -> pa.Table:
-    """The post pairs as integer columns, dropping any pair whose key strings differ."""
+def pair_table(
+    acts: CodedActions,
+    first,
+    second,
+    resolved: Resolved,
+    same_key: bool = True,
+    extra: dict | None = None,
+) -> pa.Table:
+    """The post pairs ``(first, second)`` (``t[first] <= t[second]``) as integer columns.
+
+    With ``same_key``, a pair whose key strings differ (a hash collision) is dropped; the
+    ``k`` column is account_a's key. ``extra`` columns (arrays aligned with ``first``) are
+    kept as they are (co-similar's ``jaccard``).
+    """
     i, j = resolved.index(first), resolved.index(second)
-    keep = (resolved.key[i] == resolved.key[j]) & (resolved.account[i] != resolved.account[j])
+    keep = resolved.account[i] != resolved.account[j]
+    if same_key:
+        keep &= resolved.key[i] == resolved.key[j]
     i, j, first, second = i[keep], j[keep], first[keep], second[keep]
     swap = resolved.account[i] > resolved.account[j]
     i_lo, i_hi = np.where(swap, j, i), np.where(swap, i, j)
     f_lo, f_hi = np.where(swap, second, first), np.where(swap, first, second)
-    return pa.table(
-        {
-            "lo": resolved.account[i_lo],
-            "hi": resolved.account[i_hi],
-            "k": resolved.key[i],
-            "p_lo": acts.p[f_lo],
-            "p_hi": acts.p[f_hi],
-            "i_lo": i_lo,
-            "i_hi": i_hi,
-            "gap_us": acts.t[second] - acts.t[first],
-            "t_lo": acts.t[f_lo],
-        }
-    )
+    columns = {
+        "lo": resolved.account[i_lo],
+        "hi": resolved.account[i_hi],
+        "k": resolved.key[i_lo],
+        "p_lo": acts.p[f_lo],
+        "p_hi": acts.p[f_hi],
+        "i_lo": i_lo,
+        "i_hi": i_hi,
+        "gap_us": acts.t[second] - acts.t[first],
+        "t_lo": acts.t[f_lo],
+    }
+    columns |= {name: np.asarray(values)[keep] for name, values in (extra or {}).items()}
+    return pa.table(columns)
 
 
 def evidence_table(ev: pa.Table, acts: CodedActions, resolved: Resolved) -> pa.Table:

@@ -11,6 +11,7 @@ the output, never quadratic in a hot key's size. ``K`` is the hot-key bound
 from __future__ import annotations
 
 import contextlib
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ __all__ = [
     "actions_on_duckdb",
     "sql_pair_join",
     "pair_join",
+    "memory_limit",
+    "LINK_MEMORY_LIMIT",
     "summarise",
     "finish",
     "number_actions",
@@ -242,13 +245,46 @@ def _fetch(con, sql: str) -> pd.DataFrame:
     return con.sql(sql).to_arrow_table().to_pandas()
 
 
+LINK_MEMORY_LIMIT = "600MB"
+"""DuckDB's memory limit while linking: its sorts spill to disk beyond it (peak RSS stays
+under 2 GB on 10 million actions; the connection's own limit is restored afterwards)."""
+
+
 def pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> LinkTables:
     """Link the actions of view ``actions`` (the fast path, see :mod:`.coded`) into edges."""
-    acts, found, resolved, pairs = coded_link(con, actions, params)
-    return summarise(con, pairs, acts, found, resolved, params, actions)
+    with memory_limit(con, LINK_MEMORY_LIMIT):
+        acts, found, resolved, pairs = coded_link(con, actions, params)
+        bounded = _coded_bounded_keys(con, actions, acts, found)
+        return summarise(con, pairs, acts, resolved, params, bounded)
 
 
-def summarise(con, pairs: pa.Table, acts, found, resolved, params: dict, source: str):
+@contextlib.contextmanager
+def memory_limit(con, limit: str):
+    """Lower ``con``'s DuckDB memory limit to ``limit`` (never raise it) for the block."""
+    old = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    lower = _bytes(limit) < _bytes(old)
+    if lower:
+        con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        if lower:
+            con.execute(f"SET memory_limit = '{old}'")
+
+
+_UNITS = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+_UNITS |= {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "bytes": 1}
+
+
+def _bytes(setting: str) -> float:
+    # DuckDB spells its limits "1.0 GiB", "953.6 MiB", "1GB"; anything else is not a limit.
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]+)\s*", setting)
+    if not match or match[2] not in _UNITS:
+        return float("inf")
+    return float(match[1]) * _UNITS[match[2]]
+
+
+def summarise(con, pairs: pa.Table, acts, resolved, params: dict, bounded_keys: pd.DataFrame):
     """Edges, evidence and bounded keys from a coded pair table (see :func:`.coded.pair_table`)."""
     runs = edge_runs(con, pairs)
     keep = filter_edges(runs.edges, params)
@@ -259,7 +295,7 @@ def summarise(con, pairs: pa.Table, acts, found, resolved, params: dict, source:
     return LinkTables(
         edges=_named_edges(edges.take(edge_order(edges)), resolved),
         evidence=evidence_table(evidence, acts, resolved),
-        bounded_keys=_coded_bounded_keys(con, source, acts, found),
+        bounded_keys=bounded_keys,
     )
 
 

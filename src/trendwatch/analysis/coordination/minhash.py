@@ -18,13 +18,18 @@ rows carry ``jaccard``; their ``key`` is account_a's text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from ...errors import ParameterError
-from .join import actions_on_duckdb, expand_pairs, finish, number_actions
+from .coded import members, pair_table, read_coded, registered, resolve
+from .join import LINK_MEMORY_LIMIT, actions_on_duckdb, memory_limit, summarise
+from .pairs import key_runs, window_pairs
 
-__all__ = ["link_similar", "minhash_signatures", "band_keys"]
+__all__ = ["link_similar", "minhash_signatures", "band_keys", "band_actions", "BandActions"]
 
 
 def minhash_signatures(text_ids: np.ndarray, hashes: np.ndarray, num_perm: int, seed: int):
@@ -75,14 +80,13 @@ def link_similar(actions, link_kwargs: dict):
         params["min_weight"],
         params["max_key_fanout"],
         params["weight_percentile"],
+        params.get("max_key_pairs"),
     )
-    with actions_on_duckdb(actions) as (con, name):
-        _texts_and_shingles(con, name, params["shingle"])
-        _band_actions(con, params)
-        number_actions(con, params["window_s"])
-        expand_pairs(con, params["max_key_fanout"])
-        _verify(con, params["threshold"])
-        tables = finish(con, params)
+    with actions_on_duckdb(actions) as (con, name), memory_limit(con, LINK_MEMORY_LIMIT):
+        try:
+            tables = _link_similar(con, name, params)
+        finally:
+            con.execute("DROP TABLE IF EXISTS _tw_shingles")
     stored = {k: v for k, v in params.items() if k not in ("method",) and not k.startswith("_")}
     return CoordinationResult(
         method=params["method"],
@@ -93,92 +97,170 @@ def link_similar(actions, link_kwargs: dict):
     )
 
 
-def _texts_and_shingles(con, actions: str, shingle: int) -> None:
-    # One id per distinct text; shingles are the distinct runs of `shingle` words.
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _tw_sim_posts AS
-        WITH p AS (
-            SELECT DISTINCT CAST(account_id AS VARCHAR) AS account_id,
-                   CAST(key AS VARCHAR) AS text, CAST(time AS TIMESTAMPTZ) AS time,
-                   CAST(post_id AS VARCHAR) AS post_id
-            FROM {actions}
-            WHERE account_id IS NOT NULL AND key IS NOT NULL AND time IS NOT NULL
-        ), t AS (
-            SELECT text, row_number() OVER (ORDER BY text) AS tid
-            FROM (SELECT DISTINCT text FROM p)
-        )
-        SELECT p.*, t.tid FROM p JOIN t USING (text)
-    """)
+def _link_similar(con, source: str, params: dict):
+    posts = read_coded(con, source, shared_only=False)
+    texts, signatures = _text_signatures(con, source, params)
+    posts = posts.take(np.isin(posts.k, texts))  # texts without a word never match
+    bands = band_actions(posts, texts, band_keys(signatures, params["bands"]))
+    found = window_pairs(
+        bands.key,
+        bands.time,
+        bands.account,
+        round(params["window_s"] * 1_000_000),
+        params["max_key_fanout"],
+        params.get("max_key_pairs"),
+    )
+    first, second = _candidate_posts(bands.post[found.first], bands.post[found.second], posts)
+    jaccard = _jaccard(con, posts.k[first], posts.k[second])
+    keep = jaccard >= params["threshold"]
+    first, second, jaccard = first[keep], second[keep], jaccard[keep]
+    resolved = resolve(con, source, posts, members(posts.k.size, first, second))
+    exact = _same_text_when_same_hash(posts, resolved, first, second)
+    pairs = pair_table(
+        posts,
+        first[exact],
+        second[exact],
+        resolved,
+        same_key=False,
+        extra={"jaccard": jaccard[exact]},
+    )
+    return summarise(con, pairs, posts, resolved, params, _bounded_bands(bands, found))
+
+
+@dataclass(frozen=True)
+class BandActions:
+    """One action per post and shared band (and one per post on its whole text's hash)."""
+
+    key: np.ndarray
+    time: np.ndarray
+    account: np.ndarray
+    post: np.ndarray
+
+
+def band_actions(posts, texts: np.ndarray, keys: np.ndarray) -> BandActions:
+    """Band actions of ``posts`` sorted by ``(key, time, account, post)``.
+
+    Only band keys shared by two texts or more are kept: two posts of one text are found by
+    the text's own key (its hash), which every post of the text carries.
+    """
+    shared = _shared_values(keys.ravel()).reshape(keys.shape)
+    row = np.searchsorted(texts, posts.k)
+    post_ids = np.arange(posts.k.size)
+    text_rows, band_cols = np.nonzero(shared)
+    # posts of each text: expand the text's shared bands to its posts
+    by_text = np.argsort(row, kind="stable")
+    starts = np.searchsorted(row[by_text], np.arange(texts.size))
+    counts = np.bincount(row, minlength=texts.size)
+    n_posts = counts[text_rows]
+    entry = np.repeat(np.arange(text_rows.size), n_posts)
+    offset = np.arange(entry.size) - np.repeat(np.cumsum(n_posts) - n_posts, n_posts)
+    band_post = by_text[starts[text_rows[entry]] + offset]
+    key = np.r_[posts.k.astype(np.int64, copy=False), keys[text_rows, band_cols][entry]]
+    post = np.r_[post_ids, band_post]
+    order = np.lexsort((posts.p[post], posts.a[post], posts.t[post], key))
+    post = post[order]
+    return BandActions(key[order], posts.t[post], posts.a[post], post)
+
+
+def _shared_values(values: np.ndarray) -> np.ndarray:
+    # True where the value occurs at least twice in `values`.
+    order = np.argsort(values)
+    ordered = values[order]
+    dup = np.zeros(values.size, bool)
+    if values.size > 1:
+        same = ordered[1:] == ordered[:-1]
+        dup[1:] |= same
+        dup[:-1] |= same
+    out = np.empty(values.size, bool)
+    out[order] = dup
+    return out
+
+
+def _candidate_posts(first: np.ndarray, second: np.ndarray, posts):
+    # A post pair found in several bands is one candidate; keep first earlier in time.
+    early = (posts.t[first] < posts.t[second]) | (
+        (posts.t[first] == posts.t[second]) & (first < second)
+    )
+    lo, hi = np.where(early, first, second), np.where(early, second, first)
+    code = lo * np.int64(posts.k.size) + hi
+    _, index = np.unique(code, return_index=True)
+    return lo[index], hi[index]
+
+
+_JACCARD_SQL = """
+    WITH c AS (SELECT DISTINCT t1, t2 FROM {cand} WHERE t1 <> t2),
+    ids AS (SELECT t1 AS tid FROM c UNION SELECT t2 FROM c),
+    s AS (SELECT DISTINCT tid, h FROM _tw_shingles SEMI JOIN ids USING (tid)),
+    size AS (SELECT tid, count(*) AS n FROM s GROUP BY tid),
+    inter AS (
+        SELECT c.t1, c.t2, count(*) AS n FROM c
+        JOIN s s1 ON s1.tid = c.t1 JOIN s s2 ON s2.tid = c.t2 AND s2.h = s1.h GROUP BY ALL
+    ),
+    jac AS (
+        SELECT c.t1, c.t2, coalesce(i.n, 0) / (z1.n + z2.n - coalesce(i.n, 0)) AS jaccard
+        FROM c LEFT JOIN inter i USING (t1, t2)
+        JOIN size z1 ON z1.tid = c.t1 JOIN size z2 ON z2.tid = c.t2
+    )
+    SELECT x.i, CASE WHEN x.t1 = x.t2 THEN 1.0 ELSE j.jaccard END AS jaccard
+    FROM {cand} x LEFT JOIN jac j USING (t1, t2) ORDER BY x.i
+"""
+
+
+def _jaccard(con, text_a: np.ndarray, text_b: np.ndarray) -> np.ndarray:
+    """Exact Jaccard similarity of the shingle sets of text pairs (text hashes)."""
+    cand = pa.table({"i": np.arange(text_a.size), "t1": text_a, "t2": text_b})
+    with registered(con, cand) as name:
+        out = con.sql(_JACCARD_SQL.format(cand=name)).to_arrow_table()
+    return out["jaccard"].to_numpy(zero_copy_only=False).astype(float)
+
+
+def _same_text_when_same_hash(posts, resolved, first, second) -> np.ndarray:
+    # Equal text hashes count as identical texts: check the strings (a collision is dropped).
+    i, j = resolved.index(first), resolved.index(second)
+    return (posts.k[first] != posts.k[second]) | (resolved.key[i] == resolved.key[j])
+
+
+def _bounded_bands(bands: BandActions, found) -> pd.DataFrame:
+    empty = pd.DataFrame({"key": pd.Series([], dtype=str), "n_actions": [], "fanout": []})
+    if not found.cut.any():
+        return empty
+    starts, lengths = key_runs(bands.key)
+    cut = np.maximum.reduceat(found.cut, starts).astype(bool)
+    frame = pd.DataFrame(
+        {
+            "key": [f"band:{k:x}" for k in bands.key[starts[cut]].astype(np.uint64)],
+            "n_actions": lengths[cut],
+            "fanout": found.limit[starts[cut]],
+        }
+    )
+    return frame.sort_values(["n_actions", "key"], ascending=[False, True], ignore_index=True)
+
+
+def _text_signatures(con, source: str, params: dict):
+    """Distinct text hashes (sorted) and their MinHash signatures; fills ``_tw_shingles``."""
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _tw_shingles AS
-        WITH w AS (
+        WITH t AS (
+            SELECT DISTINCT hash(CAST(key AS VARCHAR)) AS tid, CAST(key AS VARCHAR) AS text
+            FROM {source} WHERE key IS NOT NULL
+        ), w AS (
             SELECT tid, list_filter(string_split_regex(text, '\\s+'), lambda x: x <> '') AS words
-            FROM (SELECT DISTINCT tid, text FROM _tw_sim_posts)
+            FROM t
         )
-        SELECT DISTINCT tid, hash(unnest(
+        SELECT tid, hash(unnest(
             [array_to_string(words[i:i + ? - 1], ' ') FOR i IN range(1, len(words) - ? + 2)]
         )) AS h
         FROM w
     """,
-        [shingle, shingle],
+        [params["shingle"], params["shingle"]],
     )
-
-
-def _band_actions(con, params: dict) -> None:
     rows = con.sql("SELECT tid, h FROM _tw_shingles ORDER BY tid").to_arrow_table()
-    tids = rows["tid"].to_numpy()
-    ids, signatures = minhash_signatures(
-        tids, rows["h"].to_numpy().astype(np.uint64), params["num_perm"], params["seed"]
+    if not rows.num_rows:
+        return np.zeros(0, np.uint64), np.zeros((0, params["num_perm"]), np.uint32)
+    return minhash_signatures(
+        rows["tid"].to_numpy(),
+        rows["h"].to_numpy(),
+        params["num_perm"],
+        params["seed"],
     )
-    keys = band_keys(signatures, params["bands"])
-    bands = pa.table({"tid": np.repeat(ids, params["bands"]), "key": keys.ravel()})
-    con.register("_tw_bands", bands)
-    try:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE _tw_acts AS
-            WITH a AS (SELECT p.account_id, b.key, p.time, p.post_id
-                       FROM _tw_sim_posts p JOIN _tw_bands b USING (tid))
-            SELECT * FROM a
-            WHERE key IN (SELECT key FROM a GROUP BY key HAVING count(DISTINCT account_id) > 1)
-        """)
-    finally:
-        con.unregister("_tw_bands")
-
-
-def _verify(con, threshold: float) -> None:
-    # A post pair found in several bands is one pair; identical texts have Jaccard 1.
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _tw_cand AS
-        SELECT DISTINCT ON (p.post_a, p.post_b) p.* EXCLUDE (key), pa.tid AS tid_a, pb.tid AS tid_b
-        FROM _tw_pairs p
-        JOIN _tw_sim_posts pa ON pa.post_id = p.post_a AND pa.account_id = p.account_a
-        JOIN _tw_sim_posts pb ON pb.post_id = p.post_b AND pb.account_id = p.account_b
-    """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _tw_jac AS
-        WITH c AS (SELECT DISTINCT least(tid_a, tid_b) AS t1, greatest(tid_a, tid_b) AS t2
-                   FROM _tw_cand WHERE tid_a <> tid_b),
-        size AS (SELECT tid, count(*) AS n FROM _tw_shingles GROUP BY tid),
-        inter AS (
-            SELECT c.t1, c.t2, count(*) AS n FROM c
-            JOIN _tw_shingles s1 ON s1.tid = c.t1
-            JOIN _tw_shingles s2 ON s2.tid = c.t2 AND s2.h = s1.h
-            GROUP BY ALL
-        )
-        SELECT i.t1, i.t2, i.n / (z1.n + z2.n - i.n) AS jaccard
-        FROM inter i JOIN size z1 ON z1.tid = i.t1 JOIN size z2 ON z2.tid = i.t2
-    """)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _tw_pairs AS
-        SELECT c.account_a, c.account_b, t.text AS key, c.post_a, c.post_b, c.time_a, c.time_b,
-               c.gap_s, CASE WHEN c.tid_a = c.tid_b THEN 1.0 ELSE j.jaccard END AS jaccard
-        FROM _tw_cand c
-        LEFT JOIN _tw_jac j ON j.t1 = least(c.tid_a, c.tid_b) AND j.t2 = greatest(c.tid_a, c.tid_b)
-        JOIN (SELECT DISTINCT tid, text FROM _tw_sim_posts) t ON t.tid = c.tid_a
-        WHERE c.tid_a = c.tid_b OR j.jaccard >= ?
-    """,
-        [threshold],
-    )
-    con.execute("DROP TABLE _tw_cand; DROP TABLE _tw_jac")

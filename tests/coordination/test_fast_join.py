@@ -1,0 +1,175 @@
+"""The fast link path against the all-SQL join it replaced (the oracle), and the hot-key bound."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import T0
+from trendwatch.analysis.coordination import DEFAULT_MAX_KEY_PAIRS, link
+from trendwatch.analysis.coordination.coded import evidence_frame
+from trendwatch.analysis.coordination.join import actions_on_duckdb, memory_limit, sql_pair_join
+from trendwatch.analysis.coordination.pairs import window_pairs
+
+EDGE_SORT = ["account_a", "account_b"]
+
+
+def acts(rows):
+    """Actions from (account, key, seconds after T0, post_id) tuples."""
+    if not rows:
+        rows = [("a", "k", 0, "p")][:0]
+    account, key, secs, post = (list(c) for c in zip(*rows, strict=True)) if rows else ([],) * 4
+    return pa.table(
+        {
+            "account_id": pa.array(account, pa.string()),
+            "key": pa.array(key, pa.string()),
+            "time": pa.array(
+                [T0 + timedelta(seconds=s) for s in secs], pa.timestamp("us", tz="UTC")
+            ),
+            "post_id": pa.array(post, pa.string()),
+        }
+    )
+
+
+def oracle(table: pa.Table, **kwargs):
+    params = {
+        "window_s": 10,
+        "min_weight": 1,
+        "max_key_fanout": None,
+        "min_participation": 1,
+        "min_symmetry": 0.0,
+        "weight_percentile": None,
+        "tfidf": False,
+        **kwargs,
+    }
+    with actions_on_duckdb(table) as (con, name):
+        return sql_pair_join(con, name, params)
+
+
+def same_edges(fast, slow) -> None:
+    a = fast.sort_values(EDGE_SORT).reset_index(drop=True)
+    b = slow.sort_values(EDGE_SORT).reset_index(drop=True)
+    assert list(a.columns) == list(b.columns)
+    assert a[EDGE_SORT].values.tolist() == b[EDGE_SORT].values.tolist()
+    for column in a.columns.drop(EDGE_SORT):
+        np.testing.assert_allclose(a[column].astype(float), b[column].astype(float))
+
+
+def evidence_rows(frame) -> list[tuple]:
+    cols = ["account_a", "account_b", "key", "post_a", "post_b", "time_a", "time_b", "gap_s"]
+    return sorted(map(tuple, frame[cols].astype(str).values.tolist()))
+
+
+rows_strategy = st.lists(
+    st.tuples(
+        st.sampled_from("abcdef"),
+        st.sampled_from(["k1", "k2", "k3"]),
+        st.integers(0, 40),
+        st.sampled_from([str(i) for i in range(12)]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=rows_strategy,
+    window=st.sampled_from([0, 5, 10, 30]),
+    participation=st.sampled_from([1, 2]),
+    tfidf=st.booleans(),
+)
+def test_fast_path_equals_the_sql_oracle(rows, window, participation, tfidf):
+    # Duplicate rows, ties on time, one post on several keys: every case the old join handled.
+    table = acts(rows)
+    fast = link(
+        table, window_s=window, max_key_fanout=None, min_participation=participation, tfidf=tfidf
+    )
+    slow = oracle(table, window_s=window, min_participation=participation, tfidf=tfidf)
+    same_edges(fast.edges, slow.edges)
+    assert evidence_rows(fast.evidence) == evidence_rows(evidence_frame(slow.evidence))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    times=st.lists(st.integers(0, 1000), min_size=2, max_size=30, unique=True),
+    fanout=st.integers(1, 4),
+)
+def test_fanout_bound_equals_the_sql_oracle_on_distinct_times(times, fanout):
+    # With distinct times both paths pick the same `fanout` followers of each action.
+    rows = [("abcdefg"[i % 7], "k", t, str(i)) for i, t in enumerate(times)]
+    fast = link(acts(rows), window_s=100, max_key_fanout=fanout, max_key_pairs=None)
+    slow = oracle(acts(rows), window_s=100, max_key_fanout=fanout)
+    same_edges(fast.edges, slow.edges)
+    assert fast.bounded_keys["key"].tolist() == slow.bounded_keys["key"].tolist()
+
+
+def test_window_pairs_by_hand():
+    key = np.array([1, 1, 1, 1, 2, 2])
+    time_ = np.array([0, 5, 10, 30, 0, 0])
+    account = np.array([1, 2, 1, 3, 4, 4])
+    found = window_pairs(key, time_, account, 10)
+    # key 1: (0,1) (1,2); (0,2) is the same account; 30 is too late. key 2: one account.
+    got = zip(found.first.tolist(), found.second.tolist(), strict=True)
+    assert sorted(got) == [(0, 1), (1, 2)]
+    bounded = window_pairs(key, time_, account, 10, max_key_fanout=1)
+    assert bounded.cut.tolist() == [True, False, False, False, False, False]
+
+
+def test_pair_budget_lowers_the_fanout_of_a_hot_key():
+    # 5 actions within the window: fanout 3 would give 3+3+2+1 = 9 pairs > budget 4,
+    # so each action keeps max(1, 4 // 5) = 1 follower: a chain of 4 pairs.
+    rows = [(x, "hot", i, str(i)) for i, x in enumerate("abcde")]
+    rows += [("a", "calm", 0, "10"), ("b", "calm", 1, "11")]
+    result = link(acts(rows), window_s=10, max_key_fanout=3, max_key_pairs=4)
+    ends = sorted(zip(result.edges["account_a"], result.edges["account_b"], strict=True))
+    assert ends == [("a", "b"), ("b", "c"), ("c", "d"), ("d", "e")]
+    assert result.edges.set_index(EDGE_SORT).loc[("a", "b"), "weight"] == 2
+    assert result.bounded_keys.to_dict("records") == [{"key": "hot", "n_actions": 5, "fanout": 1}]
+    assert result.params["max_key_pairs"] == 4
+
+
+def hot_key_actions(n: int, seconds: int) -> pa.Table:
+    """`n` accounts reposting one post evenly over `seconds`, and a 5-account group elsewhere."""
+    step = seconds * 1_000_000 // n
+    base = int(T0.timestamp() * 1_000_000)
+    times = np.r_[base + np.arange(n, dtype=np.int64) * step, base + np.arange(5) * 1_000_000]
+    return pa.table(
+        {
+            "account_id": pa.array([f"u{i}" for i in range(n)] + [f"g{i}" for i in range(5)]),
+            "key": pa.array(["viral"] * n + ["rare"] * 5),
+            "time": pa.array(times, pa.timestamp("us", tz="UTC")),
+            "post_id": pa.array([f"r{i}" for i in range(n + 5)]),
+        }
+    )
+
+
+@pytest.mark.slow
+def test_a_post_reposted_by_200000_accounts_in_an_hour_stays_linear():
+    table = hot_key_actions(200_000, 3600)
+    start = time.perf_counter()
+    result = link(table, window_s=60)
+    elapsed = time.perf_counter() - start
+    # ~3,300 reposts per 60 s: 6.6e8 pairs unbounded; the budget keeps 5 followers each.
+    fanout = DEFAULT_MAX_KEY_PAIRS // 200_000
+    assert result.bounded_keys.to_dict("records") == [
+        {"key": "viral", "n_actions": 200_000, "fanout": fanout}
+    ]
+    assert result.evidence_table.num_rows <= DEFAULT_MAX_KEY_PAIRS + 10
+    assert len(result.edges) == 200_000 * fanout - sum(range(1, fanout + 1)) + 10
+    assert elapsed < 30
+
+
+def test_memory_limit_is_lowered_then_restored():
+    con = duckdb.connect()
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    with memory_limit(con, "100MB"):
+        inside = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    after = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    assert inside.startswith("95") and after[:2] == before[:2]
