@@ -25,6 +25,7 @@ earlier in the file. For id-less tables (the IRA files) the id is derived, see
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -169,7 +170,6 @@ CREATE MACRO tw_url_raw(u) AS rtrim(u, '.,;:!?)]}»”’');
 # Plain t.co links are nearly all the URLs of X archives; ural turns them into 't.co/<code>',
 # which SQL does here (a test checks it against ural) instead of Python once per distinct URL.
 _TCO = r"(?i)https?://t\.co/([A-Za-z0-9]+)"
-_ASCII = r"^[\x01-\x7f]*$"
 
 _FIELDS = [
     "post_id", "author_id", "kind", "text", "lang", "ref_post_id", "ref_author_id",
@@ -183,8 +183,13 @@ _ACCOUNT_FIELDS = [
 _KINDS = tuple(k.value for k in Kind)
 
 
+# DuckDB calls these once per value, not per distinct value: a cache makes the Python cost
+# per distinct tag (an archive repeats its few thousand non-ASCII tags millions of times).
+_cached_hashtag = functools.lru_cache(maxsize=1 << 16)(normalize_hashtag)
+
+
 def _py_hashtag(values: pa.Array) -> pa.Array:
-    return pa.array([normalize_hashtag(v) for v in values.to_pylist()], pa.string())
+    return pa.array([_cached_hashtag(v) for v in values.to_pylist()], pa.string())
 
 
 def _py_url(values: pa.Array) -> pa.Array:
@@ -234,10 +239,11 @@ _REASON_SQL = f"""CASE
     END"""
 
 
+# An ASCII tag only needs lower(); strlen (bytes) equals length (characters) only for ASCII.
 _POSTS_SQL = rf"""
     SELECT ? AS platform, post_id, author_id, created_at, kind, text, lang, ref_post_id,
         ref_author_id, ref_author_handle, reply_to_post_id, reply_to_author_id, conversation_id,
-        list_transform(tags, lambda x: CASE WHEN regexp_matches(x, '{_ASCII}') THEN lower(x)
+        list_transform(tags, lambda x: CASE WHEN strlen(x) = length(x) THEN lower(x)
                                        ELSE tw_hashtag(x) END) AS hashtags,
         tags AS hashtags_raw,
         list_filter(list_transform(mentions, lambda x: lower(ltrim(x, '@'))),
