@@ -80,7 +80,7 @@ def sql_pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) ->
     """The windowed self-join of view ``actions`` all in SQL on strings (slow; test oracle)."""
     _prepare_actions(con, actions, params["min_participation"])
     number_actions(con, params["window_s"])
-    expand_pairs(con, params["max_key_fanout"])
+    expand_pairs(con, params["max_key_fanout"], params.get("max_key_pairs"))
     return finish(con, params)
 
 
@@ -144,13 +144,23 @@ def number_actions(con, window_s: float) -> None:
     )
 
 
-def expand_pairs(con, max_key_fanout: int | None) -> None:
-    bound = "last_rn" if max_key_fanout is None else f"least(last_rn, rn + {int(max_key_fanout)})"
+def expand_pairs(con, max_key_fanout: int | None, max_key_pairs: int | None = None) -> None:
+    # The hot-key bound of :mod:`.pairs` in SQL: per key, the fanout, lowered to
+    # max(1, max_key_pairs // n_actions) when the fanout-capped pairs exceed the budget.
+    fanout = "NULL" if max_key_fanout is None else str(int(max_key_fanout))
+    budget = "NULL" if max_key_pairs is None else str(int(max_key_pairs))
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _tw_pairs AS
-        WITH partner AS (
-            SELECT key, account_id, post_id, time, t, unnest(range(rn + 1, {bound} + 1)) AS rn_b
-            FROM _tw_numbered WHERE last_rn > rn
+        WITH lim AS (
+            SELECT key, CASE
+                WHEN {budget} IS NOT NULL AND sum(least(last_rn - rn, {fanout})) > {budget}
+                THEN greatest(1, least({fanout}, {budget} // count(*)))
+                ELSE {fanout} END AS lim
+            FROM _tw_numbered GROUP BY key
+        ), partner AS (
+            SELECT key, account_id, post_id, time, t,
+                   unnest(range(rn + 1, coalesce(least(last_rn, rn + lim), last_rn) + 1)) AS rn_b
+            FROM _tw_numbered JOIN lim USING (key) WHERE last_rn > rn
         ), joined AS (
             SELECT p.key, p.account_id AS acc_1, b.account_id AS acc_2,
                    p.post_id AS post_1, b.post_id AS post_2, p.time AS time_1, b.time AS time_2,

@@ -1,16 +1,18 @@
 """Near-duplicate text (co-similar): MinHash signatures, LSH bands, exact Jaccard check.
 
-1. Each distinct text is cut into word shingles (``shingle`` words; 1 = the set of words, as the
-   QUT toolkit's token sets); shingles are hashed in DuckDB.
-2. A MinHash signature of ``num_perm`` values is computed in NumPy with multiply-shift hashing
-   (``(a * h + b) >> 32`` on 64-bit words), one vectorised pass per permutation.
-3. The signature is cut into ``bands`` bands of ``num_perm / bands`` rows; each band's hash is
-   an action key ``(account, band, time, post)``, so the engine's windowed pair join (with its
-   hot-key bound) yields the candidate post pairs within the window. With the defaults (64
-   values, 16 bands of 4) a pair at Jaccard 0.8 becomes a candidate with probability
-   ``1 - (1 - 0.8**4)**16`` = 0.9998.
+1. Each distinct text (identified by its 64-bit hash) is cut into word shingles (``shingle``
+   words; 1 = the set of words, as the QUT toolkit's token sets); shingles are hashed.
+2. MinHash and LSH in one DuckDB aggregation (:func:`band_sql`): ``num_perm`` minima of
+   permuted shingle hashes per text, cut into ``bands`` bands of ``num_perm / bands`` rows,
+   each band hashed to one key. With the defaults (64 values, 16 bands of 4) a pair at
+   Jaccard 0.8 becomes a candidate with probability ``1 - (1 - 0.8**4)**16`` = 0.9998.
+3. Each post becomes actions ``(account, key, time, post)``: one on its text's own hash (the
+   identical texts) and one per band key that another text shares (:func:`band_actions`);
+   the engine's windowed pair walk (:mod:`.pairs`, with its hot-key bound) yields the
+   candidate post pairs within the window.
 4. Every candidate pair's **exact** Jaccard similarity of shingle sets is computed; pairs below
-   ``threshold`` are dropped, so LSH can miss pairs (rarely) but never adds one.
+   ``threshold`` are dropped, so LSH can miss pairs (rarely) but never adds one. Texts with
+   equal hashes are compared as strings.
 
 Texts are ``posts.text_norm`` by default (``text_mode="raw"``: the text as posted). Evidence
 rows carry ``jaccard``; their ``key`` is account_a's text.
@@ -29,35 +31,34 @@ from .coded import members, pair_table, read_coded, registered, resolve
 from .join import LINK_MEMORY_LIMIT, actions_on_duckdb, memory_limit, summarise
 from .pairs import key_runs, window_pairs
 
-__all__ = ["link_similar", "minhash_signatures", "band_keys", "band_actions", "BandActions"]
+__all__ = ["link_similar", "band_sql", "band_actions", "BandActions"]
 
 
-def minhash_signatures(text_ids: np.ndarray, hashes: np.ndarray, num_perm: int, seed: int):
-    """MinHash signatures of sets given as (text id, shingle hash) rows sorted by text id.
+def band_sql(num_perm: int, bands: int, seed: int) -> str:
+    """The select list of the band keys ``b0 .. b{bands-1}`` over shingle hashes ``h``.
 
-    Returns ``(ids, signatures)``: the distinct text ids and a ``(len(ids), num_perm)`` array.
+    Permutation ``i`` of the MinHash is ``hash(h XOR c_i)`` (DuckDB's 64-bit hash mixes its
+    input bijectively); a band's key is the hash of its ``num_perm / bands`` minima and of
+    its number. The constants come from ``seed`` (they are ours, never data).
     """
-    starts = np.flatnonzero(np.r_[True, text_ids[1:] != text_ids[:-1]])
     rng = np.random.default_rng(seed)
-    a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
-    signatures = np.empty((len(starts), num_perm), dtype=np.uint32)
-    shift = np.uint64(32)
-    for i in range(num_perm):
-        values = ((a[i] * hashes + b[i]) >> shift).astype(np.uint32)
-        signatures[:, i] = np.minimum.reduceat(values, starts)
-    return text_ids[starts], signatures
-
-
-def band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
-    """One 63-bit key per text and band: a hash of the band's rows and the band's number."""
-    n, num_perm = signatures.shape
+    salts = rng.integers(1, 2**62, size=num_perm + bands, dtype=np.int64)
     rows = num_perm // bands
-    mixed = signatures.astype(np.uint64).reshape(n, bands, rows)
-    weights = (np.arange(1, rows + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)) | 1
-    keys = (mixed * weights).sum(axis=2, dtype=np.uint64)
-    keys ^= np.arange(bands, dtype=np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
-    return (keys >> np.uint64(1)).astype(np.int64)
+    parts = []
+    for band in range(bands):
+        minima = ", ".join(
+            f"min(hash(xor(h, {int(salts[band * rows + r])}::UBIGINT)))" for r in range(rows)
+        )
+        parts.append(f"hash({minima}, {int(salts[num_perm + band])}) AS b{band}")
+    return ", ".join(parts)
+
+
+def _in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    # Membership of sorted `values` in a sorted array (sequential searches: cache friendly).
+    if not sorted_set.size:
+        return np.zeros(values.size, bool)
+    where = np.minimum(np.searchsorted(sorted_set, values), sorted_set.size - 1)
+    return sorted_set[where] == values
 
 
 def _check(params: dict) -> None:
@@ -99,9 +100,9 @@ def link_similar(actions, link_kwargs: dict):
 
 def _link_similar(con, source: str, params: dict):
     posts = read_coded(con, source, shared_only=False)
-    texts, signatures = _text_signatures(con, source, params)
-    posts = posts.take(np.isin(posts.k, texts))  # texts without a word never match
-    bands = band_actions(posts, texts, band_keys(signatures, params["bands"]))
+    texts, shared_row, shared_key = _text_bands(con, source, params)
+    posts = posts.take(_in_sorted(posts.k, texts))  # texts without a word never match
+    bands = band_actions(posts, texts, shared_row, shared_key)
     found = window_pairs(
         bands.key,
         bands.time,
@@ -137,43 +138,27 @@ class BandActions:
     post: np.ndarray
 
 
-def band_actions(posts, texts: np.ndarray, keys: np.ndarray) -> BandActions:
-    """Band actions of ``posts`` sorted by ``(key, time, account, post)``.
+def band_actions(posts, texts: np.ndarray, shared_row: np.ndarray, shared_key: np.ndarray):
+    """Band actions of ``posts`` (sorted by text hash) sorted by ``(key, time, account, post)``.
 
-    Only band keys shared by two texts or more are kept: two posts of one text are found by
-    the text's own key (its hash), which every post of the text carries.
+    ``texts`` are the sorted text hashes; ``(shared_row, shared_key)`` the band keys that two
+    texts or more share, by text row. Two posts of one text are found by the text's own key
+    (its hash), which every post of the text carries.
     """
-    shared = _shared_values(keys.ravel()).reshape(keys.shape)
-    row = np.searchsorted(texts, posts.k)
-    post_ids = np.arange(posts.k.size)
-    text_rows, band_cols = np.nonzero(shared)
-    # posts of each text: expand the text's shared bands to its posts
-    by_text = np.argsort(row, kind="stable")
-    starts = np.searchsorted(row[by_text], np.arange(texts.size))
-    counts = np.bincount(row, minlength=texts.size)
-    n_posts = counts[text_rows]
-    entry = np.repeat(np.arange(text_rows.size), n_posts)
+    starts = np.searchsorted(posts.k, texts)
+    counts = np.diff(np.r_[starts, posts.k.size])
+    n_posts = counts[shared_row]
+    entry = np.repeat(np.arange(shared_row.size), n_posts)
     offset = np.arange(entry.size) - np.repeat(np.cumsum(n_posts) - n_posts, n_posts)
-    band_post = by_text[starts[text_rows[entry]] + offset]
-    key = np.r_[posts.k.astype(np.int64, copy=False), keys[text_rows, band_cols][entry]]
-    post = np.r_[post_ids, band_post]
-    order = np.lexsort((posts.p[post], posts.a[post], posts.t[post], key))
+    post_ids = np.arange(posts.k.size)
+    post = np.r_[post_ids, starts[shared_row[entry]] + offset]
+    key = np.r_[posts.k.view(np.int64), shared_key[entry]]
+    # Order by (key, time, account, post): rank the posts by the last three once.
+    rank = np.empty(post_ids.size, np.int64)
+    rank[np.lexsort((posts.p, posts.a, posts.t))] = post_ids
+    order = np.lexsort((rank[post], key))
     post = post[order]
     return BandActions(key[order], posts.t[post], posts.a[post], post)
-
-
-def _shared_values(values: np.ndarray) -> np.ndarray:
-    # True where the value occurs at least twice in `values`.
-    order = np.argsort(values)
-    ordered = values[order]
-    dup = np.zeros(values.size, bool)
-    if values.size > 1:
-        same = ordered[1:] == ordered[:-1]
-        dup[1:] |= same
-        dup[:-1] |= same
-    out = np.empty(values.size, bool)
-    out[order] = dup
-    return out
 
 
 def _candidate_posts(first: np.ndarray, second: np.ndarray, posts):
@@ -236,15 +221,62 @@ def _bounded_bands(bands: BandActions, found) -> pd.DataFrame:
     return frame.sort_values(["n_actions", "key"], ascending=[False, True], ignore_index=True)
 
 
-def _text_signatures(con, source: str, params: dict):
-    """Distinct text hashes (sorted) and their MinHash signatures; fills ``_tw_shingles``."""
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _tw_shingles AS
-        WITH t AS (
-            SELECT DISTINCT hash(CAST(key AS VARCHAR)) AS tid, CAST(key AS VARCHAR) AS text
-            FROM {source} WHERE key IS NOT NULL
-        ), w AS (
+def _text_bands(con, source: str, params: dict):
+    """Sorted text hashes and the band keys two texts or more share: ``(texts, rows, keys)``.
+
+    Fills ``_tw_shingles`` (kept for the Jaccard check).
+    """
+    con.execute(_SHINGLES_SQL[params["shingle"] == 1].format(source=source), _shingle_args(params))
+    bands = band_sql(params["num_perm"], params["bands"], params["seed"])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _tw_bands AS
+        SELECT row_number() OVER (ORDER BY tid) - 1 AS row, * FROM (
+            SELECT tid, {bands} FROM _tw_shingles GROUP BY tid
+        )
+    """)
+    try:
+        texts = con.sql("SELECT tid FROM _tw_bands ORDER BY row").to_arrow_table()
+        shared = con.sql(_SHARED_BANDS_SQL).to_arrow_table()
+    finally:
+        con.execute("DROP TABLE _tw_bands")
+    return (
+        texts["tid"].to_numpy(),
+        shared["row"].to_numpy(),
+        shared["key"].to_numpy().view(np.int64),
+    )
+
+
+_SHARED_BANDS_SQL = """
+    WITH u AS (UNPIVOT (SELECT * EXCLUDE (tid) FROM _tw_bands)
+               ON COLUMNS('^b[0-9]+$') INTO NAME band VALUE key)
+    SELECT row, key FROM u
+    WHERE key IN (SELECT key FROM u GROUP BY key HAVING count(*) > 1)
+    ORDER BY row, key
+"""
+
+
+def _shingle_args(params: dict) -> list:
+    return [] if params["shingle"] == 1 else [params["shingle"], params["shingle"]]
+
+
+_TEXTS = """
+    WITH t AS (
+        SELECT DISTINCT hash(CAST(key AS VARCHAR)) AS tid, CAST(key AS VARCHAR) AS text
+        FROM {source} WHERE key IS NOT NULL
+    )
+"""
+# Shingles of one word are the words (split on white space); longer ones join runs of words.
+_SHINGLES_SQL = {
+    True: "CREATE OR REPLACE TEMP TABLE _tw_shingles AS"
+    + _TEXTS
+    + """
+        SELECT tid, hash(w) AS h
+        FROM (SELECT tid, unnest(string_split_regex(text, '\\s+')) AS w FROM t) WHERE w <> ''
+    """,
+    False: "CREATE OR REPLACE TEMP TABLE _tw_shingles AS"
+    + _TEXTS
+    + """
+        , w AS (
             SELECT tid, list_filter(string_split_regex(text, '\\s+'), lambda x: x <> '') AS words
             FROM t
         )
@@ -253,14 +285,4 @@ def _text_signatures(con, source: str, params: dict):
         )) AS h
         FROM w
     """,
-        [params["shingle"], params["shingle"]],
-    )
-    rows = con.sql("SELECT tid, h FROM _tw_shingles ORDER BY tid").to_arrow_table()
-    if not rows.num_rows:
-        return np.zeros(0, np.uint64), np.zeros((0, params["num_perm"]), np.uint32)
-    return minhash_signatures(
-        rows["tid"].to_numpy(),
-        rows["h"].to_numpy(),
-        params["num_perm"],
-        params["seed"],
-    )
+}

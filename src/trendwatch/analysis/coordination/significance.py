@@ -271,7 +271,7 @@ def _null_in_one_join(copies: list[pa.Table], params: dict) -> pd.DataFrame:
         con.register("_tw_null_in", table)
         con.execute(_NULL_ACTIONS_SQL, [n_keys, params["min_participation"]])
         number_actions(con, params["window_s"])
-        expand_pairs(con, params["max_key_fanout"])
+        expand_pairs(con, params["max_key_fanout"], params.get("max_key_pairs"))
         if params["min_symmetry"] > 0:
             edges = con.execute(_NULL_EDGES_SQL, [n_keys, params["min_symmetry"]]).df()
         else:
