@@ -89,7 +89,7 @@ def as_posts(account, ref, post, seconds) -> pa.Table:
     from trendwatch.model import POST_SCHEMA
 
     n = len(post)
-    micros = pc.cast(pc.multiply(seconds, 1_000_000), pa.int64())
+    micros = pc.cast(pc.round(pc.multiply(seconds, 1_000_000)), pa.int64())
     columns = {f.name: pa.nulls(n, f.type) for f in POST_SCHEMA}
     columns.update(
         platform=pa.array(["x"] * n),

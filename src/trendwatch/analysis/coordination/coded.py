@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .pairs import key_runs, window_pairs
+from .results import decoded
 
 __all__ = [
     "CodedActions",
@@ -115,7 +116,7 @@ class Resolved:
     """Exact strings of the actions in a pair, by position in ``positions`` (sorted).
 
     ``account`` holds each action's account rank (string order) into ``accounts``; ``key``
-    its key code into ``keys``; ``post`` its post id string.
+    its key code into ``keys``; ``post`` its post id string; ``time`` its time (µs).
     """
 
     positions: np.ndarray
@@ -124,6 +125,7 @@ class Resolved:
     key: np.ndarray
     keys: pa.Array
     post: pa.Array
+    time: np.ndarray
 
     def index(self, positions: np.ndarray) -> np.ndarray:
         """Where action positions sit in :attr:`positions`."""
@@ -166,10 +168,10 @@ def resolve(con, source: str, acts: CodedActions, positions: np.ndarray) -> Reso
     found = found.take(row[row >= 0])
     if found.num_rows != positions.size:
         raise RuntimeError("coordination: actions changed while being linked; run again")
-    return _exact_codes(positions, found)
+    return _exact_codes(positions, found, acts.t[positions])
 
 
-def _exact_codes(positions: np.ndarray, found: pa.Table) -> Resolved:
+def _exact_codes(positions: np.ndarray, found: pa.Table, time: np.ndarray) -> Resolved:
     accounts = pc.dictionary_encode(found["account_id"]).combine_chunks()
     order = pc.array_sort_indices(accounts.dictionary).to_numpy()
     rank = np.empty(order.size, np.int64)
@@ -182,6 +184,7 @@ def _exact_codes(positions: np.ndarray, found: pa.Table) -> Resolved:
         key=keys.indices.to_numpy().astype(np.int64),
         keys=keys.dictionary,
         post=found["post_id"].combine_chunks(),
+        time=time,
     )
 
 
@@ -250,22 +253,21 @@ def pair_table(
     return pa.table(columns)
 
 
-def evidence_table(ev: pa.Table, acts: CodedActions, resolved: Resolved) -> pa.Table:
+def evidence_table(ev: pa.Table, resolved: Resolved) -> pa.Table:
     """The evidence rows (integer columns ``lo, hi, k, i_lo, i_hi, gap_us``) with strings.
 
     Strings stay dictionary-encoded (no copy); :func:`evidence_frame` decodes them.
     """
     i_lo, i_hi = ev["i_lo"].to_numpy(), ev["i_hi"].to_numpy()
-    when = acts.t[resolved.positions]
     stamp = pa.timestamp("us", tz="UTC")
     columns = {
         "account_a": _dict(ev["lo"], resolved.accounts),
         "account_b": _dict(ev["hi"], resolved.accounts),
         "key": _dict(ev["k"], resolved.keys),
-        "post_a": resolved.post.take(pa.array(i_lo)),
-        "post_b": resolved.post.take(pa.array(i_hi)),
-        "time_a": pa.array(when[i_lo], pa.int64()).cast(stamp),
-        "time_b": pa.array(when[i_hi], pa.int64()).cast(stamp),
+        "post_a": _dict(i_lo, resolved.post),
+        "post_b": _dict(i_hi, resolved.post),
+        "time_a": pa.array(resolved.time[i_lo], pa.int64()).cast(stamp),
+        "time_b": pa.array(resolved.time[i_hi], pa.int64()).cast(stamp),
         "gap_s": pc.divide(ev["gap_us"].cast(pa.float64()), 1e6),
     }
     extra = [c for c in ev.column_names if c not in _CODED_EVIDENCE]
@@ -283,8 +285,4 @@ def _dict(indices, dictionary: pa.Array) -> pa.DictionaryArray:
 
 def evidence_frame(table: pa.Table) -> pd.DataFrame:
     """An evidence Arrow table as a DataFrame, dictionary columns decoded to strings."""
-    columns = [
-        col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
-        for col in table.columns
-    ]
-    return pa.table(columns, names=table.column_names).to_pandas()
+    return decoded(table).to_pandas()

@@ -255,7 +255,7 @@ def _fetch(con, sql: str) -> pd.DataFrame:
     return con.sql(sql).to_arrow_table().to_pandas()
 
 
-LINK_MEMORY_LIMIT = "600MB"
+LINK_MEMORY_LIMIT = "400MB"
 """DuckDB's memory limit while linking: its sorts spill to disk beyond it (peak RSS stays
 under 2 GB on 10 million actions; the connection's own limit is restored afterwards)."""
 
@@ -265,6 +265,9 @@ def pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> Lin
     with memory_limit(con, LINK_MEMORY_LIMIT):
         acts, found, resolved, pairs = coded_link(con, actions, params)
         bounded = _coded_bounded_keys(con, actions, acts, found)
+        del found
+        if not params["tfidf"]:
+            acts = None  # only TF-IDF needs every action from here on: free them
         return summarise(con, pairs, acts, resolved, params, bounded)
 
 
@@ -304,7 +307,7 @@ def summarise(con, pairs: pa.Table, acts, resolved, params: dict, bounded_keys: 
     evidence = pairs.take(evidence_rows(runs, keep))
     return LinkTables(
         edges=_named_edges(edges.take(edge_order(edges)), resolved),
-        evidence=evidence_table(evidence, acts, resolved),
+        evidence=evidence_table(evidence, resolved),
         bounded_keys=bounded_keys,
     )
 

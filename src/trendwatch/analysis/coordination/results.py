@@ -12,7 +12,7 @@ import dataclasses
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["save_result", "load_evidence", "load_edges", "latest_run_id", "list_runs"]
+__all__ = ["decoded", "save_result", "load_evidence", "load_edges", "latest_run_id", "list_runs"]
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS coordination_edges (
@@ -48,12 +48,24 @@ def save_result(store, result):
     store.con.execute(_DDL)
     edges = result.edges.reindex(columns=list(_EDGE_COLS))
     _insert(store.con, "coordination_edges", run_id, edges)
-    _insert(store.con, "coordination_evidence", run_id, result.evidence[list(_EVIDENCE_COLS)])
+    evidence = decoded(result.evidence_table.select(list(_EVIDENCE_COLS)))
+    _insert(store.con, "coordination_evidence", run_id, evidence)
     return dataclasses.replace(result, run_id=run_id)
 
 
-def _insert(con, table: str, run_id: str, frame: pd.DataFrame) -> None:
-    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+def decoded(table: pa.Table) -> pa.Table:
+    """``table`` with its dictionary-encoded columns cast back to their value type."""
+    columns = [
+        col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+        for col in table.columns
+    ]
+    return pa.table(columns, names=table.column_names)
+
+
+def _insert(con, table: str, run_id: str, frame: pd.DataFrame | pa.Table) -> None:
+    arrow = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
     arrow = arrow.add_column(0, "run_id", pa.array([run_id] * arrow.num_rows, pa.string()))
     con.register("_tw_save", arrow)
     try:
