@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := demo
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,19 @@ demo: $(STAMP)
 	$(BIN)/trendwatch info --db $(DEMO)/trendwatch.duckdb
 	$(BIN)/trendwatch report --db $(DEMO)/trendwatch.duckdb -o $(DEMO)/report.html
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest -q
+
+# Browser tests use Debian's chromium (never a downloaded browser). Installed only when absent
+# and we are root with apt-get; never fails the build: without it the browser tests skip.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq chromium) >/dev/null 2>&1 \
+			|| echo "chromium could not be installed: the browser tests will skip"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -24,6 +24,7 @@ from .routes import FILTERS, ROUTES, Route
 __all__ = ["render_page", "render_table", "render_mapping", "page_url", "MAX_ROWS"]
 
 MAX_ROWS = 300
+MAX_LIST = 30
 _SCOPE_NAMES = {p.name for p in FILTERS}
 
 
@@ -62,7 +63,7 @@ def _cell(column: str, row: dict) -> str:
         href = page_url("/campaign", [("hashtag", value)])
         return f'<a class="campaign-link" href="{href}">{_bdi(value)}</a>'
     if isinstance(value, list | tuple):
-        return ", ".join(_bdi(v) for v in value)
+        return _list_cell(value)
     if isinstance(value, dict):
         return f"<code>{_bdi(orjson.dumps(value, default=str).decode())}</code>"
     return f"{_bdi(value)}"
@@ -74,6 +75,13 @@ _PAIR_COLUMNS = (("account_a", "account_b"), ("a", "b"))
 
 def _pair_columns(columns: list[str]) -> tuple[str, str] | None:
     return next((pair for pair in _PAIR_COLUMNS if set(pair) <= set(columns)), None)
+
+
+def _list_cell(values: list | tuple) -> str:
+    # Chart series (lists of points, long lists of numbers) are drawn, not printed.
+    if any(isinstance(v, list | tuple | dict) for v in values) or len(values) > MAX_LIST:
+        return f"{len(values)} values (in the JSON twin)"
+    return ", ".join(_bdi(v) for v in values)
 
 
 def _evidence_link(row: dict, pair: tuple[str, str], scope: list) -> str:
@@ -88,19 +96,19 @@ def _columns(rows: list[dict]) -> list[str]:
     return list(seen)
 
 
-def render_table(rows: list[dict], caption: str, scope: list | None = None) -> str:
+def render_table(rows: list[dict], caption: str, scope: list | tuple | None = ()) -> str:
     """Records as an HTML table (first :data:`MAX_ROWS`); account pairs link to evidence.
 
     ``scope`` (query pairs) is carried into the evidence links, so the evidence page can find
-    the links of the groups computed for that scope.
+    the links of the groups computed for that scope; None: no evidence links.
     """
     columns = _columns(rows)
-    pair = _pair_columns(columns)
+    pair = _pair_columns(columns) if scope is not None else None
     head = "".join(f"<th>{_text(c)}</th>" for c in columns) + ("<th></th>" if pair else "")
     body = []
     for row in rows[:MAX_ROWS]:
         cells = "".join(f"<td>{_cell(c, row)}</td>" for c in columns)
-        link = f"<td>{_evidence_link(row, pair, scope or [])}</td>" if pair else ""
+        link = f"<td>{_evidence_link(row, pair, list(scope))}</td>" if pair else ""
         body.append(f"<tr>{cells}{link}</tr>")
     more = len(rows) - MAX_ROWS
     note = f'<p class="note">{more} more rows in the JSON twin.</p>' if more > 0 else ""
@@ -114,7 +122,7 @@ def _is_records(value: object) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def render_value(name: str, value: object, depth: int = 0, scope: list | None = None) -> str:
+def render_value(name: str, value: object, depth: int = 0, scope: list | tuple | None = ()) -> str:
     """One entry of a view: records become a table, a mapping a section, scalars a line."""
     if _is_records(value):
         return render_table(value, name, scope)
@@ -125,7 +133,7 @@ def render_value(name: str, value: object, depth: int = 0, scope: list | None = 
     return f"<dl><dt>{_text(name)}</dt><dd>{_cell(name, {name: value})}</dd></dl>"
 
 
-def render_mapping(data: dict, depth: int = 0, scope: list | None = None) -> str:
+def render_mapping(data: dict, depth: int = 0, scope: list | tuple | None = ()) -> str:
     """A view's dict: scalar entries first as one list, then tables and sections in order."""
     scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and not _is_records(v)}
     rest = [render_value(str(k), v, depth, scope) for k, v in data.items() if k not in scalars]
@@ -192,11 +200,12 @@ def _follow_links(route: Route, params: dict) -> str:
     return f'<p class="next">{link}</p>'
 
 
-# Which charts each page draws (charts.js reads them from the data block "tw-data").
+# Which charts each page draws (charts.js reads them from the data block "tw-data"): kind,
+# member of the data, CSS class (the report's layout classes).
 _CHARTS = {
-    "campaign": [("timeline", "timeline"), ("lorenz", "lorenz")],
-    "compare": [("timeline", "timeline")],
-    "groups": [("network", None)],
+    "campaign": [("timeline", "timeline", "timeline-box"), ("lorenz", "lorenz", "lorenz-box")],
+    "compare": [("timeline", "timeline", "timeline-box")],
+    "groups": [("network", None, "network-box")],
 }
 
 
@@ -204,15 +213,25 @@ def _charts(route: Route) -> str:
     charts = _CHARTS.get(route.name)
     if not charts:
         return ""
-    drawn = "".join(render.chart(kind, "tw-data", key, css=kind) for kind, key in charts)
+    drawn = "".join(
+        render.chart(
+            kind,
+            "tw-data",
+            key,
+            css=css,
+            **({"id": "network", "data_evidence": "evidence"} if kind == "network" else {}),
+        )
+        for kind, key, css in charts
+    )
     panel = '<div id="evidence" class="evidence"></div>' if route.name == "groups" else ""
-    return f'<div id="tw-charts">{drawn}{panel}</div>'
+    return f'<div class="charts" id="tw-charts">{drawn}</div>{panel}'
 
 
 def render_page(route: Route, params: dict, data: dict) -> str:
     """The whole HTML page for ``route`` with the validated ``params`` and the view's ``data``."""
     api = page_url(route.api_path, _query_pairs(params))
     scope = _query_pairs({k: v for k, v in params.items() if k in _SCOPE_NAMES})
+    scope = None if route.name == "evidence" else scope  # no link from a pair to itself
     shown = {k: v for k, v in data.items() if k not in route.html_skip}
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -109,7 +109,7 @@ ROUTES: tuple[Route, ...] = (
         "campaign", "/campaign", "Campaign",
         (Param("hashtag", "hashtag", multiple=True, required=True, help=HASHTAGS.help),),
         lambda v, s, p, r: v.campaign_view(s, list(p["hashtag"])),
-        in_nav=False,
+        in_nav=False, html_skip=("timeline",),
     ),
     Route("groups", "/groups", "Groups", FILTERS, _groups, html_skip=("evidence", "posts")),
     Route(
@@ -125,7 +125,7 @@ ROUTES: tuple[Route, ...] = (
         (Param("a", "hashtag", required=True, help="First campaign's hashtag."),
          Param("b", "hashtag", required=True, help="Second campaign's hashtag.")),
         lambda v, s, p, r: v.comparison_view(s, p["a"], p["b"]),
-        in_nav=False,
+        in_nav=False, html_skip=("timeline",),
     ),
     Route("runs", "/runs", "Runs & methods", (), lambda v, s, p, r: v.methods_view(s)),
     Route("quality", "/quality", "Data quality", (), lambda v, s, p, r: v.quality_view(s)),

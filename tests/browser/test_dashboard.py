@@ -1,0 +1,81 @@
+"""The dashboard in headless Chromium: charts and network render, links lead from a campaign
+to its groups to the evidence, and hostile posts run nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import box_size, click_a_link_in_the_network
+from tests.serve.conftest import HOSTILE_TAG, running
+
+pytestmark = pytest.mark.browser
+
+CAMPAIGN = "remigrationdorsani"  # the simulator's attack campaign (seed 7)
+
+
+@pytest.fixture(scope="module")
+def sim_server(simulation):
+    store, _truth = simulation
+    with running(store) as server:
+        yield server
+
+
+def test_overview_to_campaign_to_groups_to_evidence(sim_server, watched):
+    page = watched.page
+    page.goto(sim_server.url + "/")
+    watched.screenshot("dashboard-overview")
+    page.locator(f'a.campaign-link[href="/campaign?hashtag={CAMPAIGN}"]').first.click()
+    page.wait_for_url("**/campaign?hashtag=" + CAMPAIGN)
+    page.wait_for_selector("svg.timeline")
+    assert min(box_size(page, "svg.timeline")) > 50
+    assert min(box_size(page, "svg.lorenz")) > 50
+    watched.screenshot("dashboard-campaign")
+
+    page.click("#to-groups")
+    page.wait_for_selector("svg.network circle.node")
+    assert min(box_size(page, "svg.network")) > 200
+    assert page.locator("svg.network circle.node").count() >= 40
+    click_a_link_in_the_network(page)
+    page.wait_for_selector("#evidence table.evidence-table tbody tr")
+    watched.screenshot("dashboard-groups")
+
+    page.click("#evidence a.evidence-page")
+    page.wait_for_url("**/evidence?**")
+    rows = page.locator('table[data-name="pairs"] tbody tr')
+    assert rows.count() >= 1
+    watched.screenshot("dashboard-evidence")
+    watched.assert_clean()
+
+
+def test_trends_link_to_campaigns(sim_server, watched):
+    page = watched.page
+    page.goto(sim_server.url + "/trends?window=1d")
+    link = page.locator("a.campaign-link").first
+    tag = link.inner_text()
+    link.click()
+    page.wait_for_selector("svg.timeline")
+    assert tag in page.url or tag.lower() in page.url
+    watched.assert_clean()
+
+
+def test_hostile_posts_run_nothing_on_any_page(hostile_store, watched):
+    from urllib.parse import quote
+
+    tag = quote(HOSTILE_TAG)
+    paths = ["/", "/trends", "/campaign?hashtag=attack", f"/campaign?hashtag={tag}",
+             "/groups?hashtag=attack", f"/compare?a=attack&b={tag}", "/runs",
+             "/quality"]  # fmt: skip
+    with running(hostile_store) as server:
+        for path in paths:
+            watched.page.goto(server.url + path)
+            watched.page.wait_for_load_state("load")
+        page = watched.page
+        page.goto(server.url + "/groups?hashtag=attack")
+        page.wait_for_selector("svg.network circle.node")
+        click_a_link_in_the_network(page)
+        page.wait_for_selector("#evidence table.evidence-table tbody tr")
+        page.click("#evidence a.evidence-page")
+        page.wait_for_selector('table[data-name="pairs"] tbody tr')
+        assert "<script>alert(1)</script>" in page.inner_text("main")  # shown, as text
+        watched.screenshot("dashboard-hostile-evidence")
+    watched.assert_clean()
