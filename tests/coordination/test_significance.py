@@ -19,6 +19,7 @@ from trendwatch.analysis.coordination.significance import (
     weight_threshold,
 )
 from trendwatch.errors import ParameterError
+from trendwatch.store import Store
 
 
 def retweet(n, account, minutes, seconds, key):
@@ -74,6 +75,24 @@ def test_same_seed_same_result_and_other_seed_other_shuffles(store):
     first = shuffle_times(acts, np.random.default_rng(1))["time"].to_pylist()
     other = shuffle_times(acts, np.random.default_rng(2))["time"].to_pylist()
     assert first != other
+
+
+def test_the_order_posts_were_stored_in_does_not_change_the_null(store):
+    # Seen on IRA: the store's scan order changed between runs, and with it the groups.
+    posts = []
+    for i in range(8):
+        for account, secs in (("a", 0), ("b", 2), ("c", 20), ("d", 40)):
+            posts.append(retweet(len(posts), account, 7 * i, secs + i, f"o{i % 3}"))
+    add_posts(store, posts)
+    with Store(":memory:") as reversed_store:
+        add_posts(reversed_store, posts[::-1])
+        one = significance(store, "co-retweet", record=False, seed=3).edges
+        two = significance(reversed_store, "co-retweet", record=False, seed=3).edges
+    columns = ["account_a", "account_b", "expected_weight", "null_sd", "p_value"]
+    pd.testing.assert_frame_equal(
+        one[columns].sort_values(columns[:2], ignore_index=True),
+        two[columns].sort_values(columns[:2], ignore_index=True),
+    )
 
 
 def test_significant_only_keeps_significant_edges_and_their_evidence(store):

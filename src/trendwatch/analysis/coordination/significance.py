@@ -394,7 +394,10 @@ def _observed_actions(store, result: CoordinationResult, scope: Scope) -> pa.Tab
     spec = get_method(result.method)
     params = {k: result.params[k] for k in spec.defaults if k in result.params}
     table = actions(store, result.method, scope, params).to_pyarrow()
-    return table.select(list(ACTION_COLUMNS))
+    # DuckDB returns rows in no fixed order; the shuffles assign random draws by row, so
+    # without a fixed order the same seed would give different nulls (and groups) per run.
+    order = [(column, "ascending") for column in ACTION_COLUMNS]
+    return table.select(list(ACTION_COLUMNS)).sort_by(order)
 
 
 def significance(
