@@ -33,6 +33,9 @@ EXPECTED_PUBLIC = {
     "simulate",
     "SimulationTruth",
     "load_truth",
+    "write_report",
+    "serve",
+    "make_server",
 }
 
 

@@ -15,6 +15,8 @@ from .analysis.trends import Trending, onsets, trending
 from .errors import TrendwatchError
 from .ingest import FileReport, IngestReport, ingest
 from .model import Account, Kind, Platform, Post
+from .report import write_report
+from .serve import make_server, serve
 from .simulate import SimulationTruth, load_truth, simulate
 from .store import Store, open_store
 
@@ -48,4 +50,7 @@ __all__ = [
     "simulate",
     "SimulationTruth",
     "load_truth",
+    "write_report",
+    "serve",
+    "make_server",
 ]

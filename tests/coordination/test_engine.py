@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+import orjson
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
@@ -261,6 +262,32 @@ def test_cli_coordination_evidence_runs(tmp_path):
     assert res.exit_code == 0 and "co-retweet" in res.output and "0.1.0" in res.output
     res = runner.invoke(cli, ["coordination", "--db", str(db), "-m", "co-retweet", "--window", "x"])
     assert res.exit_code != 0
+
+
+def test_evidence_reads_the_latest_run_that_links_the_pair_with_safe_texts(tmp_path):
+    db = tmp_path / "s.duckdb"
+    hostile = "RT @x: \x1b]0;owned\x07 vote\u202eeton"
+    with Store(db) as s:
+        add_posts(s, [
+            make_post(1, "a", at(0, 0), "repost", ref_post_id="X", text=hostile),
+            make_post(2, "b", at(0, 5), "repost", ref_post_id="X", text="RT @x: vote"),
+            make_post(3, "c", at(1, 0), "post", text="same words"),
+            make_post(4, "d", at(1, 2), "post", text="same words"),
+        ])  # fmt: skip
+        coordinate(s, "co-retweet", window=10)
+        coordinate(s, "co-tweet", window=10)  # later, links c and d only
+    runner = CliRunner()
+    res = runner.invoke(cli, ["evidence", "b", "a", "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "co-retweet" in res.output.splitlines()[0] and "1 post pairs" in res.output
+    assert "RT @x: vote" in res.output and "\x1b" not in res.output and "\u202e" not in res.output
+    assert "\ufffd]0;owned\ufffd vote\ufffdeton" in res.output
+    res = runner.invoke(cli, ["evidence", "a", "b", "--db", str(db), "--json"])
+    assert f'"text_a": {orjson.dumps(hostile).decode()}' in res.output
+    res = runner.invoke(cli, ["evidence", "a", "c", "--db", str(db)])
+    assert res.exit_code != 0 and "no stored coordination run links a and c" in res.output
+    res = runner.invoke(cli, ["evidence", "a", "b", "-m", "co-tweet", "--db", str(db)])
+    assert res.exit_code != 0 and "no stored co-tweet run links a and b" in res.output
 
 
 def test_auto_window_runs_end_to_end(store):

@@ -110,18 +110,36 @@ def _edges_table(edges) -> str:
 @db_option
 @json_option
 def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
-    """Show the post pairs behind the link of two accounts (from a stored run)."""
+    """Show the post pairs (and their texts) behind the link of two accounts, from a stored run.
+
+    Without --run: the latest run (of --method, when given) that links the two accounts.
+    """
     with open_store(db, read_only=True) as store:
-        run_id = run_id or latest_run_id(store, method)
-        if run_id is None:
+        if run_id is None and latest_run_id(store, method) is None:
             raise NoDataError("no coordination run in this store: run `trendwatch coordination`")
-        rows = load_evidence(store, run_id, account_a, account_b)
+        run_id = run_id or latest_run_id(store, method, linking=(account_a, account_b))
+        if run_id is None:
+            of = f"{method} run" if method else "coordination run"
+            raise NoDataError(f"no stored {of} links {account_a} and {account_b}")
+        rows = load_evidence(store, run_id, account_a, account_b, texts=True)
     if as_json:
         print_json({"run_id": run_id, "evidence": rows.to_dict("records")})
         return
     click.echo(f"run {run_id}: {len(rows):,} post pairs")
-    cols = ["key", "post_a", "post_b", "time_a", "time_b", "gap_s"]
-    click.echo(format_table(cols, rows[cols].values.tolist(), numeric_from=5))
+    cols = ["time_a", "gap_s", "post_a", "text_a", "post_b", "text_b"]
+    table = rows[cols].assign(text_a=rows["text_a"].map(_short), text_b=rows["text_b"].map(_short))
+    click.echo(format_table(cols, table.values.tolist(), numeric_from=len(cols)))
+
+
+_TEXT_WIDTH = 40
+
+
+def _short(text) -> str:
+    """A post's text on one line, cut to fit a terminal table (the --json output has it all)."""
+    if text is None or text != text:
+        return ""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= _TEXT_WIDTH else flat[: _TEXT_WIDTH - 1] + "…"
 
 
 @click.command("runs")

@@ -94,15 +94,27 @@ def list_runs(store) -> pd.DataFrame:
     )
 
 
-def latest_run_id(store, method: str | None = None) -> str | None:
-    """The most recent coordination run (of ``method`` when given), or None."""
-    row = store.con.execute(
-        "SELECT run_id FROM runs WHERE kind LIKE 'coordination:%' "
-        "AND (? IS NULL OR kind = 'coordination:' || ?) ORDER BY created_at DESC, run_id DESC "
-        "LIMIT 1",
-        [method, method],
-    ).fetchall()
-    return row[0][0] if row else None
+def latest_run_id(store, method: str | None = None, *, linking=None) -> str | None:
+    """The most recent coordination run (of ``method`` when given), or None.
+
+    ``linking=(account_a, account_b)`` keeps only runs that link those two accounts, so
+    ``trendwatch evidence A B`` does not land on a later run of another scope or method
+    that has no evidence for them.
+    """
+    sql, params = "SELECT run_id FROM runs WHERE kind LIKE 'coordination:%'", []
+    if method is not None:
+        sql, params = sql + " AND kind = ?", [*params, f"coordination:{method}"]
+    if linking is not None:
+        if not _has_tables(store):
+            return None
+        sql += (
+            " AND run_id IN (SELECT run_id FROM coordination_evidence"
+            " WHERE account_a = ? AND account_b = ?)"
+        )
+        params += sorted(map(str, linking))
+    row = store.con.execute(sql + " ORDER BY created_at DESC, run_id DESC LIMIT 1", params)
+    found = row.fetchall()
+    return found[0][0] if found else None
 
 
 def load_edges(store, run_id: str) -> pd.DataFrame:
@@ -120,14 +132,27 @@ def load_edges(store, run_id: str) -> pd.DataFrame:
     )
 
 
-def load_evidence(store, run_id: str, account_a: str, account_b: str) -> pd.DataFrame:
-    """The stored evidence behind the link of two accounts (in either order) in one run."""
+def load_evidence(
+    store, run_id: str, account_a: str, account_b: str, *, texts: bool = False
+) -> pd.DataFrame:
+    """The stored evidence behind the link of two accounts (in either order) in one run.
+
+    ``texts=True`` adds ``text_a`` and ``text_b``: the two posts' texts (None for a post
+    no longer in the store).
+    """
     a, b = sorted([str(account_a), str(account_b)])
     if not _has_tables(store):
-        return pd.DataFrame(columns=list(_EVIDENCE_COLS))
+        columns = [*_EVIDENCE_COLS, *(("text_a", "text_b") if texts else ())]
+        return pd.DataFrame(columns=columns)
+    text_columns = (
+        ", (SELECT any_value(text) FROM posts p WHERE p.post_id = e.post_a) AS text_a"
+        ", (SELECT any_value(text) FROM posts p WHERE p.post_id = e.post_b) AS text_b"
+        if texts
+        else ""
+    )
     return (
         store.con.sql(
-            "SELECT * EXCLUDE (run_id) FROM coordination_evidence "
+            f"SELECT e.* EXCLUDE (run_id){text_columns} FROM coordination_evidence e "
             "WHERE run_id = ? AND account_a = ? AND account_b = ? ORDER BY time_a, post_a, post_b",
             params=[run_id, a, b],
         )
