@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from tests.conftest import add_posts, at, make_post
 from trendwatch.analysis.coordination import scores as scores_module
 from trendwatch.analysis.coordination.groups import (
+    GroupsResult,
     applicable_methods,
     fuse_edges,
     groups,
@@ -114,6 +115,9 @@ def test_groups_find_the_trio_and_score_it_by_hand(store, monkeypatch):
     assert top[0]["example_text"] == "RT original 0"
     assert result.thresholds == {"co-retweet": 6.0}
     assert set(result.runs) == {"co-retweet"}  # no text, URL or reply shared by two accounts
+    graph = result.graph()
+    assert sorted(graph.vs["name"]) == ["a1", "a2", "a3"] and set(graph.vs["group_id"]) == {1}
+    assert sorted(graph.es["weight"]) == [6, 6, 6] and set(graph.es["group_id"]) == {1}
 
 
 def test_applicable_methods_skip_methods_without_data(store):
@@ -143,3 +147,18 @@ def test_groups_command_writes_one_row_per_account(tmp_path):
     assert table["account_id"].tolist() == ["a1", "a2", "a3"]
     as_json = CliRunner().invoke(cli, ["groups", "--db", str(db), "--json", "-m", "co-retweet"])
     assert '"groups": 1' in as_json.output and '"top_keys"' in as_json.output
+
+
+def test_graph_marks_accounts_and_edges_outside_groups_with_0():
+    edges = pd.DataFrame({
+        "account_a": ["a", "a", "c"], "account_b": ["b", "c", "d"], "weight": [3, 2, 1],
+        "group_id": pd.array([1, 1, pd.NA], dtype="Int64"),
+    })  # fmt: skip
+    members = pd.DataFrame({"account_id": ["a", "b", "c"], "group_id": [1, 1, 1]})
+    result = GroupsResult(members=members, groups=pd.DataFrame(), edges=edges,
+                          evidence=pd.DataFrame())  # fmt: skip
+    graph = result.graph()
+    assert dict(zip(graph.vs["name"], graph.vs["group_id"], strict=True)) == {
+        "a": 1, "b": 1, "c": 1, "d": 0,
+    }  # fmt: skip
+    assert graph.es["group_id"] == [1, 1, 0]

@@ -95,6 +95,18 @@ class GroupsResult:
     thresholds: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
 
+    def graph(self) -> igraph.Graph:
+        """The fused significant edges as an undirected igraph Graph.
+
+        Vertex ``name`` = account id and ``group_id`` (0: in no group, group ids count from
+        1); edge attributes are the edge columns, ``group_id`` 0 for an edge between groups.
+        """
+        edges = self.edges.assign(group_id=self.edges["group_id"].fillna(0).astype(int))
+        graph = igraph.Graph.DataFrame(edges, directed=False, use_vids=False)
+        group_of = dict(zip(self.members["account_id"], self.members["group_id"], strict=True))
+        graph.vs["group_id"] = [int(group_of.get(name, 0)) for name in graph.vs["name"]]
+        return graph
+
     def summary(self) -> dict:
         """Counts a user reads first."""
         return {
