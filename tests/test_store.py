@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from datetime import timedelta
 
 import duckdb
@@ -170,6 +172,22 @@ def test_reopening_a_file_store_keeps_data(tmp_path):
 def test_read_only_store_must_exist(tmp_path):
     with pytest.raises(StoreError, match="trendwatch ingest"):
         Store(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_a_store_held_by_another_process_names_the_way_out(tmp_path):
+    db = tmp_path / "t.duckdb"
+    Store(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, duckdb; c = duckdb.connect(sys.argv[1], "
+         "read_only=True); print('held', flush=True); sys.stdin.read()", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreError, match="trendwatch serve.*--read-only"):
+            Store(db)
+    finally:
+        holder.communicate("")
 
 
 def test_store_from_another_schema_version_is_refused(tmp_path):

@@ -99,6 +99,16 @@ def open_store(db: str | os.PathLike | None = None, *, read_only: bool = False) 
     return Store(db, read_only=read_only)
 
 
+def _lock_hint(exc: duckdb.Error) -> str:
+    # DuckDB's own hint names its shell's -readonly flag, which means nothing to our users.
+    if "lock" not in str(exc).lower():
+        return ""
+    return (
+        "\n(another process, e.g. `trendwatch serve`, holds the store: stop it, or use a "
+        "command's --read-only option where it has one)"
+    )
+
+
 class Store:
     """A trendwatch store in one DuckDB file.
 
@@ -123,7 +133,7 @@ class Store:
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+            raise StoreError(f"cannot open store {self.path}: {exc}{_lock_hint(exc)}") from exc
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self.con.execute(_DDL)
