@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from xml.etree import ElementTree
 
+import igraph
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from tests.conftest import add_posts, at, make_post
 from trendwatch.analysis.coordination import scores as scores_module
+from trendwatch.analysis.coordination.export import write_groups_network
 from trendwatch.analysis.coordination.groups import (
     GroupsResult,
     applicable_methods,
@@ -133,14 +136,15 @@ def test_groups_on_an_empty_store_are_empty(store):
     assert result.groups.empty and result.members.empty and result.summary()["groups"] == 0
 
 
-def test_groups_command_writes_one_row_per_account(tmp_path):
+def test_groups_command_writes_one_row_per_account_and_the_network(tmp_path):
     db = tmp_path / "t.duckdb"
     with Store(db) as store:
         campaign_store(store)
-    out = tmp_path / "groups.csv"
+    out, network = tmp_path / "groups.csv", tmp_path / "net.gexf"
     run = CliRunner().invoke(cli, ["groups", "--db", str(db), "--hashtag", "tag", "--out",
-                                   str(out)])  # fmt: skip
+                                   str(out), "--network", str(network)])  # fmt: skip
     assert run.exit_code == 0, run.output
+    assert network.read_text().count("<node ") == 3
     assert "1 groups, 3 accounts" in run.output
     table = pd.read_csv(out, dtype={"account_id": str})
     assert table.columns[:2].tolist() == ["account_id", "group_id"]
@@ -162,3 +166,29 @@ def test_graph_marks_accounts_and_edges_outside_groups_with_0():
         "a": 1, "b": 1, "c": 1, "d": 0,
     }  # fmt: skip
     assert graph.es["group_id"] == [1, 1, 0]
+
+
+def test_network_exports_carry_each_accounts_group(tmp_path):
+    edges = pd.DataFrame({
+        "account_a": ["a", "a", 'c"<x>'], "account_b": ["b", 'c"<x>', "d"],
+        "weight": [3, 2, 1], "methods": ["co-retweet", "co-retweet,co-tweet", "co-link"],
+        "group_id": pd.array([1, 1, pd.NA], dtype="Int64"),
+    })  # fmt: skip
+    members = pd.DataFrame({"account_id": ["a", "b", 'c"<x>'], "group_id": [1, 1, 1]})
+    result = GroupsResult(members=members, groups=pd.DataFrame(), edges=edges,
+                          evidence=pd.DataFrame())  # fmt: skip
+    graphml = igraph.Graph.Read_GraphML(str(write_groups_network(result, tmp_path / "g.graphml")))
+    assert dict(zip(graphml.vs["name"], graphml.vs["group_id"], strict=True)) == {
+        "a": 1, "b": 1, 'c"<x>': 1, "d": 0,
+    }  # fmt: skip
+    root = ElementTree.parse(write_groups_network(result, tmp_path / "g.gexf")).getroot()
+    ns = {"g": "http://gexf.net/1.3"}
+    groups_of = {
+        node.get("id"): node.find("g:attvalues/g:attvalue", ns).get("value")
+        for node in root.iterfind(".//g:node", ns)
+    }
+    assert groups_of == {"a": "1", "b": "1", 'c"<x>': "1", "d": "0"}
+    weights = sorted(float(e.get("weight")) for e in root.iterfind(".//g:edge", ns))
+    assert weights == [1, 2, 3]
+    with pytest.raises(ParameterError, match="use .graphml or .gexf"):
+        write_groups_network(result, tmp_path / "g.csv")

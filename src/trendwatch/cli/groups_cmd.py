@@ -6,6 +6,7 @@ import click
 import pandas as pd
 
 from ..analysis.coordination import method_names
+from ..analysis.coordination.export import write_groups_network
 from ..analysis.coordination.groups import groups
 from ..store import open_store
 from .options import db_option, json_option, print_json
@@ -27,10 +28,13 @@ _SCORE_COLUMNS = ["group_id", "size", "density", "median_gap_s", "share_posts", 
 @click.option("--algorithm", type=click.Choice(["leiden", "components"]), default="leiden")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write one row per account (CSV).")
+@click.option("--network", type=click.Path(dir_okay=False),
+              help="Write the fused network, nodes with their group, as .gexf or .graphml "
+                   "(Gephi).")  # fmt: skip
 @db_option
 @json_option
 def groups_command(
-    methods, hashtags, since, until, window, shuffles, algorithm, seed, out, db, as_json
+    methods, hashtags, since, until, window, shuffles, algorithm, seed, out, network, db, as_json
 ) -> None:
     """Groups of accounts linked by significant coordination (methods fused into one graph)."""
     with open_store(db) as store:
@@ -40,6 +44,8 @@ def groups_command(
         )  # fmt: skip
     if out:
         member_rows(result).to_csv(out, index=False)
+    if network:
+        write_groups_network(result, network)
     if as_json:
         print_json({**result.summary(), "params": result.params,
                     "scores": result.groups.to_dict("records")})  # fmt: skip

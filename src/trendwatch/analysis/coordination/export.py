@@ -2,7 +2,9 @@
 
 CSV and Parquet hold one row per unordered account pair (``account_a < account_b``, account
 ids as stored) with every edge column; GraphML and GEXF hold the graph with the same columns as
-edge attributes, for Gephi or igraph. Evidence is written with :func:`write_evidence`.
+edge attributes, for Gephi or igraph. Evidence is written with :func:`write_evidence`;
+the fused network of :func:`~.groups.groups`, with each account's group, with
+:func:`write_groups_network`.
 """
 
 from __future__ import annotations
@@ -15,9 +17,16 @@ import pyarrow.parquet as pq
 
 from ...errors import ParameterError
 
-__all__ = ["EXPORT_FORMATS", "write_edges", "write_evidence"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "NETWORK_FORMATS",
+    "write_edges",
+    "write_evidence",
+    "write_groups_network",
+]
 
 EXPORT_FORMATS = (".csv", ".parquet", ".graphml", ".gexf")
+NETWORK_FORMATS = (".graphml", ".gexf")
 
 
 def _suffix(path: Path) -> str:
@@ -61,19 +70,48 @@ def write_evidence(result, path) -> Path:
     return path
 
 
+def write_groups_network(result, path) -> Path:
+    """Write a :class:`~.groups.GroupsResult`'s fused network as GraphML or GEXF (by extension).
+
+    Nodes carry ``group_id`` (0: in no group), so Gephi can colour them by group; edges carry
+    ``weight``, ``methods``, ``n_methods``, ``min_gap_s`` and ``group_id``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in NETWORK_FORMATS:
+        raise ParameterError(
+            f"cannot write a network to {path.name}: use {' or '.join(NETWORK_FORMATS)}"
+        )
+    graph = result.graph()
+    if suffix == ".graphml":
+        graph.write_graphml(str(path))
+    else:
+        edges = graph.get_edge_dataframe().rename(columns={"source": "account_a",
+                                                           "target": "account_b"})  # fmt: skip
+        names = graph.vs["name"]
+        edges["account_a"] = [names[i] for i in edges["account_a"]]
+        edges["account_b"] = [names[i] for i in edges["account_b"]]
+        groups_of = dict(zip(names, graph.vs["group_id"], strict=True))
+        _write_gexf(edges, path, {"group_id": groups_of})
+    return path
+
+
 def _gexf_type(values) -> str:
     kind = values.dtype.kind
     return {"i": "long", "u": "long", "f": "double", "b": "boolean"}.get(kind, "string")
 
 
-def _write_gexf(edges, path: Path) -> None:
+def _write_gexf(edges, path: Path, node_attrs: dict[str, dict] | None = None) -> None:
     # GEXF 1.3 by hand: igraph has no GEXF writer; ids and attributes are XML-escaped.
+    # node_attrs: attribute name -> {node: integer value} (absent nodes get 0).
     attrs = [c for c in edges.columns if c not in ("account_a", "account_b")]
     nodes = sorted(set(edges["account_a"]) | set(edges["account_b"]))
+    node_attrs = node_attrs or {}
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<gexf xmlns="http://gexf.net/1.3" version="1.3">',
         '<graph defaultedgetype="undirected">',
+        *_gexf_node_attributes(node_attrs),
         '<attributes class="edge">',
         *(
             f'<attribute id="{i}" title={quoteattr(c)} type="{_gexf_type(edges[c])}"/>'
@@ -81,7 +119,7 @@ def _write_gexf(edges, path: Path) -> None:
         ),
         "</attributes>",
         "<nodes>",
-        *(f"<node id={quoteattr(str(n))} label={quoteattr(str(n))}/>" for n in nodes),
+        *(_gexf_node(n, node_attrs) for n in nodes),
         "</nodes>",
         "<edges>",
     ]
@@ -97,3 +135,24 @@ def _write_gexf(edges, path: Path) -> None:
         )
     lines += ["</edges>", "</graph>", "</gexf>"]
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _gexf_node_attributes(node_attrs: dict[str, dict]) -> list[str]:
+    if not node_attrs:
+        return []
+    declared = (
+        f'<attribute id="n{i}" title={quoteattr(name)} type="long"/>'
+        for i, name in enumerate(node_attrs)
+    )
+    return ['<attributes class="node">', *declared, "</attributes>"]
+
+
+def _gexf_node(node, node_attrs: dict[str, dict]) -> str:
+    label = quoteattr(str(node))
+    if not node_attrs:
+        return f"<node id={label} label={label}/>"
+    cells = "".join(
+        f'<attvalue for="n{i}" value="{int(values.get(node, 0))}"/>'
+        for i, values in enumerate(node_attrs.values())
+    )
+    return f"<node id={label} label={label}><attvalues>{cells}</attvalues></node>"
