@@ -61,6 +61,38 @@ def test_qut_text_key_matches_the_toolkit(store):
     assert ours == [message_preprocessor(t) for t in texts]
 
 
+PY_SPACE = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+def test_qut_text_key_treats_every_python_space_as_the_toolkit_does(store):
+    from coordination_network_toolkit.similarity import message_preprocessor
+
+    texts = [f"{s}A{s}b{s}{s}@c{s}d@e{s}" for s in PY_SPACE]
+    texts += [f" x{s} y @z{t}" for s in PY_SPACE for t in ("", " ", "\t", "\u200b")]
+    texts += ["\u200bzero\u200b width\u180e", "  ", "", "a\u3000\u3000 b", "@a@b c@d", "x  "]
+    add_posts(store, [make_post(i, "a", at(0, i), text=t) for i, t in enumerate(texts)])
+    posts = store.posts().order_by("created_at")
+    ours = posts.select(k=qut_text_key(posts.text)).to_pyarrow()["k"].to_pylist()
+    assert ours == [message_preprocessor(t) for t in texts]
+
+
+def test_a_computed_key_is_materialised_once_and_links_the_same(store):
+    import pyarrow as pa
+
+    from trendwatch.analysis.coordination import link
+    from trendwatch.analysis.coordination.join import key_is_column
+
+    texts = ["Vote @a  now", "vote now", " VOTE\u00a0now @b", "other", "other "]
+    add_posts(store, [make_post(i, f"u{i}", at(0, i), text=t) for i, t in enumerate(texts)])
+    qut = actions(store, "co-tweet", params={"text_mode": "qut"})
+    assert not key_is_column(qut)
+    assert key_is_column(actions(store, "co-tweet")) and key_is_column(actions(store, "co-link"))
+    as_table = pa.table({c: qut.to_pyarrow()[c] for c in qut.columns})
+    ours, oracle = link(qut, window_s=60), link(as_table, window_s=60)
+    assert ours.edges.equals(oracle.edges) and ours.evidence.equals(oracle.evidence)
+    assert len(ours.edges) == 4
+
+
 def test_co_link_co_reply_co_mention(store):
     add_posts(
         store,

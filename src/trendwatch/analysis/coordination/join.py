@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -29,6 +30,7 @@ from .summary import edge_order, edge_runs, evidence_rows, filter_edges
 __all__ = [
     "LinkTables",
     "actions_on_duckdb",
+    "key_is_column",
     "sql_pair_join",
     "pair_join",
     "memory_limit",
@@ -69,11 +71,32 @@ def actions_on_duckdb(actions) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]
             con.close()
         return
     con = actions.get_backend().con
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {ibis.to_sql(actions, dialect='duckdb')}")
+    kind = "VIEW" if key_is_column(actions) else "TABLE"
+    con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {ibis.to_sql(actions, dialect='duckdb')}")
     try:
         yield con, name
     finally:
-        con.execute(f"DROP VIEW IF EXISTS {name}")
+        con.execute(f"DROP {kind} IF EXISTS {name}")
+
+
+def key_is_column(actions: ibis.Table) -> bool:
+    """Whether ``actions.key`` is a column of a relation rather than a computed expression.
+
+    The link reads the key twice (codes, then the strings of the linked actions); a computed
+    key (QUT's co-tweet text, a regex over every post) would be computed twice, and four times
+    where a filter repeats it, so :func:`actions_on_duckdb` materialises such actions once
+    in a temporary table instead of a view.
+    """
+    node = actions.op()
+    node = node.values.get("key") if isinstance(node, ops.Project) else None
+    while isinstance(node, ops.Field):
+        rel = node.rel
+        while isinstance(rel, ops.Filter):
+            rel = rel.parent
+        if not isinstance(rel, ops.Project):
+            break
+        node = rel.values[node.name]
+    return node is None or isinstance(node, ops.Field)
 
 
 def sql_pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> LinkTables:

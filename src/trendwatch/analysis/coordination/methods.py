@@ -91,11 +91,33 @@ def co_retweet(posts: ibis.Table, params: dict) -> ibis.Table:
 def qut_text_key(text: ibis.Value) -> ibis.Value:
     """The QUT toolkit's co-tweet key in SQL: lower case, ``@\\S*`` removed, spaces collapsed.
 
-    Python's ``str.split()`` white space is spelled out (RE2's ``\\s`` is ASCII only).
+    White space is spelled out (RE2's ``\\s`` is ASCII only): a mention ends at the toolkit's
+    ``regex`` module ``\\s`` (Unicode White_Space), the words are split at Python's
+    ``str.split()`` white space, which adds ``\\x1c-\\x1f``. Only the runs that change are
+    replaced (two spaces or more, or one that is not " "): replacing every single " " by " "
+    cost 2x the whole key.
     """
-    space = r"[\t\n\x0b\f\r\x1c-\x1f\x85\p{Z}]"
-    stripped = text.lower().re_replace(r"@[^\t\n\x0b\f\r\x1c-\x1f\x85\p{Z}]*", "")
-    return stripped.re_replace(space + "+", " ").strip()
+    stripped = text.lower().re_replace(f"@[^{_MENTION_END}]*", "")
+    collapsed = stripped.re_replace(f"[{_PY_SPACE}][{_PY_SPACE}]+|[{_PY_SPACE_NOT_BLANK}]", " ")
+    # Only " " is left at the ends: DuckDB's one-argument trim (Unicode space separators)
+    # is then the same as Ibis's strip(), and ~3x cheaper than its TRIM(x, ' \t\n').
+    return _trim(collapsed)
+
+
+_PY_SPACE_NOT_BLANK = (
+    r"\t\n\x0b\f\r\x1c-\x1f\x85\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
+    r"\x{205f}\x{3000}"
+)
+"""Python's white space (``str.isspace``) but " ", as an RE2 character class body."""
+_PY_SPACE = " " + _PY_SPACE_NOT_BLANK
+"""Python's white space: the same as RE2's ``[\\t\\n\\x0b\\f\\r\\x1c-\\x1f\\x85\\p{Z}]``."""
+_MENTION_END = _PY_SPACE.replace(r"\x1c-\x1f", "")
+"""The `regex` module's ``\\s`` (Unicode White_Space): Python's white space but \\x1c-\\x1f."""
+
+
+@ibis.udf.scalar.builtin(name="trim")
+def _trim(text: str) -> str:
+    """DuckDB's ``trim(text)``: space separators removed from both ends."""
 
 
 def co_tweet(posts: ibis.Table, params: dict) -> ibis.Table:
