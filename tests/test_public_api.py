@@ -23,6 +23,7 @@ EXPECTED_PUBLIC = {
     "Trending",
     "campaign",
     "Campaign",
+    "account_signals",
     "compare",
     "Comparison",
     "coordinate",

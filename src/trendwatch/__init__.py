@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .analysis.accounts import account_signals
 from .analysis.campaign import Campaign, campaign
 from .analysis.compare import Comparison, compare
 from .analysis.coordination import CoordinationResult, Scope, coordinate
@@ -40,6 +41,7 @@ __all__ = [
     "Trending",
     "campaign",
     "Campaign",
+    "account_signals",
     "compare",
     "Comparison",
     "coordinate",

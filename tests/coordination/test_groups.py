@@ -109,6 +109,8 @@ def test_groups_find_the_trio_and_score_it_by_hand(store, monkeypatch):
     assert row["min_age_days"] == pytest.approx(age_a1)
     assert row["median_age_days"] == pytest.approx((age_a1 + age_a2) / 2)
     assert row["median_followers"] == 6
+    # a1, a2: new (10 and 20 days old) and amplifiers (6 reposts of 6); a3: amplifier only.
+    assert row["share_flagged"] == pytest.approx(2 / 3)
     top = row["top_keys"]
     assert [k["key"] for k in top] == ["o0", "o1", "o2"]
     assert top[0] | {"example_text": None} == {

@@ -1,4 +1,4 @@
-"""``trendwatch trends``, ``campaign`` and ``compare``: thin commands over the analyses.
+"""``trendwatch trends``, ``campaign``, ``compare``, ``accounts``: thin commands over the analyses.
 
 These only read the store (it is opened read-only), so they run beside the dashboard.
 """
@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import click
 
+from ..analysis.accounts import SIGNALS, account_signals
 from ..analysis.campaign import campaign
 from ..analysis.compare import compare
+from ..analysis.coordination.engine import Scope
 from ..analysis.trends import METHODS, onsets, trending
 from ..store import open_store
+from ..times import parse_time
 from .options import db_option, json_option, print_json
 from .tables import format_table
 
@@ -115,6 +118,42 @@ def _shown(value):
     return round(value, 3) if isinstance(value, float) else value
 
 
+@click.command("accounts")
+@click.option("--hashtag", "hashtags", multiple=True, help="Only posts with this hashtag.")
+@click.option("--since", help="Only posts at or after this time (ISO 8601).")
+@click.option("--until", help="Only posts before this time (ISO 8601).")
+@click.option("--min-signals", type=int, default=1, show_default=True, help="Hide the others.")
+@click.option("--top", type=int, default=20, show_default=True, help="Rows to show.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write every row (CSV).")
+@db_option
+@json_option
+def accounts_command(hashtags, since, until, min_signals, top, out, db, as_json) -> None:
+    """Account signals (new, hyperactive, amplifier, generated handle, declared bot) of the
+    accounts posting in the scope, most signals first: hints to check, not proof."""
+    scope = Scope(
+        hashtags=tuple(hashtags) or None,
+        since=parse_time(since) if since else None,
+        until=parse_time(until) if until else None,
+    )
+    with open_store(db, read_only=True) as store:
+        found = account_signals(store, scope=scope)
+    found = found[found["signals"] >= min_signals]
+    if out:
+        found.to_csv(out, index=False)
+    if as_json:
+        print_json(found.head(top).to_dict("records"))
+        return
+    click.echo(f"{len(found):,} accounts with at least {min_signals} signal(s)")
+    columns = ["account_id", "handle", "signals", "posts", "repost_share", "age_days",
+               "posts_per_day", *SIGNALS]  # fmt: skip
+    shown = found.head(top).assign(**{name: found[name].map(_yes) for name in SIGNALS})
+    click.echo(_table(shown, columns, numeric_from=2))
+
+
+def _yes(flag) -> str:
+    return "yes" if flag else ""
+
+
 @click.command("compare")
 @click.argument("a")
 @click.argument("b")
@@ -145,4 +184,4 @@ def _overlap_line(overlap: dict) -> str:
     return line
 
 
-COMMANDS = [trends_command, campaign_command, compare_command]
+COMMANDS = [accounts_command, trends_command, campaign_command, compare_command]

@@ -14,7 +14,10 @@ from .tables import format_table
 
 __all__ = ["COMMANDS", "member_rows"]
 
-_SCORE_COLUMNS = ["group_id", "size", "density", "median_gap_s", "share_posts", "share_first_2000"]
+_SCORE_COLUMNS = [
+    "group_id", "size", "density", "median_gap_s", "share_posts", "share_first_2000",
+    "share_flagged",
+]  # fmt: skip
 
 
 @click.command("groups")

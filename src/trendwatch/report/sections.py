@@ -177,7 +177,7 @@ def _group_rows(groups: list[dict]) -> tuple[list[list[str]], list[str]]:
             [fmt_int(g["group_id"]), fmt_int(g["size"]), fmt_num(g["density"]),
              fmt_num(g["median_gap_s"], 0), fmt_int(g["posts"]), fmt_share(g["share_posts"]),
              fmt_share(g["share_first_2000"]), fmt_num(g["median_age_days"], 0),
-             fmt_num(g["median_followers"], 0), text(keys)]
+             fmt_num(g["median_followers"], 0), fmt_share(g.get("share_flagged")), text(keys)]
         )  # fmt: skip
         attrs.append(f'data-group="{escape(g["group_id"])}"')
     return rows, attrs
@@ -187,7 +187,8 @@ def groups_section(view: dict, block_id: str, scope_note: str) -> str:
     """Group scores, the interactive network and the evidence panel."""
     columns = [
         "group", "accounts", "density", "median gap (s)", "posts", "share of posts",
-        "share of first 2,000", "median age (days)", "median followers", "top shared keys",
+        "share of first 2,000", "median age (days)", "median followers",
+        "flagged accounts", "top shared keys",
     ]  # fmt: skip
     rows, attrs = _group_rows(view["groups"])
     summary = view["summary"]
@@ -200,7 +201,10 @@ def groups_section(view: dict, block_id: str, scope_note: str) -> str:
                 f"{fmt_int(summary['significant_edges'])} significant links; "
                 f"{fmt_int(summary['accounts_in_groups'])} accounts in "
                 f"{fmt_int(summary['groups'])} groups.")
-        + table(columns, rows, css="groups", numeric=columns[:9], row_attrs=attrs)
+        + table(columns, rows, css="groups", numeric=columns[:10], row_attrs=attrs)
+        + _note("Flagged accounts: members with at least two account signals (created within "
+                "30 days of posting, 72+ posts a day, 90 %+ reposts, a generated handle, a "
+                "declared bot); hints to check, not proof.")
         + _note("Network: colour = group, size = posts in scope. Hover a node for the account; "
                 "click a link, or a node or a group's row above and then one of the links it "
                 "lists, to see the evidence. The report "

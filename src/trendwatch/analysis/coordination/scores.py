@@ -16,6 +16,9 @@ Per group (see :func:`group_scores`):
     over members whose creation date is known (NaN when none is).
 ``median_followers``
     over members whose follower count is known.
+``share_flagged``
+    share of members with at least two account signals (new, hyperactive, amplifier,
+    generated handle, declared bot: :mod:`trendwatch.analysis.accounts`).
 ``top_keys``
     the keys most members share (by accounts, then post pairs): a list of
     ``{method, key, accounts, pairs, example_post, example_text}``.
@@ -27,6 +30,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from ..accounts import FLAGGED_SIGNALS, account_signals
 from .engine import Scope
 
 __all__ = ["FIRST_POSTS", "TOP_KEYS", "SCORE_COLUMNS", "group_scores", "top_keys", "density"]
@@ -109,8 +113,16 @@ def _account_scores(store, groups_of: pd.DataFrame, scope: Scope) -> pd.DataFram
             "median_age_days": per["age_days"].median(),
             "min_age_days": per["age_days"].min(),
             "median_followers": per["followers"].median(),
+            "share_flagged": _flagged_shares(store, groups_of, scope),
         }
     )
+
+
+def _flagged_shares(store, groups_of: pd.DataFrame, scope: Scope) -> pd.Series:
+    signals = account_signals(store, list(groups_of["account_id"]), scope)
+    members = groups_of.merge(signals[["account_id", "signals"]], on="account_id", how="left")
+    flagged = members["signals"].fillna(0) >= FLAGGED_SIGNALS
+    return flagged.groupby(members["group_id"]).mean()
 
 
 def top_keys(
@@ -150,7 +162,7 @@ def _texts(store, post_ids: list[str]) -> dict[str, str]:
 
 SCORE_COLUMNS = (
     "group_id", "size", "density", "median_gap_s", "posts", "share_posts", "share_first_2000",
-    "median_age_days", "min_age_days", "median_followers", "top_keys",
+    "median_age_days", "min_age_days", "median_followers", "share_flagged", "top_keys",
 )  # fmt: skip
 
 
