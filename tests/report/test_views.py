@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import add_posts, at, make_post
 from tests.report.conftest import HOSTILE_TEXTS
+from trendwatch.analysis.coordination import coordinate
 from trendwatch.report import views
 
 ISO = "2024-03-01T12:{:02d}:00+00:00"
@@ -197,6 +198,12 @@ def test_evidence_view_reads_the_stored_runs_in_either_order(trio_store):
     run = views.methods_view(trio_store)["runs"]
     assert [r["kind"] for r in run] == ["coordination:co-retweet"]
     assert pair["run_id"] == run[0]["run_id"] and run[0]["params"]["window"] == 60
+
+
+def test_evidence_view_skips_a_later_run_that_does_not_link_the_pair(trio_store):
+    views.groups_view(trio_store, ["tag"])
+    coordinate(trio_store, "co-retweet", window=60, hashtags=["absent"])  # later, no edges
+    assert len(views.evidence_view(trio_store, "a1", "a2")["pairs"]) == 6
 
 
 def test_evidence_view_without_runs_is_empty(alpha_store):

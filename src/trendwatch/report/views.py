@@ -45,7 +45,7 @@ from ..analysis.coordination.engine import (
     _scope,  # the same scope groups() applies
 )
 from ..analysis.coordination.groups import DEFAULT_METHODS, groups
-from ..analysis.coordination.results import list_runs, load_evidence
+from ..analysis.coordination.results import latest_run_id, list_runs, load_evidence
 from ..analysis.timeseries import Buckets
 from ..analysis.trends import METHODS, ONSET_RULES, TrendParams, onsets, trending
 from ..errors import NoDataError
@@ -490,25 +490,26 @@ def _texts(store, post_ids) -> dict[str, str]:
     return {post_id: text for post_id, text in found}
 
 
-def _latest_runs(store) -> list[str]:
-    """The latest coordination run of each method."""
-    runs = list_runs(store)
-    if runs.empty:
-        return []
-    return list(runs.groupby("method")["run_id"].last())
+def _latest_runs_linking(store, pair: list[str], methods) -> list[str]:
+    """Per method, the latest run that links the pair (a later run of another scope may not)."""
+    found = (latest_run_id(store, method, linking=pair) for method in sorted(set(methods)))
+    return [run_id for run_id in found if run_id]
 
 
 def evidence_view(store, account_a, account_b, run_id=None) -> dict:
     """The post pairs behind the link of two accounts, from stored coordination runs.
 
-    With no ``run_id``, every method's latest run is read. Each pair: method, run_id, key,
-    post_a, time_a, text_a, post_b, time_b, text_b, gap_s (``account_a < account_b``).
+    With no ``run_id``, each method's latest run that links the two is read. Each pair:
+    method, run_id, key, post_a, time_a, text_a, post_b, time_b, text_b, gap_s
+    (``account_a < account_b``).
     """
     a, b = sorted([str(account_a), str(account_b)])
-    methods = dict(zip(list_runs(store)["run_id"], list_runs(store)["method"], strict=True))
+    runs = list_runs(store)
+    methods = dict(zip(runs["run_id"], runs["method"], strict=True))
+    chosen = [run_id] if run_id else _latest_runs_linking(store, [a, b], runs["method"])
     frames = [
         load_evidence(store, rid, a, b).assign(method=methods.get(rid), run_id=rid)
-        for rid in ([run_id] if run_id else _latest_runs(store))
+        for rid in chosen
     ]
     frames = [f for f in frames if not f.empty]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
