@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from trendwatch.cli import cli
-from trendwatch.ingest import ingest
+from trendwatch.ingest import _prefetched, ingest
 from trendwatch.store import Store
 
 
@@ -131,3 +131,38 @@ def test_a_killed_ingest_rerun_gives_the_same_store_as_a_clean_one(tmp_path, fix
     rerun = _run(path, resumed, 0)
     assert rerun.returncode == 0, rerun.stderr
     assert _contents(resumed) == final
+
+
+# -- the reader thread ----------------------------------------------------------------------
+
+
+def test_prefetched_items_come_in_order():
+    items = list(range(10_000)) + [pa.table({"x": [1]})] + ["last"]
+    assert list(_prefetched(iter(items))) == items
+
+
+def test_a_reader_error_comes_after_the_items_before_it():
+    def reader():
+        yield from range(5)
+        raise ValueError("line 6 is broken")
+
+    seen = []
+    with pytest.raises(ValueError, match="line 6"):
+        for item in _prefetched(reader()):
+            seen.append(item)
+    assert seen == list(range(5))
+
+
+def test_stopping_early_stops_and_closes_the_reader():
+    closed = []
+
+    def reader():
+        try:
+            yield from range(10**9)
+        finally:
+            closed.append(True)
+
+    stream = _prefetched(reader())
+    assert next(stream) == 0
+    stream.close()
+    assert closed == [True]

@@ -7,7 +7,10 @@ and the other files are still ingested.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +37,8 @@ from .store import Store, open_store
 __all__ = ["FileReport", "IngestReport", "ingest", "ingest_file"]
 
 BATCH_RECORDS = 50_000
+PREFETCH_ITEMS = 1_000
+"""Items the reader thread hands over at once (a table is handed over as soon as it is read)."""
 COUNT_FIELDS = ("read", "added", "duplicates", "skipped", "quarantined")
 
 
@@ -234,15 +239,74 @@ def _consume(
 ) -> None:
     batch = _Batch()
     source_name = str(Path(source.name).resolve()) if source.path else source.name
-    for item in items:
-        batch.add(item, source_name, report)
-        if batch.records >= BATCH_RECORDS:
-            batch.flush(store, report)
-            if progress:
-                progress(report.read, _bytes_read(source))
+    with contextlib.closing(_prefetched(items)) as prefetched:
+        for item in prefetched:
+            batch.add(item, source_name, report)
+            if batch.records >= BATCH_RECORDS:
+                batch.flush(store, report)
+                if progress:
+                    progress(report.read, _bytes_read(source))
     batch.flush(store, report)
     if progress:
         progress(report.read, _bytes_read(source))
+
+
+_DONE = object()
+
+
+def _prefetched(items: Iterator) -> Iterator:
+    """The items, read ahead by a thread while the caller writes the previous batch.
+
+    Reading (DuckDB, Arrow, Parquet) and writing (DuckDB) release the GIL, so on two cores
+    they overlap. At most two chunks wait (one queued, one being built), so memory stays
+    bounded. An error of the reader is raised here, in the caller's thread; when the caller
+    stops early the reader is told to stop and closed in its own thread.
+    """
+    chunks: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(chunk) -> bool:
+        while not stop.is_set():
+            try:
+                chunks.put(chunk, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        chunk: list = []
+        try:
+            for item in items:
+                chunk.append(item)
+                if len(chunk) >= PREFETCH_ITEMS or isinstance(item, PostTable):
+                    if not put(chunk):
+                        return
+                    chunk = []
+            put(chunk) and put(_DONE)
+        except BaseException as exc:  # raised in the caller's thread, after the items before it
+            put(chunk) and put(exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="trendwatch-reader", daemon=True)
+    thread.start()
+    finished = False
+    try:
+        while (chunk := chunks.get()) is not _DONE:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield from chunk
+        finished = True
+    finally:
+        stop.set()
+        # A reader blocked on a read (a terminal on stdin) must not hang an interrupted ingest.
+        thread.join(None if finished else _STOP_WAIT)
+
+
+_STOP_WAIT = 5.0
 
 
 def _bytes_read(source: InputFile) -> int:

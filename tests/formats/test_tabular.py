@@ -64,6 +64,20 @@ def test_unknown_table_is_not_claimed_without_map():
     assert not get_format("csv").sniff(b'{"id": 1}\n')
 
 
+@pytest.mark.parametrize("head", [b"\r,", b"\r\n,", b'"a\rb",c\n'])
+def test_a_header_cut_by_a_lone_carriage_return_is_not_a_crash(head):
+    # Found by test_arbitrary_bytes_never_crash: csv.reader raised on a CR inside the line.
+    from trendwatch.formats.tabular import read_header
+
+    assert read_header(head) is None or read_header(head).delimiter == ","
+
+
+def test_a_lone_carriage_return_ends_the_header_line():
+    from trendwatch.formats.tabular import read_header
+
+    assert read_header(b"a,b\rc,d").names == ["a", "b"]
+
+
 def test_twarc_csv_fields():
     posts, accounts, bad = _read(TABLES / "twarc.csv")
     by_id = _by_id(posts)

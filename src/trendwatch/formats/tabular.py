@@ -50,8 +50,13 @@ from .tabular_variants import (
 
 __all__ = ["FORMATS", "TableFormat", "read_header", "sniff_delimited", "BATCH_ROWS"]
 
-BATCH_ROWS = 250_000
-"""Rows per Arrow batch: large enough for DuckDB to be efficient, small enough for memory."""
+BATCH_ROWS = 245_760
+"""Rows per Arrow batch: large enough for DuckDB to be efficient, small enough for memory.
+
+Two DuckDB row groups (2 x 122,880 rows): a store batch that ends on a row-group boundary is
+written compressed at once, whereas 250,000-row batches left a small row group behind that
+the next batch filled in memory, so that closing the IRA store re-compressed those rows
+(4.2 s of CPU, and a 473 MB file instead of 307 MB)."""
 PARQUET_MAGIC = b"PAR1"
 _DELIMITERS = (",", "\t", ";")
 _CSV_BLOCK = 16 << 20
@@ -75,13 +80,16 @@ def read_header(head: bytes) -> Header | None:
     Header(delimiter=';', names=['a', 'b', 'c'])
     """
     text = head.decode("utf-8", "ignore").lstrip("\ufeff")
-    first = text.split("\n", 1)[0].rstrip("\r")
+    first = text.split("\n", 1)[0].split("\r", 1)[0]  # a lone CR ends a line too (Arrow's CSV)
     if not first or first[0] in "{[<":
         return None
     delimiter = max(_DELIMITERS, key=first.count)
     if first.count(delimiter) == 0:
         return None
-    names = next(csv.reader([first], delimiter=delimiter))
+    try:
+        names = next(csv.reader([first], delimiter=delimiter))
+    except csv.Error:  # not a header line after all (e.g. a stray NUL)
+        return None
     return Header(delimiter, [n.strip() for n in names])
 
 
