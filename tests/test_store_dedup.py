@@ -1,4 +1,4 @@
-"""The store's vectorised key handling against the former one-copy-per-key SQL (the oracle).
+"""The store's write path against simple twins: the former one-copy-per-key SQL, Python keys.
 
 ``Store._write_posts`` decides per key only for the rows whose key repeats in the batch or is
 already stored, and inserts the other rows without copying the batch. Before, every batch was
@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import random
 
+import duckdb
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import make_post
+from tests.test_store import _TRICKY
 from trendwatch.model import posts_to_arrow
 from trendwatch.store import (
     _POST_COLUMNS,
     BatchCounts,
     Store,
     _text_norm_select,
+    with_text_norm,
 )
+from trendwatch.text import normalize_text
 
 # The former implementation, verbatim but for the tie among rows of one key with the same
 # ``collected`` flag, which it left to DuckDB and which is now the first row of the batch.
@@ -164,3 +168,45 @@ def test_large_random_batches_give_the_reference_store(seed):
     ]
     new, reference = _both(batches)
     assert new == reference
+
+
+# -- the text key computed ahead of the store (ingest's reader thread) -----------------------
+
+
+def _tricky_texts(seed: int, n: int) -> list[str | None]:
+    rng = random.Random(seed)
+    return _HOSTILE + ["".join(rng.choices(_TRICKY, k=rng.randrange(16))) for _ in range(n)]
+
+
+def test_text_norm_computed_ahead_equals_the_python_reference():
+    texts = _tricky_texts(11, 3000)
+    table = posts_to_arrow([make_post(i, "a", text=t) for i, t in enumerate(texts)])
+    with duckdb.connect() as con:
+        keys = with_text_norm(con, table)["text_norm"].to_pylist()
+    assert keys == [normalize_text(t) for t in texts]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text() | st.none(), max_size=20))
+def test_text_norm_computed_ahead_equals_the_python_reference_on_any_text(texts):
+    table = posts_to_arrow([make_post(i, "a", text=t) for i, t in enumerate(texts)])
+    with duckdb.connect() as con:
+        keys = with_text_norm(con, table)["text_norm"].to_pylist()
+    assert keys == [normalize_text(t) for t in texts]
+
+
+def test_a_batch_with_its_text_norm_computed_ahead_is_stored_the_same():
+    texts = _tricky_texts(12, 500)
+    batches = [
+        posts_to_arrow([make_post(i % 300, "a", text=t) for i, t in enumerate(texts[:300])]),
+        posts_to_arrow([make_post(i, "b", text=t) for i, t in enumerate(texts[200:])]),
+    ]
+    stores = []
+    for ahead in (False, True):
+        with Store(":memory:") as store, duckdb.connect() as con:
+            counts = [
+                store.write_batch(with_text_norm(con, batch) if ahead else batch)
+                for batch in batches
+            ]
+            stores.append((counts, _contents(store)))
+    assert stores[0] == stores[1]

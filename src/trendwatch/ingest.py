@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from .errors import InputError, UnknownFormatError
@@ -32,7 +33,7 @@ from .formats import (
 from .formats.items import AccountTable
 from .formats.tabular import PARQUET_MAGIC, sniff_delimited
 from .model import Account, Post, accounts_to_arrow, posts_to_arrow
-from .store import Store, open_store
+from .store import Store, open_store, with_text_norm
 
 __all__ = ["FileReport", "IngestReport", "ingest", "ingest_file"]
 
@@ -217,6 +218,10 @@ class _Batch:
 
     def flush(self, store: Store, report: FileReport) -> None:
         posts = self.tables + ([posts_to_arrow(self.posts)] if self.posts else [])
+        if len({tuple(t.column_names) for t in posts}) > 1:  # text_norm only on some: drop it
+            posts = [
+                t.drop_columns(["text_norm"]) if "text_norm" in t.column_names else t for t in posts
+            ]
         accounts = self.account_tables + (
             [accounts_to_arrow(self.accounts)] if self.accounts else []
         )
@@ -258,9 +263,11 @@ def _prefetched(items: Iterator) -> Iterator:
     """The items, read ahead by a thread while the caller writes the previous batch.
 
     Reading (DuckDB, Arrow, Parquet) and writing (DuckDB) release the GIL, so on two cores
-    they overlap. At most two chunks wait (one queued, one being built), so memory stays
-    bounded. An error of the reader is raised here, in the caller's thread; when the caller
-    stops early the reader is told to stop and closed in its own thread.
+    they overlap. The thread also computes the text key of post tables
+    (:func:`~trendwatch.store.with_text_norm`), a third of the store's work otherwise. At
+    most two chunks wait (one queued, one being built), so memory stays bounded. An error of
+    the reader is raised here, in the caller's thread, after the items read before it; when
+    the caller stops early the reader is told to stop and closed in its own thread.
     """
     chunks: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
@@ -276,8 +283,11 @@ def _prefetched(items: Iterator) -> Iterator:
 
     def produce() -> None:
         chunk: list = []
+        keys = duckdb.connect()  # this thread's own engine for the text keys
         try:
             for item in items:
+                if isinstance(item, PostTable) and item.table.num_rows:
+                    item = PostTable(with_text_norm(keys, item.table))
                 chunk.append(item)
                 if len(chunk) >= PREFETCH_ITEMS or isinstance(item, PostTable):
                     if not put(chunk):
@@ -287,6 +297,7 @@ def _prefetched(items: Iterator) -> Iterator:
         except BaseException as exc:  # raised in the caller's thread, after the items before it
             put(chunk) and put(exc)
         finally:
+            keys.close()
             close = getattr(items, "close", None)
             if close is not None:
                 close()

@@ -29,7 +29,14 @@ import pyarrow as pa
 from .errors import SchemaVersionError, StoreError
 from .model import ACCOUNT_SCHEMA, POST_SCHEMA
 
-__all__ = ["Store", "open_store", "default_db_path", "BatchCounts", "SCHEMA_VERSION"]
+__all__ = [
+    "Store",
+    "open_store",
+    "default_db_path",
+    "BatchCounts",
+    "SCHEMA_VERSION",
+    "with_text_norm",
+]
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "trendwatch.duckdb"
@@ -199,7 +206,9 @@ class Store:
     ) -> BatchCounts:
         """Write one batch in one transaction and say how many collected posts it added.
 
-        ``posts`` follows :data:`~trendwatch.model.POST_SCHEMA`. A collected post is *added*
+        ``posts`` follows :data:`~trendwatch.model.POST_SCHEMA`, optionally followed by the
+        ``text_norm`` column from :func:`with_text_norm` (computed ahead, e.g. by the ingest
+        reader thread); without it the store computes it. A collected post is *added*
         when its key is new or was only known as context (it then replaces the context row);
         otherwise it is a *duplicate*, including a repeat within the batch. Context posts never
         replace anything. ``quarantine`` rows are ``(source, record_no, raw, reason)``.
@@ -222,12 +231,17 @@ class Store:
             return BatchCounts(0, 0)
         collected_rows = pa.compute.sum(posts["collected"]).as_py() or 0
         rows = posts.append_column("_i", pa.array(np.arange(posts.num_rows, dtype=np.int64)))
+        inserted = (
+            _INSERTED_ROWS_SQL
+            if "text_norm" in posts.column_names
+            else f"({_text_norm_select(_INSERTED_ROWS_SQL)})"
+        )
         self.con.register("_batch", rows)
         try:
             skipped_collected = self._stage_special()
             self.con.execute(
                 f"INSERT INTO posts SELECT {_POST_COLUMNS}, text_norm, now() AS ingested_at "
-                f"FROM ({_text_norm_select(_INSERTED_ROWS_SQL)})"
+                f"FROM {inserted}"
             )
         finally:
             self.con.unregister("_batch")
@@ -346,6 +360,20 @@ _SPECIAL_KNOWN_SQL = _SPECIAL_SQL.format(
     "FROM posts SEMI JOIN keys USING (platform, post_id))"
 )
 _INSERTED_ROWS_SQL = "_batch ANTI JOIN (SELECT _i FROM _special WHERE NOT _insert) USING (_i)"
+
+
+def with_text_norm(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> pa.Table:
+    """``posts`` plus the column ``text_norm`` that :meth:`Store.write_batch` would compute.
+
+    Any DuckDB connection does (an in-memory one, in another thread than the store's): the
+    key of each text is :func:`trendwatch.text.normalize_text`, in SQL.
+    """
+    con.register("_texts", posts.select(["text"]))
+    try:
+        norm = con.sql(f"SELECT text_norm FROM ({_text_norm_select('_texts')})").to_arrow_table()
+    finally:
+        con.unregister("_texts")
+    return posts.append_column("text_norm", norm["text_norm"].cast(pa.string()))
 
 
 def _text_norm_select(source: str) -> str:

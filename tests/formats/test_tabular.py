@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, shared_path
 from trendwatch.errors import InputError, MappingError
@@ -306,3 +310,67 @@ def test_ira_parquet_every_record_accounted_for(ira_store: Store):
     assert quarantined == 0
     accounts = ira_store.con.execute("SELECT count(*) FROM accounts").fetchone()[0]
     assert accounts == 2_839
+
+
+# -- vectorised URL keys against the former SQL (the oracle) ---------------------------------
+
+_FORMER_TCO = r"(?i)https?://t\.co/([A-Za-z0-9]+)"
+_FORMER_URL_SQL = f"""list_transform(list_transform(urls, lambda x: tw_url_raw(trim(x))),
+    lambda x: CASE WHEN regexp_full_match(x, '{_FORMER_TCO}')
+                   THEN 't.co/' || regexp_extract(x, '{_FORMER_TCO}', 1)
+                   ELSE tw_url(x) END)"""
+_URL_PARTS = ["http", "https", "HTTP", "hTtPs", "://", ":/", "t.co", "T.CO", "t.c0", "tXco", "/"]
+_URL_PARTS += ["abc", "Z9", "é", "ß", "_", "-", ".", ",", ";", ")", "]", "}", "»", "”", "’", "!"]
+_URL_PARTS += [" ", "  ", "\t", "\n", "\u00a0", "?", "#", "www.", "x.com", "%41", "'", '"', "\x00"]
+
+
+def _url_keys(urls: list[str | None], expression: str) -> list:
+    from trendwatch.formats.tabular import _POSTS_SQL, _engine
+
+    assert "tw_url_raw" in _POSTS_SQL  # the expression below is taken from the same engine
+    con = _engine()
+    try:
+        con.register("_u", pa.table({"urls": pa.array([urls], pa.list_(pa.string()))}))
+        return con.execute(f"SELECT {expression} FROM _u").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def _current_url_sql() -> str:
+    from trendwatch.formats.tabular import _POSTS_SQL
+
+    start = _POSTS_SQL.index("list_transform(urls,")
+    return _POSTS_SQL[start : _POSTS_SQL.index(" AS urls", start)]
+
+
+def test_url_keys_equal_the_former_sql_on_hostile_urls():
+    rng = random.Random(3)
+    urls = [
+        "https://t.co/AbC9",
+        " http://T.CO/x1.). ",
+        "https://t.co/abc .",
+        "https://t.co/",
+        "https://t.co/a/b",
+        "https://t.co/abc»”’",
+        "\thttps://t.co/abc",
+        "https://t.co/abc\t",
+        "",
+        " ",
+        "https://www.Example.com/a/?utm_source=x&id=3#frag",
+    ]
+    urls += ["".join(rng.choices(_URL_PARTS, k=rng.randrange(1, 9))) for _ in range(3000)]
+    assert _url_keys(urls, _current_url_sql()) == _url_keys(urls, _FORMER_URL_SQL)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(max_size=20)
+        | st.sampled_from(["https://t.co/", " http://t.co/"]).map(lambda prefix: prefix),
+        max_size=10,
+    ),
+    st.lists(st.text(max_size=8), max_size=10),
+)
+def test_url_keys_equal_the_former_sql_on_any_text(heads, tails):
+    urls = [h + t for h, t in zip(heads, tails, strict=False)] + heads
+    assert _url_keys(urls, _current_url_sql()) == _url_keys(urls, _FORMER_URL_SQL)

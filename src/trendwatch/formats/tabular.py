@@ -177,7 +177,9 @@ CREATE MACRO tw_url_raw(u) AS rtrim(u, '.,;:!?)]}»”’');
 
 # Plain t.co links are nearly all the URLs of X archives; ural turns them into 't.co/<code>',
 # which SQL does here (a test checks it against ural) instead of Python once per distinct URL.
-_TCO = r"(?i)https?://t\.co/([A-Za-z0-9]+)"
+# One expression reads the code of a URL that is a t.co link once trimmed of spaces and of
+# trailing punctuation (tw_url_raw): trimming every URL first cost 4x more than this.
+_TCO = r"(?i)^ *https?://t\.co/([A-Za-z0-9]+)[.,;:!?)\]}»”’]* *$"
 
 _FIELDS = [
     "post_id", "author_id", "kind", "text", "lang", "ref_post_id", "ref_author_id",
@@ -256,10 +258,9 @@ _POSTS_SQL = rf"""
         tags AS hashtags_raw,
         list_filter(list_transform(mentions, lambda x: lower(ltrim(x, '@'))),
                     lambda x: x <> '') AS mentions,
-        list_transform(list_transform(urls, lambda x: tw_url_raw(trim(x))),
-            lambda x: CASE WHEN regexp_full_match(x, '{_TCO}')
-                           THEN 't.co/' || regexp_extract(x, '{_TCO}', 1)
-                           ELSE tw_url(x) END) AS urls,
+        list_transform(urls, lambda x: CASE WHEN regexp_matches(x, '{_TCO}')
+                                            THEN 't.co/' || regexp_extract(x, '{_TCO}', 1)
+                                            ELSE tw_url(tw_url_raw(trim(x))) END) AS urls,
         author_handle, TRUE AS collected, NULL AS source
     FROM (SELECT *, list_filter(list_transform(hashtags_raw, lambda x: ltrim(x, '#＃')),
                                 lambda x: x <> '') AS tags
