@@ -8,6 +8,7 @@ from datetime import timedelta
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -175,3 +176,28 @@ def test_memory_limit_is_lowered_then_restored():
         inside = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     after = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     assert inside.startswith("95") and after[:2] == before[:2]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=rows_strategy, participation=st.sampled_from([1, 2]), shared=st.booleans())
+def test_read_coded_orders_ties_as_the_sql_sort_does(rows, participation, shared):
+    # DuckDB sorts by (key, time) only; runs of equal (key, time) are ordered by (a, p) after.
+    from trendwatch.analysis.coordination.coded import read_coded, read_coded_sorted_in_sql
+
+    with actions_on_duckdb(acts(rows)) as (con, name):
+        fast = read_coded(con, name, participation, shared)
+        slow = read_coded_sorted_in_sql(con, name, participation, shared)
+    for column in ("a", "k", "t", "p"):
+        assert getattr(fast, column).tolist() == getattr(slow, column).tolist()
+
+
+def test_string_order_is_code_point_order_whatever_the_collation():
+    from trendwatch.analysis.coordination.coded import string_order
+
+    strings = pa.array(["b", "B", "a", "\\x41", "é", "e\u0301", "", "ab", "a\x00", "Z", "😀"])
+    expected = pc.array_sort_indices(strings).to_numpy().tolist()
+    assert expected == sorted(range(len(strings)), key=lambda i: strings[i].as_py())
+    con = duckdb.connect()
+    con.execute("SET default_collation = 'nocase'")
+    assert string_order(strings, con).tolist() == expected
+    assert string_order(strings).tolist() == expected
