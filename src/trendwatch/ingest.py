@@ -263,8 +263,10 @@ def _prefetched(items: Iterator) -> Iterator:
     """The items, read ahead by a thread while the caller writes the previous batch.
 
     Reading (DuckDB, Arrow, Parquet) and writing (DuckDB) release the GIL, so on two cores
-    they overlap. The thread also computes the text key of post tables
-    (:func:`~trendwatch.store.with_text_norm`), a third of the store's work otherwise. At
+    they overlap. When the writer is behind (a chunk is still waiting), the thread also
+    computes the text key of post tables (:func:`~trendwatch.store.with_text_norm`, a third
+    of the store's work on the IRA archive); when the reader is the slower side (the Python
+    JSON readers), the store computes it. Either way the stored keys are the same. At
     most two chunks wait (one queued, one being built), so memory stays bounded. An error of
     the reader is raised here, in the caller's thread, after the items read before it; when
     the caller stops early the reader is told to stop and closed in its own thread.
@@ -286,7 +288,7 @@ def _prefetched(items: Iterator) -> Iterator:
         keys = duckdb.connect()  # this thread's own engine for the text keys
         try:
             for item in items:
-                if isinstance(item, PostTable) and item.table.num_rows:
+                if isinstance(item, PostTable) and item.table.num_rows and chunks.full():
                     item = PostTable(with_text_norm(keys, item.table))
                 chunk.append(item)
                 if len(chunk) >= PREFETCH_ITEMS or isinstance(item, PostTable):

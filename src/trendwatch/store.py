@@ -394,13 +394,20 @@ def _text_norm_select(source: str) -> str:
         r"""'https?://[^\t\n\f\r <>"''\x{2026}]+', ' ', 'g') ELSE t2 END""",
         r"CASE WHEN contains(t3, '@') "
         r"THEN regexp_replace(t3, '(^|[^\w@])@\w+(@[\w.-]+)?', '\1 ', 'g') ELSE t3 END",
-        f"trim(CASE WHEN contains(t4, '  ') OR regexp_matches(t4, '{ws}') "
-        f"THEN regexp_replace(t4, '[\\t\\n\\f\\r ]{{2,}}|{ws}', ' ', 'g') ELSE t4 END, ' ')",
+        f"CASE WHEN contains(t4, '  ') OR {_any_control_space('t4')} "
+        f"THEN regexp_replace(t4, '[\\t\\n\\f\\r ]{{2,}}|{ws}', ' ', 'g') ELSE t4 END",
+        "CASE WHEN starts_with(t5, ' ') OR ends_with(t5, ' ') THEN trim(t5, ' ') ELSE t5 END",
     ]
     sql = f"SELECT *, coalesce(text, '') AS t0 FROM {source}"
     for i, step in enumerate(steps, start=1):
         sql = f"SELECT *, {step} AS t{i} FROM ({sql})"
-    return f"SELECT * EXCLUDE (t0, t1, t2, t3, t4), t5 AS text_norm FROM ({sql})"
+    return f"SELECT * EXCLUDE (t0, t1, t2, t3, t4, t5), t6 AS text_norm FROM ({sql})"
+
+
+def _any_control_space(column: str) -> str:
+    """SQL: the text holds a tab, newline, form feed or carriage return (substring tests are
+    3x cheaper than the equivalent regular expression)."""
+    return "(" + " OR ".join(f"contains({column}, chr({c}))" for c in (9, 10, 12, 13)) + ")"
 
 
 @functools.cache

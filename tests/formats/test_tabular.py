@@ -374,3 +374,45 @@ def test_url_keys_equal_the_former_sql_on_hostile_urls():
 def test_url_keys_equal_the_former_sql_on_any_text(heads, tails):
     urls = [h + t for h, t in zip(heads, tails, strict=False)] + heads
     assert _url_keys(urls, _current_url_sql()) == _url_keys(urls, _FORMER_URL_SQL)
+
+
+# -- hashtags: the ASCII twin of the regular expression against the former SQL ---------------
+
+_FORMER_HASHTAGS_SQL = (
+    "CASE WHEN contains(t, '#') OR contains(t, '＃') "
+    "THEN regexp_extract_all(t, '{regex}', 1) ELSE []::VARCHAR[] END"
+)
+_TAG_PARTS = ["#", "＃", "&", "&#39;", "a", "Z", "9", "_", "-", " ", "é", "e\u0301", "Ж", "٣"]
+_TAG_PARTS += ["\u00a0", "\t", "\n", "#1stDay", "ＦＲ", "\U0001f600", "'", "x#y", "##", "\x00"]
+
+
+def _hashtags(texts: list[str | None], expression: str) -> list:
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.register("_t", pa.table({"t": pa.array(texts, pa.string())}))
+        return [row[0] for row in con.execute(f"SELECT {expression} FROM _t").fetchall()]
+
+
+def _check_hashtags(texts: list[str | None]) -> None:
+    from trendwatch.formats.tabular_variants import HASHTAG_RE, text_entities
+    from trendwatch.text import extract_hashtags
+
+    current = _hashtags(texts, text_entities("t")["hashtags_raw"])
+    assert current == _hashtags(texts, _FORMER_HASHTAGS_SQL.format(regex=HASHTAG_RE))
+    ascii_texts = [t for t in texts if t is not None and t.isascii()]
+    expected = [extract_hashtags(t) for t in ascii_texts]  # the Python reference, on ASCII
+    assert [c for c, t in zip(current, texts, strict=True) if t in ascii_texts] == expected
+
+
+def test_hashtags_equal_the_former_sql_on_hostile_texts():
+    rng = random.Random(4)
+    texts = [None, "", "#", "#a #b#c &#39;x #_ #9", "a#b", "＃ｔａｇ #été"]
+    texts += ["".join(rng.choices(_TAG_PARTS, k=rng.randrange(1, 12))) for _ in range(3000)]
+    _check_hashtags(texts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("#＃&_ aZ9é\u0301\n!")) | st.text(), max_size=20))
+def test_hashtags_equal_the_former_sql_on_any_text(texts):
+    _check_hashtags(texts)

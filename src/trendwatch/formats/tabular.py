@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -330,7 +331,7 @@ def _positional(batch: pa.RecordBatch, first: int) -> pa.Table:
     """The batch with columns renamed c0, c1, ... and a 1-based row number ``_row``."""
     names = [f"c{i}" for i in range(batch.num_columns)]
     table = pa.Table.from_batches([batch]).rename_columns(names)
-    numbers = pa.array(range(first, first + batch.num_rows), pa.int64())
+    numbers = pa.array(np.arange(first, first + batch.num_rows, dtype=np.int64))
     return table.append_column("_row", numbers)
 
 
