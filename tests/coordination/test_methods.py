@@ -33,6 +33,22 @@ def test_co_retweet_links_reposts_of_the_same_post_only(store):
     assert linked == [("a", "b")] and keys(result) == ["P"]
 
 
+def test_co_retweet_keys_reposts_without_a_post_id_by_their_originals_content(store):
+    # As in the IRA files: a retweet flag, the original's text, sometimes its author's handle.
+    add_posts(store, [
+        make_post(1, "a", at(0), "repost", text="Vote NOW https://t.co/x"),
+        make_post(2, "b", at(0, 10), "repost", text="vote now"),  # same normalised text
+        make_post(3, "c", at(0, 20), "repost", text="vote now", ref_author_handle="bob"),
+        make_post(4, "d", at(0, 30), "repost", text="vote now", ref_author_handle="bob"),
+        make_post(5, "e", at(0, 40), "repost", text="https://t.co/y"),  # empty once normalised
+        make_post(6, "f", at(0, 50), "repost", text=""),
+        make_post(7, "g", at(0, 55), "post", text="vote now"),  # not a repost
+    ])  # fmt: skip
+    linked, result = run(store, "co-retweet")
+    assert linked == [("a", "b"), ("c", "d")]
+    assert keys(result) == ["content:bob|vote now", "content:|vote now"]
+
+
 def test_co_tweet_uses_the_normalised_text_and_skips_reposts_and_empty_text(store):
     add_posts(
         store,

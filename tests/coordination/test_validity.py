@@ -55,12 +55,15 @@ def test_purity_by_hand():
 
 
 # Slices of the archive keep each run under ~35 s (after the session's ingest): co-tweet over
-# 2016 with a five-minute window, sync-post over October 2016 (30-minute bins). The co-tweet
+# 2016 with a five-minute window; co-retweet (reposts keyed by their original's content: the
+# IRA files give no retweeted post id) and sync-post (30-minute bins) over October 2016. The
+# co-tweet
 # window stays well under the null's one-hour permutation block: with a one-hour window the
 # shuffles keep almost every pair within the window, so only 7 accounts were significant
 # (36 at 300 s, all in single-category groups). Over the second half of 2016 alone, only
 # NonEnglish accounts are grouped, so purity cannot beat chance.
 IRA_RUNS = {
+    "co-retweet": {"since": "2016-10-01", "until": "2016-11-01"},
     "co-tweet": {"window": 300, "since": "2016-01-01", "until": "2017-01-01"},
     "sync-post": {"since": "2016-10-01", "until": "2016-11-01"},
 }

@@ -5,6 +5,10 @@ as data in :data:`METHODS` and documented here with where they come from.
 
 =================  ============================================================================
 co-retweet         reposts of the same post (key: the reposted post id). QUT toolkit, CooRTweet.
+                   A repost that names no post (the IRA files mark retweets with a flag and
+                   the original's text) is keyed by ``content:<handle>|<text_norm>``: the same
+                   original author (when the table gives one) and the same normalised text;
+                   empty texts never match.
 co-tweet           identical normalised text among non-reposts (key: ``posts.text_norm``, see
                    :func:`trendwatch.text.normalize_text`: NFC, lower case, no leading
                    ``rt @x:``, no URLs, no @mentions, white space collapsed; empty texts never
@@ -41,6 +45,8 @@ from ...errors import ParameterError
 __all__ = ["Method", "METHODS", "method_names", "get_method"]
 
 _NOT_REPOST = "repost"
+_UNKNOWN_ORIGINAL = "content:"
+"""Prefix of co-retweet keys made from a repost's content (no post id can start with it)."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +89,16 @@ def _originals(posts: ibis.Table) -> ibis.Table:
 
 
 def co_retweet(posts: ibis.Table, params: dict) -> ibis.Table:
-    """Reposts of the same post."""
-    reposts = posts.filter((posts.kind == "repost") & posts.ref_post_id.notnull())
-    return _actions(reposts, reposts.ref_post_id)
+    """Reposts of the same post; a repost that names no post, by its original's content."""
+    reposts = posts.filter(posts.kind == "repost")
+    # Tables such as the IRA files mark retweets without the retweeted post's id: the
+    # original is then known by its author's handle (when given) and its normalised text.
+    by_content = (
+        _UNKNOWN_ORIGINAL + reposts.ref_author_handle.fill_null("") + "|" + reposts.text_norm
+    )
+    known_content = reposts.text_norm.notnull() & (reposts.text_norm != "")
+    key = reposts.ref_post_id.fill_null(ibis.ifelse(known_content, by_content, ibis.null()))
+    return _actions(reposts, key).filter(lambda t: t.key.notnull())
 
 
 def qut_text_key(text: ibis.Value) -> ibis.Value:
