@@ -12,10 +12,15 @@ __all__ = ["StoreOverview", "overview"]
 
 @dataclass(frozen=True)
 class StoreOverview:
-    """Counts over the collected posts (context posts excluded) and the quarantine."""
+    """Counts over the collected posts (context posts excluded) and the quarantine.
+
+    ``accounts`` counts the account profiles stored; ``authors`` the distinct accounts that
+    wrote collected posts (tables without profiles have authors but no accounts).
+    """
 
     posts: int
     accounts: int
+    authors: int
     context_posts: int
     by_platform: dict[str, int]
     by_kind: dict[str, int]
@@ -44,14 +49,16 @@ def overview(store: Store, *, top: int = 10) -> StoreOverview:
     0
     """
     con = store.con
-    posts, context, first, last = con.execute(
+    posts, context, first, last, authors = con.execute(
         "SELECT count(*) FILTER (WHERE collected), count(*) FILTER (WHERE NOT collected), "
-        "min(created_at) FILTER (WHERE collected), max(created_at) FILTER (WHERE collected) "
+        "min(created_at) FILTER (WHERE collected), max(created_at) FILTER (WHERE collected), "
+        "count(DISTINCT (platform, author_id)) FILTER (WHERE collected AND author_id IS NOT NULL) "
         "FROM posts"
     ).fetchone()
     return StoreOverview(
         posts=posts,
         accounts=con.execute("SELECT count(*) FROM accounts").fetchone()[0],
+        authors=authors,
         context_posts=context,
         by_platform=dict(_counts(store, "platform")),
         by_kind=dict(_counts(store, "kind")),

@@ -99,6 +99,7 @@ def info_command(db, as_json) -> None:
                 for k in (
                     "posts",
                     "accounts",
+                    "authors",
                     "by_platform",
                     "by_kind",
                     "first",
@@ -112,7 +113,7 @@ def info_command(db, as_json) -> None:
         )
         return
     click.echo(f"posts        {summary.posts:,}  (+{summary.context_posts:,} context posts)")
-    click.echo(f"accounts     {summary.accounts:,}")
+    click.echo(f"accounts     {summary.accounts:,} profiles; {summary.authors:,} authors posted")
     click.echo(f"first        {summary.first}")
     click.echo(f"last         {summary.last}")
     click.echo(f"quarantined  {summary.quarantined:,}")
