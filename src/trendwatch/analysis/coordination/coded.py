@@ -148,7 +148,8 @@ class Resolved:
     """Exact strings of the actions in a pair, by position in ``positions`` (sorted).
 
     ``account`` holds each action's account rank (string order) into ``accounts``; ``key``
-    its key code into ``keys``; ``post`` its post id string; ``time`` its time (µs).
+    its key code into ``keys``; ``post[post_row]`` its post id string; ``time`` its time
+    (µs). The strings stay in the order DuckDB found them: only integer codes are reordered.
     """
 
     positions: np.ndarray
@@ -157,6 +158,7 @@ class Resolved:
     key: np.ndarray
     keys: pa.Array
     post: pa.Array
+    post_row: np.ndarray
     time: np.ndarray
 
     def index(self, positions: np.ndarray) -> np.ndarray:
@@ -193,17 +195,17 @@ def resolve(con, source: str, acts: CodedActions, positions: np.ndarray) -> Reso
             FROM (SELECT {_CODES}, account_id, key, post_id FROM {source} WHERE {_NOT_NULL}) s
             JOIN {name} w USING (a, k, t, p)
         """).to_arrow_table()
-    # Identical source rows match twice: keep one row per position, in position order.
+    # Identical source rows match twice: each position keeps its first row.
     pos = found["pos"].to_numpy()
     row = np.full(positions.size, -1, np.int64)
     row[pos[::-1]] = np.arange(pos.size - 1, -1, -1)
-    found = found.take(row[row >= 0])
-    if found.num_rows != positions.size:
+    if (row < 0).any():
         raise RuntimeError("coordination: actions changed while being linked; run again")
-    return _exact_codes(positions, found, acts.t[positions], con)
+    return _exact_codes(positions, found, row, acts.t[positions], con)
 
 
-def _exact_codes(positions: np.ndarray, found: pa.Table, time: np.ndarray, con=None) -> Resolved:
+def _exact_codes(positions, found: pa.Table, row, time: np.ndarray, con=None) -> Resolved:
+    # Strings are encoded in found order; only the integer codes are taken by ``row``.
     accounts = pc.dictionary_encode(found["account_id"]).combine_chunks()
     order = string_order(accounts.dictionary, con)
     rank = np.empty(order.size, np.int64)
@@ -211,11 +213,12 @@ def _exact_codes(positions: np.ndarray, found: pa.Table, time: np.ndarray, con=N
     keys = pc.dictionary_encode(found["key"]).combine_chunks()
     return Resolved(
         positions=positions,
-        account=rank[accounts.indices.to_numpy()],
+        account=rank[accounts.indices.to_numpy()[row]],
         accounts=accounts.dictionary.take(pa.array(order)),
-        key=keys.indices.to_numpy().astype(np.int64),
+        key=keys.indices.to_numpy()[row].astype(np.int64),
         keys=keys.dictionary,
         post=found["post_id"].combine_chunks(),
+        post_row=row,
         time=time,
     )
 
@@ -311,8 +314,8 @@ def evidence_table(ev: pa.Table, resolved: Resolved) -> pa.Table:
         "account_a": _dict(ev["lo"], resolved.accounts),
         "account_b": _dict(ev["hi"], resolved.accounts),
         "key": _dict(ev["k"], resolved.keys),
-        "post_a": _dict(i_lo, resolved.post),
-        "post_b": _dict(i_hi, resolved.post),
+        "post_a": _dict(resolved.post_row[i_lo], resolved.post),
+        "post_b": _dict(resolved.post_row[i_hi], resolved.post),
         "time_a": pa.array(resolved.time[i_lo], pa.int64()).cast(stamp),
         "time_b": pa.array(resolved.time[i_hi], pa.int64()).cast(stamp),
         "gap_s": pc.divide(ev["gap_us"].cast(pa.float64()), 1e6),

@@ -30,7 +30,7 @@ from .summary import edge_order, edge_runs, evidence_rows, filter_edges
 __all__ = [
     "LinkTables",
     "actions_on_duckdb",
-    "key_is_column",
+    "key_is_costly",
     "sql_pair_join",
     "pair_join",
     "memory_limit",
@@ -71,7 +71,7 @@ def actions_on_duckdb(actions) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]
             con.close()
         return
     con = actions.get_backend().con
-    kind = "VIEW" if key_is_column(actions) else "TABLE"
+    kind = "TABLE" if key_is_costly(actions) else "VIEW"
     con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {ibis.to_sql(actions, dialect='duckdb')}")
     try:
         yield con, name
@@ -79,24 +79,34 @@ def actions_on_duckdb(actions) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]
         con.execute(f"DROP {kind} IF EXISTS {name}")
 
 
-def key_is_column(actions: ibis.Table) -> bool:
-    """Whether ``actions.key`` is a column of a relation rather than a computed expression.
+def key_is_costly(actions: ibis.Table) -> bool:
+    """Whether computing ``actions.key`` runs a regular expression (QUT's co-tweet text key).
 
-    The link reads the key twice (codes, then the strings of the linked actions); a computed
-    key (QUT's co-tweet text, a regex over every post) would be computed twice, and four times
-    where a filter repeats it, so :func:`actions_on_duckdb` materialises such actions once
-    in a temporary table instead of a view.
+    The link reads the key twice (codes, then the strings of the linked actions); a regex
+    key would be computed twice, and four times where a filter repeats it, so
+    :func:`actions_on_duckdb` materialises such actions once in a temporary table instead of
+    a view. Cheap keys (a column, a ``coalesce``) stay a view: materialising 10 million
+    reposts would cost more than it saves.
     """
     node = actions.op()
-    node = node.values.get("key") if isinstance(node, ops.Project) else None
-    while isinstance(node, ops.Field):
+    return isinstance(node, ops.Project) and _runs_regex(node.values.get("key"))
+
+
+_REGEX_OPS = (ops.RegexReplace, ops.RegexSearch, ops.RegexExtract, ops.RegexSplit)
+
+
+def _runs_regex(node) -> bool:
+    # Walks the value expression only, through the projections (and filters) that define it.
+    if isinstance(node, ops.Field):
         rel = node.rel
         while isinstance(rel, ops.Filter):
             rel = rel.parent
-        if not isinstance(rel, ops.Project):
-            break
-        node = rel.values[node.name]
-    return node is None or isinstance(node, ops.Field)
+        return isinstance(rel, ops.Project) and _runs_regex(rel.values.get(node.name))
+    if isinstance(node, _REGEX_OPS):
+        return True
+    if isinstance(node, tuple):
+        return any(_runs_regex(arg) for arg in node)
+    return isinstance(node, ops.Value) and any(_runs_regex(arg) for arg in node.args)
 
 
 def sql_pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> LinkTables:
