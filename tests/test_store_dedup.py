@@ -210,3 +210,14 @@ def test_a_batch_with_its_text_norm_computed_ahead_is_stored_the_same():
             ]
             stores.append((counts, _contents(store)))
     assert stores[0] == stores[1]
+
+
+def test_a_failing_insert_reports_its_own_error_and_leaves_nothing():
+    good = posts_to_arrow([make_post(1, "a"), make_post(2, "b")])
+    kind = good.schema.get_field_index("kind")
+    bad = good.set_column(kind, "kind", pa.array([None, None], pa.string()))  # kind NOT NULL
+    with Store(":memory:") as store:
+        with pytest.raises(duckdb.ConstraintException, match="kind"):
+            store.write_batch(bad)
+        assert store.con.execute("SELECT count(*) FROM posts").fetchall() == [(0,)]
+        assert store.write_batch(good) == BatchCounts(2, 0)

@@ -11,6 +11,7 @@ again completes the job without adding anything twice.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -243,9 +244,12 @@ class Store:
                 f"INSERT INTO posts SELECT {_POST_COLUMNS}, text_norm, now() AS ingested_at "
                 f"FROM {inserted}"
             )
+            self.con.execute("DROP TABLE _special")  # (a failed batch rolls it back)
         finally:
-            self.con.unregister("_batch")
-            self.con.execute("DROP TABLE IF EXISTS _special")
+            # After a failed statement DuckDB refuses even this until the caller rolls back;
+            # the error to report is the first one (the next batch replaces the name).
+            with contextlib.suppress(duckdb.Error):
+                self.con.unregister("_batch")
         added = collected_rows - skipped_collected
         return BatchCounts(added=added, duplicates=collected_rows - added)
 
