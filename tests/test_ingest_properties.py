@@ -19,14 +19,38 @@ json_values = st.recursive(
     | st.integers(-(2**63), 2**64 - 1)  # orjson writes 64-bit integers only
     | st.floats(allow_nan=False)
     | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(
-        st.sampled_from(["id", "data", "includes", "user", "text", "author_id", "created_at",
-                         "account", "content", "uri", "record", "commit", "did", "kind", "verb",
-                         "actor", "object", "reblog", "referenced_tweets", "id_str", "tags"])
-        | st.text(max_size=8),
-        children,
-        max_size=6,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "data",
+                    "includes",
+                    "user",
+                    "text",
+                    "author_id",
+                    "created_at",
+                    "account",
+                    "content",
+                    "uri",
+                    "record",
+                    "commit",
+                    "did",
+                    "kind",
+                    "verb",
+                    "actor",
+                    "object",
+                    "reblog",
+                    "referenced_tweets",
+                    "id_str",
+                    "tags",
+                ]
+            )
+            | st.text(max_size=8),
+            children,
+            max_size=6,
+        )
     ),
     max_leaves=20,
 )
