@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import re
 
-import ibis
 import numpy as np
 import pandas as pd
 
@@ -99,34 +98,28 @@ def account_signals(store, accounts=None, scope=None) -> pd.DataFrame:
     >>> account_signals(Store(":memory:")).empty
     True
     """
-    activity = _activity(store, accounts, scope)
-    profiles = _profiles(store, list(activity["account_id"]))
-    frame = activity.merge(profiles, on="account_id", how="left")
-    frame = _with_signals(frame)
+    frame = _with_signals(_activity_and_profiles(store, accounts, scope))
     order = frame.sort_values(["signals", "posts", "account_id"], ascending=[False, False, True])
     return order[list(COLUMNS)].reset_index(drop=True)
 
 
-def _activity(store, accounts, scope) -> pd.DataFrame:
+def _activity_and_profiles(store, accounts, scope) -> pd.DataFrame:
+    """Per author in the scope: its posts there, joined to its stored profile in DuckDB (an
+    archive of millions of authors never goes through Python as a list of ids)."""
     posts = store.posts() if scope is None else scope.apply(store.posts())
     if accounts is not None:
         posts = posts.filter(posts.author_id.isin([str(a) for a in accounts]))
-    per = posts.group_by(account_id=posts.author_id).aggregate(
+    activity = posts.group_by(platform=posts.platform, account_id=posts.author_id).aggregate(
         posts=posts.count(),
         reposts=(posts.kind == "repost").cast("int64").sum(),
         first_post=posts.created_at.min(),
     )
-    return per.to_pandas()
+    profiles = store.accounts().select(*_PROFILE_COLUMNS)
+    return activity.left_join(profiles, ["platform", "account_id"]).to_pandas()
 
 
-def _profiles(store, ids: list[str]) -> pd.DataFrame:
-    acc = store.accounts()
-    acc = acc.filter(acc.account_id.isin(ids)) if ids else acc.limit(0)
-    columns = ("account_id", "handle", "created_at", "posts_count", "followers", "observed_at",
-               "declared_bot")  # fmt: skip
-    frame = acc.select(*columns).order_by(ibis.desc("observed_at")).to_pandas()
-    # An id seen on two platforms keeps its latest observation.
-    return frame.drop_duplicates("account_id")
+_PROFILE_COLUMNS = ("platform", "account_id", "handle", "created_at", "posts_count", "followers",
+                    "observed_at", "declared_bot")  # fmt: skip
 
 
 def _with_signals(frame: pd.DataFrame) -> pd.DataFrame:

@@ -126,8 +126,9 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
         print_json({"run_id": run_id, "evidence": rows.to_dict("records")})
         return
     click.echo(f"run {run_id}: {len(rows):,} post pairs")
-    cols = ["time_a", "gap_s", "post_a", "text_a", "post_b", "text_b"]
-    table = rows[cols].assign(text_a=rows["text_a"].map(_short), text_b=rows["text_b"].map(_short))
+    # The key (reposted post, URL, text...) is what the two accounts shared.
+    cols = ["time_a", "gap_s", "key", "post_a", "text_a", "post_b", "text_b"]
+    table = rows[cols].assign(**{c: rows[c].map(_short) for c in ("key", "text_a", "text_b")})
     click.echo(format_table(cols, table.values.tolist(), numeric_from=len(cols)))
 
 
