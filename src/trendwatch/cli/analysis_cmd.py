@@ -60,11 +60,14 @@ def _iso(moment) -> str:
 
 
 def _table(frame, columns, *, numeric_from: int) -> str:
-    rows = [
-        [round(v, 2) if isinstance(v, float) else v for v in record]
-        for record in frame[columns].itertuples(index=False)
-    ]
+    rows = [[_cell(v) for v in record] for record in frame[columns].itertuples(index=False)]
     return format_table(columns, rows, numeric_from=numeric_from)
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return "-" if value != value else round(value, 2)  # NaN: not known
+    return value
 
 
 @click.command("campaign")
