@@ -470,15 +470,10 @@ def _evidence_texts(store, evidence: dict) -> dict[str, str]:
     return _texts(store, ids)
 
 
-def _pairs(store, rows: pd.DataFrame) -> list[dict]:
-    """Evidence rows with both posts' texts (cut to 280 characters)."""
-    texts = _texts(store, list(rows["post_a"]) + list(rows["post_b"]))
-    out = []
-    for row in _records(rows):
-        row["text_a"] = texts.get(str(row["post_a"]))
-        row["text_b"] = texts.get(str(row["post_b"]))
-        out.append(row)
-    return out
+def _pairs(rows: pd.DataFrame) -> list[dict]:
+    """Evidence rows with both posts' texts cut to :data:`TEXT_CHARS` characters."""
+    cut = {c: rows[c].str.slice(0, TEXT_CHARS) for c in ("text_a", "text_b")}
+    return _records(rows.assign(**cut))
 
 
 def _texts(store, post_ids) -> dict[str, str]:
@@ -508,7 +503,7 @@ def evidence_view(store, account_a, account_b, run_id=None) -> dict:
     methods = dict(zip(runs["run_id"], runs["method"], strict=True))
     chosen = [run_id] if run_id else _latest_runs_linking(store, [a, b], runs["method"])
     frames = [
-        load_evidence(store, rid, a, b).assign(method=methods.get(rid), run_id=rid)
+        load_evidence(store, rid, a, b, texts=True).assign(method=methods.get(rid), run_id=rid)
         for rid in chosen
     ]
     frames = [f for f in frames if not f.empty]
@@ -519,7 +514,7 @@ def evidence_view(store, account_a, account_b, run_id=None) -> dict:
         "account_b": b,
         "handle_a": plain(info.get(a)),
         "handle_b": plain(info.get(b)),
-        "pairs": [] if rows.empty else _pairs(store, rows),
+        "pairs": [] if rows.empty else _pairs(rows),
     }
 
 
