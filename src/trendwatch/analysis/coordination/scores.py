@@ -39,7 +39,6 @@ FIRST_POSTS = 2000
 """The campaign's first posts, whose share by each group is reported."""
 TOP_KEYS = 3
 _EXAMPLE_CHARS = 140
-_DAY_S = 86_400.0
 
 
 def density(n_edges: int, size: int) -> float:
@@ -88,41 +87,22 @@ def _shares(store, groups_of: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     return frame
 
 
-def _accounts(store, groups_of: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    """Per member: age at its first post in the scope (days) and followers."""
-    posts = scope.apply(store.posts())
-    ids = list(groups_of["account_id"])
-    first = (
-        posts.filter(posts.author_id.isin(ids))
-        .group_by("author_id")
-        .aggregate(first_post=posts.created_at.min())
-    )
-    acc = store.accounts()
-    acc = acc.filter(acc.account_id.isin(ids)).select("account_id", "created_at", "followers")
-    first, acc = first.to_pandas(), acc.to_pandas().drop_duplicates("account_id")
-    frame = groups_of.merge(first.rename(columns={"author_id": "account_id"}), how="left")
-    frame = frame.merge(acc, on="account_id", how="left")
-    age = (frame["first_post"] - frame["created_at"]).dt.total_seconds() / _DAY_S
-    return frame.assign(age_days=age)
-
-
 def _account_scores(store, groups_of: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    per = _accounts(store, groups_of, scope).groupby("group_id")
+    # One read per member: its age at its first post in the scope, followers and signals.
+    signals = account_signals(store, list(groups_of["account_id"]), scope)
+    columns = ["account_id", "age_days", "followers", "signals"]
+    members = groups_of.merge(signals[columns], on="account_id", how="left")
+    per = members.assign(flagged=members["signals"].fillna(0) >= FLAGGED_SIGNALS).groupby(
+        "group_id"
+    )
     return pd.DataFrame(
         {
             "median_age_days": per["age_days"].median(),
             "min_age_days": per["age_days"].min(),
             "median_followers": per["followers"].median(),
-            "share_flagged": _flagged_shares(store, groups_of, scope),
+            "share_flagged": per["flagged"].mean(),
         }
     )
-
-
-def _flagged_shares(store, groups_of: pd.DataFrame, scope: Scope) -> pd.Series:
-    signals = account_signals(store, list(groups_of["account_id"]), scope)
-    members = groups_of.merge(signals[["account_id", "signals"]], on="account_id", how="left")
-    flagged = members["signals"].fillna(0) >= FLAGGED_SIGNALS
-    return flagged.groupby(members["group_id"]).mean()
 
 
 def top_keys(
