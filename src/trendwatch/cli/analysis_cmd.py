@@ -10,10 +10,9 @@ import click
 from ..analysis.accounts import SIGNALS, account_signals
 from ..analysis.campaign import campaign
 from ..analysis.compare import compare
-from ..analysis.coordination.engine import Scope
+from ..analysis.coordination.engine import _scope
 from ..analysis.trends import METHODS, onsets, trending
 from ..store import open_store
-from ..times import parse_time
 from .options import db_option, json_option, print_json
 from .tables import format_table
 
@@ -133,11 +132,7 @@ def _shown(value):
 def accounts_command(hashtags, since, until, min_signals, top, out, db, as_json) -> None:
     """Account signals (new, hyperactive, amplifier, generated handle, declared bot) of the
     accounts posting in the scope, most signals first: hints to check, not proof."""
-    scope = Scope(
-        hashtags=tuple(hashtags) or None,
-        since=parse_time(since) if since else None,
-        until=parse_time(until) if until else None,
-    )
+    scope = _scope(hashtags, since, until, None)  # the scope coordinate() and groups() use
     with open_store(db, read_only=True) as store:
         found = account_signals(store, scope=scope)
     found = found[found["signals"] >= min_signals]
