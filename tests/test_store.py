@@ -32,6 +32,19 @@ def test_new_posts_are_added_and_repeats_are_duplicates(store):
     assert _keys(store) == [("1", True), ("2", True), ("3", True)]
 
 
+def test_post_texts_are_cut_and_cover_context_posts(store):
+    add_posts(
+        store,
+        [
+            make_post(1, "a", text="héllo wörld"),
+            make_post(2, "b"),  # no text
+            make_post(3, "c", text="context", collected=False),
+        ],
+    )
+    texts = store.post_texts(["1", "2", "3", "404", "1"], chars=4)
+    assert texts == {"1": "héll", "2": "", "3": "cont"}
+
+
 def test_same_id_on_two_platforms_is_two_posts(store):
     counts = add_posts(store, [make_post(1, "a"), make_post(1, "a", platform="mastodon")])
     assert counts.added == 2

@@ -198,6 +198,19 @@ class Store:
     def runs(self) -> ibis.Table:
         return self.ibis.table("runs")
 
+    def post_texts(self, post_ids, chars: int) -> dict[str, str]:
+        """Post id -> the first ``chars`` characters of its text ('' for a post without text).
+
+        Context posts included (evidence may point at them); ids not stored are left out.
+        """
+        ids = sorted({str(p) for p in post_ids})
+        found = self.con.execute(
+            "SELECT post_id, coalesce(left(any_value(text), ?), '') FROM posts "
+            "WHERE post_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY post_id",
+            [chars, ids],
+        ).fetchall()
+        return dict(found)
+
     # -- writing ----------------------------------------------------------------------------
     def write_batch(
         self,

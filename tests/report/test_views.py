@@ -262,7 +262,7 @@ def test_methods_view_lists_only_the_asked_runs(store):
 def test_views_keep_hostile_text_as_data(store, text):
     """Views do not escape: they return the text as it is; rendering escapes it."""
     add_posts(store, [make_post("1", "a", at(0), hashtags=("h",), text=text)])
-    assert views._texts(store, ["1"]) == {"1": text}
+    assert store.post_texts(["1"], views.TEXT_CHARS) == {"1": text}
 
 
 def test_groups_view_scope_takes_the_time_slice(trio_store):

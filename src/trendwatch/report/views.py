@@ -467,22 +467,13 @@ def _edge_evidence(store, evidence: pd.DataFrame, edges: pd.DataFrame, n: int) -
 def _evidence_texts(store, evidence: dict) -> dict[str, str]:
     """post id -> text of every post in the shown evidence (each text once)."""
     ids = [p[end] for rows in evidence.values() for p in rows for end in ("post_a", "post_b")]
-    return _texts(store, ids)
+    return store.post_texts(ids, TEXT_CHARS)
 
 
 def _pairs(rows: pd.DataFrame) -> list[dict]:
     """Evidence rows with both posts' texts cut to :data:`TEXT_CHARS` characters."""
     cut = {c: rows[c].str.slice(0, TEXT_CHARS) for c in ("text_a", "text_b")}
     return _records(rows.assign(**cut))
-
-
-def _texts(store, post_ids) -> dict[str, str]:
-    ids = sorted({str(p) for p in post_ids})
-    found = store.con.execute(
-        "SELECT post_id, left(text, ?) FROM posts WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
-        [TEXT_CHARS, ids],
-    ).fetchall()
-    return {post_id: text for post_id, text in found}
 
 
 def _latest_runs_linking(store, pair: list[str], methods) -> list[str]:

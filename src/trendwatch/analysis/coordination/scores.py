@@ -127,17 +127,10 @@ def top_keys(
         ascending=[True, False, False, True, True],
     )
     top = keys.groupby("group_id").head(n)
-    texts = _texts(store, list(top["example_post"]))
+    texts = store.post_texts(top["example_post"], _EXAMPLE_CHARS)
     top = top.assign(example_text=top["example_post"].map(texts))
     cols = ["method", "key", "accounts", "pairs", "example_post", "example_text"]
     return {int(g): rows[cols].to_dict("records") for g, rows in top.groupby("group_id")}
-
-
-def _texts(store, post_ids: list[str]) -> dict[str, str]:
-    posts = store.posts(include_context=True)
-    found = posts.filter(posts.post_id.isin(post_ids)).select("post_id", "text").to_pandas()
-    short = found["text"].fillna("").str.slice(0, _EXAMPLE_CHARS)
-    return dict(zip(found["post_id"], short, strict=True))
 
 
 SCORE_COLUMNS = (
