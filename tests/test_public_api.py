@@ -56,3 +56,14 @@ def test_every_error_is_a_trendwatch_error_with_a_docstring():
 def test_open_is_the_store_entry_point():
     with trendwatch.open(":memory:") as store:
         assert isinstance(store, trendwatch.Store)
+
+
+def test_python_dash_m_runs_the_command_line():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "trendwatch", "--version"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert trendwatch.__version__ in done.stdout
