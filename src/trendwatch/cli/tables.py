@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 __all__ = ["format_table", "fmt_count", "terminal_safe"]
@@ -31,15 +32,38 @@ def terminal_safe(text: str) -> str:
     return text.translate(_UNSAFE)
 
 
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide (CJK, full-width) characters take two, combining
+    marks and zero-width characters none, so tables of hashtags in any script stay aligned.
+
+    Examples
+    --------
+    >>> display_width("abc"), display_width("잇츠"), display_width("e\u0301")
+    (3, 4, 1)
+    """
+    return sum(_char_width(char) for char in text)
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _pad(cell: str, width: int, right: bool) -> str:
+    fill = " " * (width - display_width(cell))
+    return fill + cell if right else cell + fill
+
+
 def format_table(headers: Sequence[str], rows: Sequence[Sequence], numeric_from: int = 1) -> str:
     """Align columns; columns from ``numeric_from`` on are right-aligned numbers."""
     body = [[terminal_safe(fmt_count(v)) for v in row] for row in rows]
     cells = [[str(h) for h in headers], *body]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
 
     def line(row: list[str]) -> str:
         return "  ".join(
-            cell.rjust(w) if i >= numeric_from else cell.ljust(w)
+            _pad(cell, w, right=i >= numeric_from)
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ).rstrip()
 
