@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..errors import NoDataError, ParameterError
 from ..text import normalize_hashtag
+from ..wording import plural
 
 __all__ = [
     "Campaign",
@@ -374,10 +375,6 @@ def summary_line(counts, span: timedelta) -> str:
     share = top_share(counts, k)
     leaders = "the most active account" if k == 1 else f"the top {k:,} accounts"
     return (
-        f"{_plural(int(np.sum(counts)), 'post')} in {format_span(span)} from "
-        f"{_plural(len(counts), 'account')}; {leaders} made {round(share * 100)} % of them"
+        f"{plural(int(np.sum(counts)), 'post')} in {format_span(span)} from "
+        f"{plural(len(counts), 'account')}; {leaders} made {round(share * 100)} % of them"
     )
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

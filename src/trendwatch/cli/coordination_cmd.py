@@ -12,6 +12,7 @@ from ..analysis.coordination.export import write_edges
 from ..analysis.coordination.results import latest_run_id, list_runs, load_evidence
 from ..errors import NoDataError
 from ..store import open_store
+from ..wording import plural
 from .options import db_option, json_option, print_json
 from .tables import format_table
 
@@ -82,13 +83,13 @@ def coordination_command(
 def _summary_line(result) -> str:
     s = result.summary()
     line = (
-        f"{s['method']}: {s['accounts']:,} accounts, {s['edges']:,} pairs, "
-        f"{s['evidence']:,} post pairs (run {s['run_id']})"
+        f"{s['method']}: {plural(s['accounts'], 'account')}, {plural(s['edges'], 'pair')}, "
+        f"{plural(s['evidence'], 'post pair')} (run {s['run_id']})"
     )
     if s["bounded_keys"]:
         line += (
             f"\nhot-key bound max_key_fanout={result.params['max_key_fanout']} "
-            f"applied to {s['bounded_keys']:,} keys"
+            f"applied to {plural(s['bounded_keys'], 'key')}"
         )
     return line
 

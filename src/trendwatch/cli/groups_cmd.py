@@ -9,6 +9,7 @@ from ..analysis.coordination import method_names
 from ..analysis.coordination.export import write_groups_network
 from ..analysis.coordination.groups import groups
 from ..store import open_store
+from ..wording import plural
 from .options import db_option, json_option, print_json
 from .tables import format_table
 
@@ -69,8 +70,8 @@ def _summary_line(result) -> str:
     s = result.summary()
     methods = ", ".join(s["methods"]) or "no method"
     return (
-        f"{s['groups']:,} groups, {s['accounts_in_groups']:,} accounts, "
-        f"{s['significant_edges']:,} significant links from {methods}"
+        f"{plural(s['groups'], 'group')}, {plural(s['accounts_in_groups'], 'account')}, "
+        f"{plural(s['significant_edges'], 'significant link')} from {methods}"
     )
 
 
