@@ -254,7 +254,7 @@ def test_cli_coordination_evidence_runs(tmp_path):
         ["coordination", "--db", str(db), "-m", "co-retweet", "--window", "10", "--out", str(out)],
     )
     assert res.exit_code == 0, res.output
-    assert "2 accounts, 1 pairs" in res.output
+    assert "2 accounts, 1 pair," in res.output
     assert out.read_text().splitlines()[1].startswith("a,b,1,")
     res = runner.invoke(cli, ["evidence", "b", "a", "--db", str(db), "--json"])
     assert res.exit_code == 0 and '"post_b": "2"' in res.output

@@ -147,7 +147,7 @@ def test_groups_command_writes_one_row_per_account_and_the_network(tmp_path):
                                    str(out), "--network", str(network)])  # fmt: skip
     assert run.exit_code == 0, run.output
     assert network.read_text().count("<node ") == 3
-    assert "1 groups, 3 accounts" in run.output
+    assert "1 group, 3 accounts" in run.output
     table = pd.read_csv(out, dtype={"account_id": str})
     assert table.columns[:2].tolist() == ["account_id", "group_id"]
     assert table["account_id"].tolist() == ["a1", "a2", "a3"]
