@@ -9,13 +9,22 @@ not records.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from ..model import Account, Post
 
-__all__ = ["Skipped", "Quarantined", "PostTable", "AccountTable", "ReadOptions", "Item"]
+__all__ = [
+    "Skipped",
+    "Quarantined",
+    "PostTable",
+    "AccountTable",
+    "Parallelism",
+    "ReadOptions",
+    "Item",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,27 @@ class AccountTable:
 
 
 @dataclass(frozen=True)
+class Parallelism:
+    """When and how a reader may parse a large file in worker processes.
+
+    workers
+        Processes that parse pieces of the file; 0 reads every file in this process. Two
+        when the machine has two cores or more (on two cores the store writes while two
+        workers parse: the writer's share is small next to the parsing), else 0.
+    min_bytes
+        Smaller files are read in this process: starting the workers (each imports
+        pyarrow) costs about what reading 30 MB costs.
+    chunk_bytes
+        Size of the pieces handed to the workers (cut at line ends). With two pieces in
+        flight per worker this bounds the memory the workers and their results take.
+    """
+
+    workers: int = field(default_factory=lambda: 2 if (os.cpu_count() or 1) >= 2 else 0)
+    min_bytes: int = 32 << 20
+    chunk_bytes: int = 8 << 20
+
+
+@dataclass(frozen=True)
 class ReadOptions:
     """Options a reader may use.
 
@@ -60,10 +90,13 @@ class ReadOptions:
         ``--map column=field`` pairs for generic tables (field names of :class:`Post`).
     platform
         Platform for formats that do not say (tables); ``x`` by default.
+    parallel
+        When the JSON Lines readers that can (X v2) parse a large file in worker processes.
     """
 
     mapping: dict[str, str] = field(default_factory=dict)
     platform: str = "x"
+    parallel: Parallelism = field(default_factory=Parallelism)
 
 
 Item = Post | Account | Skipped | Quarantined | PostTable | AccountTable

@@ -12,7 +12,15 @@ from typing import BinaryIO
 
 import orjson
 
-__all__ = ["first_record", "JsonRecord", "iter_json_records", "is_json_array", "RecordNumbers"]
+__all__ = [
+    "first_record",
+    "JsonRecord",
+    "iter_json_records",
+    "iter_json_lines",
+    "is_json_array",
+    "is_json_lines",
+    "RecordNumbers",
+]
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = b" \t\r\n\xef\xbb\xbf"  # includes the UTF-8 byte-order mark
@@ -79,7 +87,13 @@ def iter_json_records(stream: BinaryIO, head: bytes) -> Iterator[JsonRecord]:
     elif _is_pretty_object(head):
         yield from _document_record(stream)
     else:
-        yield from _line_records(stream)
+        yield from iter_json_lines(stream)
+
+
+def is_json_lines(head: bytes) -> bool:
+    """True when :func:`iter_json_records` reads the input line by line (not an array or
+    one indented object), so that any run of whole lines can be read on its own."""
+    return not is_json_array(head) and not _is_pretty_object(head)
 
 
 def _is_pretty_object(head: bytes) -> bool:
@@ -97,8 +111,9 @@ def _document_record(stream: BinaryIO) -> Iterator[JsonRecord]:
         yield JsonRecord(1, data, None, f"invalid JSON document: {exc}")
 
 
-def _line_records(stream: BinaryIO) -> Iterator[JsonRecord]:
-    for number, line in enumerate(stream, start=1):
+def iter_json_lines(stream: BinaryIO, first_line: int = 1) -> Iterator[JsonRecord]:
+    """The records of JSON Lines; ``first_line`` numbers the first line (a piece of a file)."""
+    for number, line in enumerate(stream, start=first_line):
         if not line.strip():
             continue
         try:

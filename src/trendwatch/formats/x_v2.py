@@ -62,7 +62,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import orjson
 import pyarrow as pa
@@ -72,6 +72,7 @@ from ..text import hashtag_pair, normalize_url
 from ..times import parse_time
 from .items import AccountTable, Item, PostTable, Quarantined, ReadOptions, Skipped
 from .jsonrecords import JsonRecord, RecordNumbers, iter_json_records
+from .parallel import read_in_parallel, reads_in_parallel
 from .stream import InputFile
 
 __all__ = [
@@ -777,13 +778,115 @@ def _arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _read_with(
-    items: Callable[[JsonRecord, RecordNumbers], Iterator[Item | _Rows]], source: InputFile
-) -> Iterator[Item]:
+LineItems = Callable[[JsonRecord, RecordNumbers], Iterator[Item | _Rows]]
+
+
+def _read_with(items: LineItems, source: InputFile, options: ReadOptions) -> Iterator[Item]:
+    # Large files are parsed by worker processes: the reader, not the store, is the slow side.
+    if reads_in_parallel(source, options.parallel):
+        pieces = read_in_parallel(source, partial(_piece_items, items), options.parallel)
+        return _regathered(pieces, _TABLE_ROWS)
     numbers = RecordNumbers()
     records = iter_json_records(source.stream, source.head)
     lines = (item for record in records for item in items(record, numbers))
     return _as_tables(lines, _TABLE_ROWS)
+
+
+# -- reading in worker processes (see :mod:`.parallel`) ---------------------------------------
+#
+# The serial reader cuts its tables every _TABLE_ROWS rows at a line end, and the ingest writes
+# a batch after so many records: the store's result can depend on where batches end (an
+# account's later observation fills the fields an earlier batch left empty). So a worker
+# sends its piece's rows as two tables plus each line's row counts, and the parent cuts the
+# pieces' tables exactly where the serial reader cuts its own.
+
+
+@dataclass(frozen=True, slots=True)
+class _LineRows:
+    """How many post and account rows one line gave (in a piece's tables, in line order)."""
+
+    posts: int
+    accounts: int
+
+
+def _piece_items(
+    items: LineItems, records: Iterator[JsonRecord], numbers: RecordNumbers
+) -> Iterator[Item | _LineRows]:
+    """A piece's items (in a worker): records, each line's row counts, then its two tables."""
+    posts: list[tuple] = []
+    accounts: list[tuple] = []
+    for record in records:
+        for item in items(record, numbers):
+            if type(item) is _Rows:
+                posts += item.posts
+                accounts += item.accounts
+                item = _LineRows(len(item.posts), len(item.accounts))
+            yield item
+    yield from _tables(posts, accounts)
+
+
+class _Cutter:
+    """Gathers the rows of the pieces' tables and cuts tables where :func:`_as_tables` would."""
+
+    def __init__(self, table_rows: int) -> None:
+        self.table_rows = table_rows
+        self.posts: list[pa.Table] = []  # slices of pieces' tables waiting to be cut
+        self.accounts: list[pa.Table] = []
+        self.rows = 0
+
+    def piece(self, items: list) -> Iterator[Item]:
+        tables = {type(item): item.table for item in items if type(item) in _PIECE_TABLES}
+        posts = _Slicer(tables.get(PostTable), self.posts)
+        accounts = _Slicer(tables.get(AccountTable), self.accounts)
+        for item in items:
+            if type(item) is _LineRows:
+                posts.take(item.posts)
+                accounts.take(item.accounts)
+                self.rows += item.posts + item.accounts
+                if self.rows >= self.table_rows:
+                    posts.flush()
+                    accounts.flush()
+                    yield from self.tables()
+            elif type(item) not in _PIECE_TABLES:
+                yield item
+        posts.flush()
+        accounts.flush()
+
+    def tables(self) -> Iterator[Item]:
+        if self.posts:
+            yield PostTable(pa.concat_tables(self.posts))
+        if self.accounts:
+            yield AccountTable(pa.concat_tables(self.accounts))
+        self.posts.clear()  # (cleared, not replaced: the slicers add to these lists)
+        self.accounts.clear()
+        self.rows = 0
+
+
+_PIECE_TABLES = (PostTable, AccountTable)
+
+
+class _Slicer:
+    """Hands out a piece's table as contiguous slices (few chunks), line counts at a time."""
+
+    def __init__(self, table: pa.Table | None, into: list[pa.Table]) -> None:
+        self.table, self.into = table, into
+        self.start = self.end = 0
+
+    def take(self, rows: int) -> None:
+        self.end += rows
+
+    def flush(self) -> None:
+        if self.end > self.start:
+            self.into.append(self.table.slice(self.start, self.end - self.start))
+        self.start = self.end
+
+
+def _regathered(pieces: Iterator[list], table_rows: int) -> Iterator[Item]:
+    """The items of the serial reader, from the workers' pieces (in file order)."""
+    cutter = _Cutter(table_rows)
+    for items in pieces:
+        yield from cutter.piece(items)
+    yield from cutter.tables()
 
 
 @dataclass(frozen=True)
@@ -793,7 +896,7 @@ class V2Format:
     NAME: str
     DESCRIPTION: str
     _sniff: Callable[[bytes], bool]
-    _items: Callable[[JsonRecord, RecordNumbers], Iterator[Item | _Rows]]
+    _items: LineItems
 
     def sniff(self, head: bytes) -> bool:
         """True when the head looks like this format (it peeks, never consumes)."""
@@ -801,7 +904,7 @@ class V2Format:
 
     def read(self, source: InputFile, options: ReadOptions) -> Iterator[Item]:
         """Yield the posts, accounts, skipped and quarantined records of ``source``."""
-        return _read_with(self._items, source)
+        return _read_with(self._items, source, options)
 
 
 FORMATS = {

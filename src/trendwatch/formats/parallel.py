@@ -1,0 +1,217 @@
+"""Reading a large JSON Lines file in worker processes, with the items of the serial reader.
+
+Parsing JSON and normalising records is Python code that holds the GIL, so threads cannot
+share it; worker processes can. The parent cuts the file into pieces at line ends (it reads
+the file once to find them and to count lines), each worker reads its pieces from the file
+itself, runs the format's own reader on them and sends back the items (Arrow tables of posts
+and accounts, skipped and quarantined records). The parent yields them **in file order**, so
+the store sees the records in the order the serial reader gives them: accounting, quarantine
+rows, context posts replaced by collected ones and "the latest account observation wins" do
+not depend on the path.
+
+Record numbers are the one thing a piece cannot know alone: :class:`~.jsonrecords.RecordNumbers`
+gives the next record ``max(last + 1, line)``, and ``last`` depends on every record before
+the piece. A worker numbers its piece from ``last = 0`` and counts the numbers it takes; the
+parent then corrects each one: from a true start ``L``, the ``k``-th number of the piece is
+``max(L + k, n_k)`` where ``n_k`` is the number counted from 0 (induction on ``k``:
+``max(max(L + k - 1, n_(k-1)) + 1, line) = max(L + k, n_k)``).
+
+Workers are started with the ``spawn`` method (never ``fork``: the parent holds a DuckDB
+connection and threads). As with any ``spawn`` code, a script that calls
+:func:`trendwatch.ingest` on a large file must do so under ``if __name__ == "__main__":``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import multiprocessing
+import os
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from .items import Parallelism, Quarantined, Skipped
+from .jsonrecords import JsonRecord, RecordNumbers, is_json_lines, iter_json_lines
+from .stream import InputFile
+
+__all__ = ["ChunkReader", "reads_in_parallel", "read_in_parallel", "read_piece"]
+
+ChunkReader = Callable[[Iterator[JsonRecord], RecordNumbers], Iterator[object]]
+"""A format's reader over records: what it yields for them, numbering them with the numbers.
+
+It must be a module-level function (or a ``functools.partial`` of one): it is sent to the
+workers by name.
+"""
+
+_IN_FLIGHT_PER_WORKER = 2  # one piece parsed while the next waits: workers never idle
+
+
+def reads_in_parallel(source: InputFile, parallel: Parallelism) -> bool:
+    """True when ``source`` is read by workers: a large, uncompressed JSON Lines file."""
+    return (
+        parallel.workers >= 1
+        and source.path is not None
+        and not source.compressed
+        and (source.size or 0) >= parallel.min_bytes
+        and is_json_lines(source.head)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """Whole lines of a file: ``length`` bytes from ``offset``, the first being ``first_line``."""
+
+    path: str
+    offset: int
+    length: int
+    first_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Numbered:
+    """A record item of a piece and which of the piece's numbers it took (1-based)."""
+
+    take: int
+    item: Skipped | Quarantined
+
+
+@dataclass(frozen=True, slots=True)
+class PieceItems:
+    """What a worker read in a piece: the items, the numbers it took and the last one."""
+
+    items: list
+    taken: int
+    last: int
+
+
+class _CountingNumbers(RecordNumbers):
+    """Record numbers that also count how many were taken."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken = 0
+
+    def take(self, record_no: int) -> int:
+        self.taken += 1
+        return super().take(record_no)
+
+
+def read_piece(reader: ChunkReader, piece: Piece) -> PieceItems:
+    """Run ``reader`` on one piece (in a worker): its items, record items tagged by number.
+
+    Readers yield a record item right after taking its number (they are generators), so the
+    count of numbers taken when it arrives is its position among the piece's numbers.
+    """
+    with open(piece.path, "rb") as file:
+        file.seek(piece.offset)
+        data = file.read(piece.length)
+    numbers = _CountingNumbers()
+    items: list = []
+    for item in reader(iter_json_lines(io.BytesIO(data), piece.first_line), numbers):
+        is_record = type(item) is Skipped or type(item) is Quarantined
+        items.append(_Numbered(numbers.taken, item) if is_record else item)
+    return PieceItems(items, numbers.taken, numbers.last)
+
+
+class _Renumbering:
+    """Turns the numbers of each piece (counted from 0) into the file's record numbers."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def items(self, piece: PieceItems) -> list:
+        start = self.last
+        self.last = max(start + piece.taken, piece.last)
+        return [
+            replace(item.item, record_no=max(start + item.take, item.item.record_no))
+            if type(item) is _Numbered
+            else item
+            for item in piece.items
+        ]
+
+
+def pieces(stream: BinaryIO, path: str, chunk_bytes: int) -> Iterator[Piece]:
+    """Cut the stream (the file from its first byte) into pieces of whole lines.
+
+    A piece ends at the last line end of its ``chunk_bytes`` (a longer line makes a longer
+    piece); the last piece may lack a final line end. Reading ``stream`` here also moves its
+    position, which the ingest's progress report shows.
+    """
+    offset, line, carry = 0, 1, b""
+    while block := stream.read(chunk_bytes):
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:  # no line end yet: one long line, read on
+            carry = data
+            continue
+        yield Piece(path, offset, cut, line)
+        line += data.count(b"\n", 0, cut)
+        offset += cut
+        carry = data[cut:]
+    if carry:
+        yield Piece(path, offset, len(carry), line)
+
+
+def read_in_parallel(
+    source: InputFile, reader: ChunkReader, parallel: Parallelism
+) -> Iterator[list]:
+    """The items ``reader`` gives for each piece of ``source``, read by ``parallel.workers``.
+
+    One list per piece, in file order, with the file's record numbers: the items ``reader``
+    gives for the whole file, except for what it gathers across lines (Arrow tables), which
+    the caller may gather again. A worker's error is raised here after the pieces before
+    it; on any exit (end, error, the caller closing the generator, Ctrl-C) the workers are
+    stopped before this returns.
+    """
+    path = str(Path(source.name).resolve())
+    todo = pieces(source.stream, path, parallel.chunk_bytes)
+    numbering = _Renumbering()
+    with _workers(parallel.workers) as pool:
+        pending: deque[Future] = deque()
+        for piece in todo:
+            pending.append(pool.submit(read_piece, reader, piece))
+            if len(pending) >= parallel.workers * _IN_FLIGHT_PER_WORKER:
+                yield numbering.items(pending.popleft().result())
+        while pending:
+            yield numbering.items(pending.popleft().result())
+
+
+@contextlib.contextmanager
+def _workers(count: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``count`` spawned workers, shut down (queued pieces cancelled) on exit."""
+    pool = ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(parent_pid: int) -> None:
+    """Ignore Ctrl-C (the parent stops the workers) and exit when the parent is gone.
+
+    Ctrl-C reaches every process of the terminal's group; the parent handles it and shuts
+    the pool down, so a worker need not print its own traceback. A parent killed outright
+    cannot shut anything down: the worker then sees a new parent process and exits.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+
+
+_PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        threading.Event().wait(_PARENT_CHECK_SECONDS)
+    os._exit(1)
