@@ -125,6 +125,51 @@ def test_window_pairs_by_hand():
     assert bounded.cut.tolist() == [True, False, False, False, False, False]
 
 
+def old_window_pairs(key, time_, account, window, fanout=None, budget=None):
+    """The walk window_pairs replaced (every step by gathers from all actions): the oracle."""
+    from trendwatch.analysis.coordination.pairs import _limits
+
+    limit = np.full(key.size, -1, np.int64)
+    if fanout is not None:
+        counts = np.zeros(key.size, np.int64)
+        left, step = np.arange(key.size), 1
+        while left.size and step <= fanout + 1:
+            left = old_partners_at(key, time_, left, step, window)
+            counts[left] += 1
+            step += 1
+        limit = _limits(key, counts, fanout, budget)
+    pairs, left, step = [], np.arange(key.size), 1
+    while left.size:
+        if fanout is not None:
+            left = left[limit[left] >= step]
+        left = old_partners_at(key, time_, left, step, window)
+        other = account[left] != account[left + step]
+        pairs += zip(left[other].tolist(), (left[other] + step).tolist(), strict=True)
+        step += 1
+    return pairs, limit
+
+
+def old_partners_at(key, time_, left, step, window):
+    right = left + step
+    left, right = left[right < key.size], right[right < key.size]
+    return left[(key[right] == key[left]) & (time_[right] - time_[left] <= window)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 60), st.integers(0, 4)), max_size=60),
+    window=st.sampled_from([0, 3, 10, 100]),
+    fanout=st.sampled_from([None, 1, 2, 5]),
+    budget=st.sampled_from([None, 2, 7]),
+)
+def test_window_pairs_equals_the_walk_it_replaced(rows, window, fanout, budget):
+    key, time_, account = np.array(sorted(rows), np.int64).reshape(-1, 3).T.copy()
+    found = window_pairs(key, time_, account, window, fanout, budget)
+    pairs, limit = old_window_pairs(key, time_, account, window, fanout, budget)
+    assert list(zip(found.first.tolist(), found.second.tolist(), strict=True)) == pairs
+    assert found.limit.tolist() == limit.tolist()
+
+
 def test_pair_budget_lowers_the_fanout_of_a_hot_key():
     # 5 actions within the window: fanout 3 would give 3+3+2+1 = 9 pairs > budget 4,
     # so each action keeps max(1, 4 // 5) = 1 follower: a chain of 4 pairs.

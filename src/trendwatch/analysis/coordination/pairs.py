@@ -59,15 +59,29 @@ def _partners_at(key, time, left: np.ndarray, step: int, window: int) -> np.ndar
     return left[(key[right] == key[left]) & (time[right] - time[left] <= window)]
 
 
+def _next_is_partner(key, time, window: int) -> np.ndarray:
+    # Step 1 of the walk on whole-array slices: no gathers over every action (most of the
+    # walk's cost, as most actions have no partner at all).
+    return np.flatnonzero((key[1:] == key[:-1]) & (time[1:] - time[:-1] <= window))
+
+
+def _walk(key, time, window: int, limit: np.ndarray | None = None, last: int | None = None):
+    # Yield (step, left): the actions whose step-th follower is a partner within their limit.
+    left = _next_is_partner(key, time, window)
+    step = 1
+    while left.size and (last is None or step <= last):
+        if limit is not None:
+            left = left[limit[left] >= step]
+        yield step, left
+        step += 1
+        left = _partners_at(key, time, left, step, window)
+
+
 def _partner_counts(key, time, window: int, cap: int) -> np.ndarray:
     # Each action's number of partners, capped at `cap` + 1 (enough to see who is cut).
     counts = np.zeros(key.size, np.int64)
-    left = np.arange(key.size, dtype=np.int64)
-    step = 1
-    while left.size and step <= cap + 1:
-        left = _partners_at(key, time, left, step, window)
+    for _, left in _walk(key, time, window, last=cap + 1):
         counts[left] += 1
-        step += 1
     return counts
 
 
@@ -120,17 +134,11 @@ def window_pairs(
         limit = _limits(key, counts, max_key_fanout, max_key_pairs)
         cut = counts > limit
     firsts, seconds = [], []
-    left = np.arange(key.size, dtype=np.int64)
-    step = 1
-    while left.size:
-        if not unbounded:
-            left = left[limit[left] >= step]
-        left = _partners_at(key, time, left, step, window)
+    for step, left in _walk(key, time, window, None if unbounded else limit):
         right = left + step
         other = account[left] != account[right]
         firsts.append(left[other])
         seconds.append(right[other])
-        step += 1
     empty = np.zeros(0, np.int64)
     return WindowPairs(
         first=np.concatenate(firsts) if firsts else empty,
