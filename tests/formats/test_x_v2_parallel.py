@@ -300,16 +300,26 @@ def _numbered_lines(tmp_path: Path, count: int, bad: int | None = None) -> Path:
 
 
 def _workers_of(pid: int) -> set[int]:
-    """The live worker processes of ``pid`` (from /proc, so nothing is cached).
+    """The live worker processes of ``pid``: its descendants (from /proc, nothing cached).
 
-    Left out: multiprocessing's resource tracker, one helper process per program that
-    ``spawn`` starts once and that exits with the program.
+    Left out: multiprocessing's fork server and resource tracker, helper processes started
+    once per program that exit with it (the workers are the fork server's children).
     """
+    found = set()
+    for child in _children(pid):
+        if _is_helper(child):
+            found |= _children(child) if _is_fork_server(child) else set()
+        else:
+            found.add(child)
+    return found
+
+
+def _children(pid: int) -> set[int]:
     children = set()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text()
-        children |= {int(c) for c in text.split()}
-    return {c for c in children if not _is_resource_tracker(c)}
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children |= {int(c) for c in (task / "children").read_text().split()}
+    return children
 
 
 def _describe(pids: set[int]) -> list[str]:
@@ -323,11 +333,12 @@ def _describe(pids: set[int]) -> list[str]:
     return out
 
 
-def _is_resource_tracker(pid: int) -> bool:
-    try:
-        return b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:  # it just ended
-        return False
+def _is_helper(pid: int) -> bool:
+    return _is_fork_server(pid) or b"resource_tracker" in _cmdline(pid)
+
+
+def _is_fork_server(pid: int) -> bool:
+    return b"forkserver" in _cmdline(pid)  # (its forked workers are its children)
 
 
 def _gone(pids: set[int], seconds: float = 10.0) -> bool:
@@ -337,6 +348,13 @@ def _gone(pids: set[int], seconds: float = 10.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # it just ended
+        return b""
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
