@@ -53,7 +53,9 @@ Each version of an edited tweet has its own id and is its own post.
 Speed: posts and accounts are built as tuples in schema order and gathered into Arrow tables
 of about 10,000 rows, rather than as :class:`~trendwatch.model.Post` objects (a frozen
 dataclass costs more to build than normalising the tweet). :func:`tweet_post` and
-:func:`account_record` give the same records one at a time.
+:func:`account_record` give the same records one at a time. A large uncompressed JSON Lines
+file is parsed by worker processes (:mod:`.parallel`, ``ReadOptions.parallel``); the parent
+cuts their tables where the serial reader cuts its own, so the store gets the same batches.
 """
 
 from __future__ import annotations
