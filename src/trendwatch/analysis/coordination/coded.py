@@ -106,7 +106,12 @@ def _fetch_codes(con, source: str, min_participation: int, order_by: str) -> Cod
         WITH x AS (SELECT {_CODES} FROM {source} WHERE {_NOT_NULL})
         SELECT a, k, t, p FROM x {active} ORDER BY {order_by}
     """).to_arrow_table()
-    return CodedActions(*(table[c].to_numpy() for c in ("a", "k", "t", "p")))
+    columns = []
+    for name in ("a", "k", "t", "p"):
+        # Each Arrow column is freed once copied: its memory is reused for the next copy.
+        columns.append(table[name].to_numpy())
+        table = table.drop_columns([name])
+    return CodedActions(*columns)
 
 
 def _order_ties(acts: CodedActions) -> CodedActions:

@@ -14,6 +14,7 @@ import contextlib
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
@@ -337,12 +338,13 @@ def summarise(con, pairs: pa.Table, acts, resolved, params: dict, bounded_keys: 
     edges = runs.edges.filter(keep)
     if params["tfidf"]:
         edges = _with_coded_tfidf(con, edges, acts, resolved)
-    evidence = pairs.take(evidence_rows(runs, keep))
-    return LinkTables(
-        edges=_named_edges(edges.take(edge_order(edges)), resolved),
-        evidence=evidence_table(evidence, resolved),
-        bounded_keys=bounded_keys,
-    )
+    rows = evidence_rows(runs, keep)
+    # The evidence gets its strings on the second core while the edges get theirs: Arrow's
+    # takes release the GIL, and the two share only read-only arrays.
+    with ThreadPoolExecutor(1) as pool:
+        evidence = pool.submit(lambda: evidence_table(pairs.take(rows), resolved))
+        named = _named_edges(edges.take(edge_order(edges)), resolved)
+        return LinkTables(edges=named, evidence=evidence.result(), bounded_keys=bounded_keys)
 
 
 def _named_edges(edges: pa.Table, resolved) -> pd.DataFrame:

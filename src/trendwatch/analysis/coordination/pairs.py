@@ -127,7 +127,7 @@ def window_pairs(
     """
     unbounded = max_key_fanout is None
     if unbounded:
-        limit = np.full(key.size, -1, np.int64)
+        limit = np.broadcast_to(np.int64(-1), key.size)  # read-only, no memory
         cut = np.zeros(key.size, bool)
     else:
         counts = _partner_counts(key, time, window, max_key_fanout)
