@@ -261,13 +261,15 @@ def string_order(strings: pa.Array, con=None) -> np.ndarray:
     return order["i"].to_numpy()
 
 
-def coded_link(con, source: str, params: dict):
+def coded_link(con, source: str, params: dict, acts: CodedActions | None = None):
     """Pairs of the actions in view ``source``: ``(acts, pairs, resolved, pair_table)``.
 
     ``pair_table`` has one row per linked post pair, oriented so ``lo < hi`` (account ranks):
-    ``lo, hi, k, p_lo, p_hi, i_lo, i_hi, gap_us`` (``i_*`` index ``resolved``).
+    ``lo, hi, k, p_lo, p_hi, i_lo, i_hi, gap_us`` (``i_*`` index ``resolved``). ``acts``:
+    the :func:`read_coded` actions of ``source``, when already read.
     """
-    acts = read_coded(con, source, params["min_participation"])
+    if acts is None:
+        acts = read_coded(con, source, params["min_participation"])
     found = window_pairs(
         acts.k,
         acts.t,

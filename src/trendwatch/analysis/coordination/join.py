@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .coded import coded_link, evidence_table, registered
+from .coded import coded_link, evidence_table, read_coded, registered
 from .pairs import key_runs
 from .summary import edge_order, edge_runs, evidence_rows, filter_edges
 
@@ -294,10 +294,17 @@ LINK_MEMORY_LIMIT = "400MB"
 under 2 GB on 10 million actions; the connection's own limit is restored afterwards)."""
 
 
+READ_MEMORY_LIMIT = "700MB"
+"""DuckDB's memory limit for the sorted read of the coded actions, which comes first: nothing
+else is held yet, and 10 million actions then sort without spilling (~0.15 s less)."""
+
+
 def pair_join(con: duckdb.DuckDBPyConnection, actions: str, params: dict) -> LinkTables:
     """Link the actions of view ``actions`` (the fast path, see :mod:`.coded`) into edges."""
+    with memory_limit(con, READ_MEMORY_LIMIT):
+        acts = read_coded(con, actions, params["min_participation"])
     with memory_limit(con, LINK_MEMORY_LIMIT):
-        acts, found, resolved, pairs = coded_link(con, actions, params)
+        acts, found, resolved, pairs = coded_link(con, actions, params, acts)
         bounded = _coded_bounded_keys(con, actions, acts, found)
         del found
         if not params["tfidf"]:
