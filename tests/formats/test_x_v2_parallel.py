@@ -431,3 +431,31 @@ def test_workers_exit_when_their_parent_is_killed_or_interrupted(tmp_path, how):
     finally:
         parent.kill()
         parent.wait()
+
+
+_UNGUARDED_SCRIPT = """
+import sys
+import trendwatch
+from trendwatch.formats import ReadOptions
+from trendwatch.formats.items import Parallelism
+
+# No `if __name__ == "__main__":` guard, as in many quick analysis scripts.
+plan = Parallelism(workers=2, min_bytes=0, chunk_bytes=700)
+report = trendwatch.ingest([sys.argv[1]], sys.argv[2], options=ReadOptions(parallel=plan))
+print("added", report.totals["added"])
+"""
+
+
+def test_a_script_without_a_main_guard_can_ingest_with_workers(tmp_path, mixed_file):
+    """Workers must not import the calling script (it would ingest again, in every worker)."""
+    script = tmp_path / "quick.py"
+    script.write_text(_UNGUARDED_SCRIPT)
+    expected = _ingest(mixed_file, tmp_path / "serial.duckdb", SERIAL)["totals"]["added"]
+    done = subprocess.run(
+        [sys.executable, str(script), str(mixed_file), str(tmp_path / "workers.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["added", str(expected)]

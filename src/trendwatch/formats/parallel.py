@@ -17,9 +17,10 @@ parent then corrects each one: from a true start ``L``, the ``k``-th number of t
 ``max(max(L + k - 1, n_(k-1)) + 1, line) = max(L + k, n_k)``).
 
 Workers are forked by multiprocessing's fork server (``spawn`` where there is none), never
-forked from the ingesting process, which holds a DuckDB connection and threads. As with any
-such code, a script that calls :func:`trendwatch.ingest` on a large file must do so under
-``if __name__ == "__main__":`` (each worker imports the script).
+forked from the ingesting process, which holds a DuckDB connection and threads. They start
+without importing the caller's main module (multiprocessing's default), so a script that calls
+:func:`trendwatch.ingest` needs no ``if __name__ == "__main__":`` guard: the workers only run
+trendwatch's own functions.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ import io
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import types
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -239,10 +242,47 @@ def _start_method() -> multiprocessing.context.BaseContext:
     The fork server is a fresh process (started once per program) that forks the workers.
     """
     if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
+        return _SpawnContext()
+    context = _ForkServerContext()
     context.set_forkserver_preload(_PRELOAD)
     return context
+
+
+class _MainHidden:
+    """A process that starts without importing the caller's ``__main__``.
+
+    multiprocessing makes a new process import the parent's main script (so that functions
+    defined there can be sent). Ours never are; and a script without a main guard would run
+    again in every worker, which would open the store the parent holds and fail.
+    """
+
+    def start(self) -> None:
+        # multiprocessing reads sys.modules["__main__"] (its __spec__ or __file__) while
+        # starting the process, in this thread; the real module is back when start returns.
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            super().start()
+        finally:
+            sys.modules["__main__"] = main
+
+
+# Module-level classes: multiprocessing pickles the process object to start it.
+class _SpawnProcess(_MainHidden, multiprocessing.context.SpawnProcess):
+    pass
+
+
+class _SpawnContext(multiprocessing.context.SpawnContext):
+    Process = _SpawnProcess
+
+
+if "forkserver" in multiprocessing.get_all_start_methods():
+
+    class _ForkServerProcess(_MainHidden, multiprocessing.context.ForkServerProcess):
+        pass
+
+    class _ForkServerContext(multiprocessing.context.ForkServerContext):
+        Process = _ForkServerProcess
 
 
 def _start_worker(owner_pid: int) -> None:
