@@ -144,6 +144,16 @@ def test_accounts_latest_observation_wins_field_by_field(store):
     assert row == [("new", 20, "bio")]
 
 
+def test_accounts_of_one_batch_prefer_the_latest_time_then_the_later_row(store):
+    day = T0 + timedelta(days=1)
+    rows = [("1", "a", None), ("1", "b", day), ("1", "c", None), ("2", "d", None)]
+    rows += [("2", "e", None), ("1", "f", day), ("1", "g", T0)]
+    batch = [Account("x", i, handle=h, observed_at=when) for i, h, when in rows]
+    store.write_batch(accounts=accounts_to_arrow(batch))
+    found = store.con.execute("SELECT account_id, handle FROM accounts ORDER BY 1").fetchall()
+    assert found == [("1", "f"), ("2", "e")]
+
+
 def test_quarantine_is_keyed_by_source_and_record(store):
     rows = [("f.jsonl", 3, "{bad", "invalid JSON"), ("f.jsonl", 3, "{bad", "invalid JSON")]
     store.write_batch(quarantine=rows)

@@ -16,9 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .errors import InputError, UnknownFormatError
 from .formats import (
@@ -229,40 +227,12 @@ class _Batch:
         )
         counts = store.write_batch(
             pa.concat_tables(posts) if posts else None,
-            latest_observations(pa.concat_tables(accounts)) if accounts else None,
+            pa.concat_tables(accounts) if accounts else None,
             self.quarantine,
         )
         report.added += counts.added
         report.duplicates += counts.duplicates
         self.__init__()
-
-
-def latest_observations(accounts: pa.Table) -> pa.Table:
-    """One row per account: its latest observation; of equally late ones, the later row.
-
-    The store keeps one observation per account and batch. Choosing it here, rather than
-    leaving accounts observed at the same time (or at no known time) to the database's
-    unordered choice, makes the stored account the same from one run to the next.
-    """
-    if accounts.num_rows < 2:
-        return accounts
-    rows = accounts.append_column("_row", pa.array(np.arange(accounts.num_rows)))
-    order = pc.sort_indices(
-        rows,
-        sort_keys=[
-            ("platform", "ascending"),
-            ("account_id", "ascending"),
-            # An observation without a time loses to one with a time (as in the store).
-            ("observed_at", "descending", "at_end"),
-            ("_row", "descending"),
-        ],
-    )
-    ranked = accounts.take(order)
-    platforms, ids = ranked["platform"], ranked["account_id"]
-    new_account = pc.or_(
-        pc.not_equal(ids[1:], ids[:-1]), pc.not_equal(platforms[1:], platforms[:-1])
-    )
-    return ranked.filter(pa.concat_arrays([pa.array([True]), *new_account.chunks]))
 
 
 def _consume(

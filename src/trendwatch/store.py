@@ -299,13 +299,16 @@ class Store:
         return skipped_collected
 
     def _write_accounts(self, accounts: pa.Table) -> None:
-        self.con.register("_accounts", accounts)
+        # One row per account and batch: the latest observation; of equally late ones (or of
+        # ones without a time) the later row, so the stored account is the same every run.
+        rows = accounts.append_column("_i", pa.array(np.arange(accounts.num_rows)))
+        self.con.register("_accounts", rows)
         try:
             self.con.execute(f"""
                 INSERT INTO accounts
                 SELECT {_ACCOUNT_COLUMNS} FROM _accounts
                 QUALIFY row_number() OVER (PARTITION BY platform, account_id
-                                           ORDER BY observed_at DESC NULLS LAST) = 1
+                                           ORDER BY observed_at DESC NULLS LAST, _i DESC) = 1
                 ON CONFLICT DO UPDATE SET {_ACCOUNT_UPDATES}
                 WHERE EXCLUDED.observed_at IS NULL OR accounts.observed_at IS NULL
                    OR EXCLUDED.observed_at >= accounts.observed_at

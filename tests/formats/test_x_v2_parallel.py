@@ -12,11 +12,9 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
-import pyarrow as pa
 import pytest
 
 from tests.conftest import shared_path
@@ -25,7 +23,7 @@ from trendwatch.formats import ReadOptions
 from trendwatch.formats.items import Parallelism, Quarantined, Skipped
 from trendwatch.formats.parallel import pieces, read_in_parallel, reads_in_parallel
 from trendwatch.formats.stream import open_input
-from trendwatch.ingest import ingest, latest_observations
+from trendwatch.ingest import ingest
 
 SERIAL = Parallelism(workers=0)
 
@@ -177,21 +175,6 @@ def test_accounts_seen_at_the_same_time_keep_the_later_row(tmp_path):
         _ingest(path, tmp_path / f"{name}.duckdb", plan, format="twarc2-flat")
         (account,) = _contents(tmp_path / f"{name}.duckdb")["accounts"]
         assert account[5] == 29, name
-
-
-def test_latest_observations_prefers_time_then_the_later_row():
-    day = datetime(2024, 1, 1, tzinfo=UTC)
-    rows = [("1", "a", None), ("1", "b", day), ("1", "c", None), ("2", "d", None)]
-    rows += [("2", "e", None), ("1", "f", day), ("1", "g", day - timedelta(days=1))]
-    table = pa.table(
-        {
-            "platform": ["x"] * len(rows),
-            "account_id": [r[0] for r in rows],
-            "handle": [r[1] for r in rows],
-            "observed_at": pa.array([r[2] for r in rows], pa.timestamp("us", tz="UTC")),
-        }
-    )
-    assert latest_observations(table).column("handle").to_pylist() == ["f", "e"]
 
 
 # -- the real twarc2 files -----------------------------------------------------------------------
