@@ -17,10 +17,10 @@ parent then corrects each one: from a true start ``L``, the ``k``-th number of t
 ``max(max(L + k - 1, n_(k-1)) + 1, line) = max(L + k, n_k)``).
 
 Workers are forked by multiprocessing's fork server (``spawn`` where there is none), never
-forked from the ingesting process, which holds a DuckDB connection and threads. They start
-without importing the caller's main module (multiprocessing's default), so a script that calls
-:func:`trendwatch.ingest` needs no ``if __name__ == "__main__":`` guard: the workers only run
-trendwatch's own functions.
+forked from the ingesting process, which holds a DuckDB connection and threads. Unlike
+multiprocessing's default, they start without importing the caller's main module, so a script
+that calls :func:`trendwatch.ingest` needs no ``if __name__ == "__main__":`` guard: the workers
+only run trendwatch's own functions.
 """
 
 from __future__ import annotations
