@@ -37,7 +37,11 @@ from .store import Store, open_store, with_text_norm
 
 __all__ = ["FileReport", "IngestReport", "ingest", "ingest_file"]
 
-BATCH_RECORDS = 50_000
+BATCH_RECORDS = 130_000
+"""Records per written batch (one transaction). At least one DuckDB row group (122,880 rows):
+DuckDB writes such a batch straight into the database file, while a smaller one goes through
+the write-ahead log and then a checkpoint. On a 1 GB twarc2 file 50,000 spent 1 s more CPU in
+the writing process and was 11 % slower (13.5 vs 12.0 s, three alternating runs each)."""
 PREFETCH_ITEMS = 1_000
 """Items the reader thread hands over at once (a table is handed over as soon as it is read)."""
 COUNT_FIELDS = ("read", "added", "duplicates", "skipped", "quarantined")
