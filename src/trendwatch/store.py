@@ -244,7 +244,7 @@ class Store:
         if posts.num_rows == 0:
             return BatchCounts(0, 0)
         collected_rows = pa.compute.sum(posts["collected"]).as_py() or 0
-        rows = posts.append_column("_i", pa.array(np.arange(posts.num_rows, dtype=np.int64)))
+        rows = _numbered(posts)
         inserted = (
             _INSERTED_ROWS_SQL
             if "text_norm" in posts.column_names
@@ -301,7 +301,7 @@ class Store:
     def _write_accounts(self, accounts: pa.Table) -> None:
         # One row per account and batch: the latest observation; of equally late ones (or of
         # ones without a time) the later row, so the stored account is the same every run.
-        rows = accounts.append_column("_i", pa.array(np.arange(accounts.num_rows)))
+        rows = _numbered(accounts)
         self.con.register("_accounts", rows)
         try:
             self.con.execute(f"""
@@ -380,6 +380,11 @@ _SPECIAL_KNOWN_SQL = _SPECIAL_SQL.format(
     "FROM posts SEMI JOIN keys USING (platform, post_id))"
 )
 _INSERTED_ROWS_SQL = "_batch ANTI JOIN (SELECT _i FROM _special WHERE NOT _insert) USING (_i)"
+
+
+def _numbered(table: pa.Table) -> pa.Table:
+    """``table`` plus its row index ``_i`` (0, 1, ...): the batch's order, for SQL to rank by."""
+    return table.append_column("_i", pa.array(np.arange(table.num_rows, dtype=np.int64)))
 
 
 def with_text_norm(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> pa.Table:
