@@ -376,13 +376,16 @@ def test_closing_the_reader_early_stops_the_workers(tmp_path):
 
 
 _KILLED_PARENT = """
-import sys, time
+import signal, sys, time
 from trendwatch.formats.items import Parallelism
 from trendwatch.formats.stream import open_input
 from trendwatch.formats.parallel import read_in_parallel
 from tests.formats.test_x_v2_parallel import slow_reader
 
 if __name__ == "__main__":
+    # A shell starts background jobs with Ctrl-C ignored, and children inherit that: restore
+    # Python's own handler, as in a program run from a terminal, or SIGINT would do nothing.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     items = read_in_parallel(open_input(sys.argv[1]), slow_reader, Parallelism(2, 0, 50))
     next(items)
     print("reading", flush=True)
