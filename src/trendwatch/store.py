@@ -81,12 +81,9 @@ _POST_UPDATES = ", ".join(
     for name in [*POST_SCHEMA.names, "text_norm", "ingested_at"]
     if name not in ("platform", "post_id")
 )
-_ACCOUNT_COLUMNS = ", ".join(ACCOUNT_SCHEMA.names)
-# A newer observation wins field by field; a field the newer observation lacks keeps its value.
+_ACCOUNT_FIELDS = [n for n in ACCOUNT_SCHEMA.names if n not in ("platform", "account_id")]
 _ACCOUNT_UPDATES = ", ".join(
-    f"{name} = COALESCE(EXCLUDED.{name}, accounts.{name})"
-    for name in ACCOUNT_SCHEMA.names
-    if name not in ("platform", "account_id")
+    f"{name} = COALESCE(EXCLUDED.{name}, accounts.{name})" for name in _ACCOUNT_FIELDS
 )
 
 
@@ -299,20 +296,19 @@ class Store:
         return skipped_collected
 
     def _write_accounts(self, accounts: pa.Table) -> None:
-        # One row per account and batch: the latest observation; of equally late ones (or of
-        # ones without a time) the later row, so the stored account is the same every run.
-        rows = _numbered(accounts)
-        self.con.register("_accounts", rows)
+        """Merge the batch's account observations into ``accounts``, in row order.
+
+        Each observation is applied in turn, as if it were alone in its batch: it is ignored
+        when it is older than an observation already applied to the account (in this batch or
+        an earlier one); otherwise each field it has replaces the stored one, and a field it
+        lacks keeps its value. An observation without a time is always applied. The result
+        is therefore the same however the observations are cut into batches (the serial and
+        the worker readers cut them differently), and a later observation that lacks a field
+        (a Bluesky identity event has only the handle) does not erase it.
+        """
+        self.con.register("_accounts", _numbered(accounts))
         try:
-            self.con.execute(f"""
-                INSERT INTO accounts
-                SELECT {_ACCOUNT_COLUMNS} FROM _accounts
-                QUALIFY row_number() OVER (PARTITION BY platform, account_id
-                                           ORDER BY observed_at DESC NULLS LAST, _i DESC) = 1
-                ON CONFLICT DO UPDATE SET {_ACCOUNT_UPDATES}
-                WHERE EXCLUDED.observed_at IS NULL OR accounts.observed_at IS NULL
-                   OR EXCLUDED.observed_at >= accounts.observed_at
-            """)
+            self.con.execute(_MERGE_ACCOUNTS_SQL)
         finally:
             self.con.unregister("_accounts")
 
@@ -380,6 +376,33 @@ _SPECIAL_KNOWN_SQL = _SPECIAL_SQL.format(
     "FROM posts SEMI JOIN keys USING (platform, post_id))"
 )
 _INSERTED_ROWS_SQL = "_batch ANTI JOIN (SELECT _i FROM _special WHERE NOT _insert) USING (_i)"
+
+# Store.write_batch's account merge, set-wise: an observation is applied when it has no time,
+# or when no earlier one (stored, or before it in the batch) has a time, or when it is at
+# least as late as all of those. Of the applied ones, the last row holding a field gives it.
+_MERGE_ACCOUNTS_SQL = f"""
+    INSERT INTO accounts
+    WITH observed AS (
+        SELECT *, max(observed_at) OVER (
+            PARTITION BY platform, account_id ORDER BY _i
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS _before
+        FROM _accounts
+    ),
+    stored AS (
+        SELECT platform, account_id, observed_at AS _stored FROM accounts
+        SEMI JOIN _accounts USING (platform, account_id)
+    ),
+    applied AS (
+        SELECT observed.*, greatest(_before, _stored) AS _latest
+        FROM observed LEFT JOIN stored USING (platform, account_id)
+    )
+    SELECT platform, account_id,
+        {", ".join(f"arg_max({f}, _i) FILTER (WHERE {f} IS NOT NULL)" for f in _ACCOUNT_FIELDS)}
+    FROM applied
+    WHERE observed_at IS NULL OR _latest IS NULL OR observed_at >= _latest
+    GROUP BY platform, account_id
+    ON CONFLICT DO UPDATE SET {_ACCOUNT_UPDATES}
+"""
 
 
 def _numbered(table: pa.Table) -> pa.Table:
