@@ -153,6 +153,21 @@ def test_the_latest_observation_of_an_account_wins_in_parallel(mixed_file, tmp_p
     assert accounts["1"][5] == 11  # observed on 3 March, after 1 March and 1 February
 
 
+def test_a_later_user_object_without_metrics_keeps_the_followers_both_ways(tmp_path):
+    # A lookup that did not ask for public_metrics, a day later, in another piece or not.
+    bare = {"id": "1", "username": "renamed"}
+    lines = [
+        _page([_tweet("1", "1")], users=[_user("1", 10)]),
+        _page([_tweet("2", "1")], users=[bare], retrieved="2024-03-02T13:00:00Z"),
+    ]
+    path = tmp_path / "two.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines))
+    serial, in_parallel = _both_ways(path, tmp_path, parallel(2, 1))
+    assert in_parallel == serial
+    (account,) = serial[1]["accounts"]
+    assert (account[2], account[5]) == ("renamed", 10)
+
+
 def test_the_flat_format_gives_the_serial_store(tmp_path):
     lines = [
         orjson.dumps(_tweet(f"{n}", "1", author=_user("1", n), referenced_tweets=[]))

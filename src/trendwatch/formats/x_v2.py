@@ -54,13 +54,14 @@ Speed: posts and accounts are built as tuples in schema order and gathered into 
 of about 10,000 rows, rather than as :class:`~trendwatch.model.Post` objects (a frozen
 dataclass costs more to build than normalising the tweet). :func:`tweet_post` and
 :func:`account_record` give the same records one at a time. A large uncompressed JSON Lines
-file is parsed by worker processes (:mod:`.parallel`, ``ReadOptions.parallel``); the parent
-cuts their tables where the serial reader cuts its own, so the store gets the same batches.
+file is parsed by worker processes (:mod:`.parallel`, ``ReadOptions.parallel``), each piece
+of it giving one table of posts and one of accounts; the store ends up the same.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -788,7 +789,7 @@ def _read_with(items: LineItems, source: InputFile, options: ReadOptions) -> Ite
     # Large files are parsed by worker processes: the reader, not the store, is the slow side.
     if reads_in_parallel(source, options.parallel):
         pieces = read_in_parallel(source, partial(_piece_items, items), options.parallel)
-        return _regathered(pieces, _TABLE_ROWS)
+        return (item for piece in pieces for item in piece)
     numbers = RecordNumbers()
     records = iter_json_records(source.stream, source.head)
     lines = (item for record in records for item in items(record, numbers))
@@ -797,36 +798,19 @@ def _read_with(items: LineItems, source: InputFile, options: ReadOptions) -> Ite
 
 # -- reading in worker processes (see :mod:`.parallel`) ---------------------------------------
 #
-# The serial reader cuts its tables every _TABLE_ROWS rows at a line end, and the ingest writes
-# a batch after so many records: the store's result can depend on where batches end (an
-# account's later observation fills the fields an earlier batch left empty). So a worker
-# sends its piece's rows as two tables plus each line's row counts, and the parent cuts the
-# pieces' tables exactly where the serial reader cuts its own.
-
-
-@dataclass(frozen=True, slots=True)
-class _LineRows:
-    """How many post and account rows one line gave (in a piece's tables, in line order)."""
-
-    posts: int
-    accounts: int
+# A worker sends each piece's posts and accounts as one table each, after the piece's record
+# items, so the store gets the serial reader's rows in the same order but cut into other
+# tables and batches; its result does not depend on the cuts (Store.write_batch), and tests
+# compare both paths on every shared file.
 
 
 def _piece_items(
     items: LineItems, records: Iterator[JsonRecord], numbers: RecordNumbers
-) -> Iterator[Item | _LineRows]:
-    """A piece's items (in a worker): records, each line's row counts, then its two tables."""
-    posts: list[tuple] = []
-    accounts: list[tuple] = []
-    for record in records:
-        for item in items(record, numbers):
-            if type(item) is _Rows:
-                posts += item.posts
-                accounts += item.accounts
-                item = _LineRows(len(item.posts), len(item.accounts))
-            yield item
-    for table in _tables(posts, accounts):
-        yield PostTable(_with_text_keys(table.table)) if type(table) is PostTable else table
+) -> Iterator[Item]:
+    """A piece's items (in a worker): its record items, then its post and account tables."""
+    lines = (item for record in records for item in items(record, numbers))
+    for item in _as_tables(lines, sys.maxsize):
+        yield PostTable(_with_text_keys(item.table)) if type(item) is PostTable else item
 
 
 def _with_text_keys(posts: pa.Table) -> pa.Table:
@@ -848,70 +832,6 @@ def _key_engine() -> duckdb.DuckDBPyConnection:
     One thread: the workers are the parallelism, more threads would only compete with them.
     """
     return duckdb.connect(config={"threads": 1})
-
-
-class _Cutter:
-    """Gathers the rows of the pieces' tables and cuts tables where :func:`_as_tables` would."""
-
-    def __init__(self, table_rows: int) -> None:
-        self.table_rows = table_rows
-        self.posts: list[pa.Table] = []  # slices of pieces' tables waiting to be cut
-        self.accounts: list[pa.Table] = []
-        self.rows = 0
-
-    def piece(self, items: list) -> Iterator[Item]:
-        tables = {type(item): item.table for item in items if type(item) in _PIECE_TABLES}
-        posts = _Slicer(tables.get(PostTable), self.posts)
-        accounts = _Slicer(tables.get(AccountTable), self.accounts)
-        for item in items:
-            if type(item) is _LineRows:
-                posts.take(item.posts)
-                accounts.take(item.accounts)
-                self.rows += item.posts + item.accounts
-                if self.rows >= self.table_rows:
-                    posts.flush()
-                    accounts.flush()
-                    yield from self.tables()
-            elif type(item) not in _PIECE_TABLES:
-                yield item
-        posts.flush()
-        accounts.flush()
-
-    def tables(self) -> Iterator[Item]:
-        if self.posts:
-            yield PostTable(pa.concat_tables(self.posts))
-        if self.accounts:
-            yield AccountTable(pa.concat_tables(self.accounts))
-        self.posts.clear()  # (cleared, not replaced: the slicers add to these lists)
-        self.accounts.clear()
-        self.rows = 0
-
-
-_PIECE_TABLES = (PostTable, AccountTable)
-
-
-class _Slicer:
-    """Hands out a piece's table as contiguous slices (few chunks), line counts at a time."""
-
-    def __init__(self, table: pa.Table | None, into: list[pa.Table]) -> None:
-        self.table, self.into = table, into
-        self.start = self.end = 0
-
-    def take(self, rows: int) -> None:
-        self.end += rows
-
-    def flush(self) -> None:
-        if self.end > self.start:
-            self.into.append(self.table.slice(self.start, self.end - self.start))
-        self.start = self.end
-
-
-def _regathered(pieces: Iterator[list], table_rows: int) -> Iterator[Item]:
-    """The items of the serial reader, from the workers' pieces (in file order)."""
-    cutter = _Cutter(table_rows)
-    for items in pieces:
-        yield from cutter.piece(items)
-    yield from cutter.tables()
 
 
 @dataclass(frozen=True)
