@@ -246,3 +246,56 @@ def test_string_order_is_code_point_order_whatever_the_collation():
     con.execute("SET default_collation = 'nocase'")
     assert string_order(strings, con).tolist() == expected
     assert string_order(strings).tolist() == expected
+
+
+def colliding(monkeypatch, column: str) -> None:
+    """Let the fast path's hash of ``column`` take two values only."""
+    from trendwatch.analysis.coordination import coded
+
+    exact = f"hash(CAST({column} AS VARCHAR))"
+    assert exact in coded._CODES
+    monkeypatch.setattr(coded, "_CODES", coded._CODES.replace(exact, f"({exact} % 2)"))
+
+
+COLLIDING_ROWS = [
+    (account, f"k{key}", 2 * key + offset, f"{account}{key}")
+    for key in range(6)
+    for offset, account in enumerate("abcdef"[key % 3 :][:3])
+]
+
+
+def test_a_key_hash_shared_by_two_keys_links_nothing_more(monkeypatch):
+    # Six keys on two hashes, each acted on within the window of the others: the pairs of
+    # actions on different keys with one hash must not link (keys compare as strings).
+    colliding(monkeypatch, "key")
+    fast = link(acts(COLLIDING_ROWS), window_s=10, max_key_fanout=None)
+    slow = oracle(acts(COLLIDING_ROWS), window_s=10)
+    same_edges(fast.edges, slow.edges)
+    assert evidence_rows(fast.evidence) == evidence_rows(evidence_frame(slow.evidence))
+
+
+def test_an_account_hash_shared_by_two_accounts_keeps_every_other_edge_exact(monkeypatch):
+    # Accounts on one hash are not linked to each other (the pair walk compares hashes), but
+    # every other edge keeps its exact account strings and weights.
+    colliding(monkeypatch, "account_id")
+    fast = link(acts(COLLIDING_ROWS), window_s=10, max_key_fanout=None)
+    slow = oracle(acts(COLLIDING_ROWS), window_s=10)
+    hashes = duckdb.connect().execute("SELECT s, hash(s) % 2 FROM unnest(?) t(s)", [list("abcdef")])
+    half = dict(hashes.fetchall())
+    apart = [half[a] != half[b] for a, b in slow.edges[EDGE_SORT].values.tolist()]
+    assert 0 < sum(apart) < len(apart)
+    same_edges(fast.edges, slow.edges[apart])
+
+
+@settings(max_examples=60, deadline=None)
+@given(keep=st.lists(st.booleans(), max_size=40), block=st.integers(1, 7))
+def test_compacting_in_place_equals_a_take(keep, block):
+    from trendwatch.analysis.coordination.coded import CodedActions, _compacted
+
+    n = len(keep)
+    acts = CodedActions(*(np.arange(n, dtype=np.int64) * f for f in (1, 2, 3, 5)))
+    mask = np.array(keep, bool)
+    expected = acts.take(mask)
+    got = _compacted(acts, mask, block)
+    for column in ("a", "k", "t", "p"):
+        assert getattr(got, column).tolist() == getattr(expected, column).tolist()
