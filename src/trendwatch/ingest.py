@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from .collector import cycle_collection_paused
 from .errors import InputError, UnknownFormatError
 from .formats import (
     HEAD_BYTES,
@@ -110,6 +111,11 @@ def ingest(
         Force a format (see :func:`trendwatch.formats.format_names`) instead of detecting it.
     options : ReadOptions, optional
         ``--map`` column mapping and platform for generic tables.
+    progress : callable, optional
+        Called after each batch with the records read and bytes read of the current file.
+
+    Python's cyclic garbage collector is paused while a file is read (for every thread of
+    the process; see :mod:`trendwatch.collector`) and turned back on afterwards.
 
     Returns
     -------
@@ -155,7 +161,9 @@ def ingest_file(
             return report
         report.format = format or _detect(source, path, options)
         reader = get_format(report.format)
-        _consume(store, reader.read(source, options or ReadOptions()), source, report, progress)
+        with cycle_collection_paused():  # JSON readers: 1.5x faster (see trendwatch.collector)
+            items = reader.read(source, options or ReadOptions())
+            _consume(store, items, source, report, progress)
     except InputError as exc:
         report.error = str(exc)
     finally:

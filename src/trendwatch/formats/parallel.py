@@ -26,7 +26,6 @@ only run trendwatch's own functions.
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
 import multiprocessing
 import os
@@ -41,6 +40,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
+from ..collector import cycle_collection_paused
 from .items import Parallelism, Quarantined, Skipped
 from .jsonrecords import JsonRecord, RecordNumbers, is_json_lines, iter_json_lines
 from .stream import InputFile
@@ -120,27 +120,11 @@ def read_piece(reader: ChunkReader, piece: Piece) -> PieceItems:
         data = file.read(piece.length)
     numbers = _CountingNumbers()
     items: list = []
-    with _no_cycle_collection():
+    with cycle_collection_paused():
         for item in reader(iter_json_lines(io.BytesIO(data), piece.first_line), numbers):
             is_record = type(item) is Skipped or type(item) is Quarantined
             items.append(_Numbered(numbers.taken, item) if is_record else item)
     return PieceItems(items, numbers.taken, numbers.last)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Run without the cyclic garbage collector, then collect the young objects once.
-
-    Parsed JSON holds no reference cycles (reference counting frees it), yet its millions of
-    new objects keep triggering the collector, which scans the live ones again and again:
-    40% of a worker's time. A worker is our own process, so its collector is ours to pause.
-    """
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect(0)
 
 
 class _Renumbering:
