@@ -392,13 +392,13 @@ _MERGE_ACCOUNTS_SQL = f"""
         SELECT platform, account_id, observed_at AS _stored FROM accounts
         SEMI JOIN _accounts USING (platform, account_id)
     ),
-    applied AS (
+    compared AS (
         SELECT observed.*, greatest(_before, _stored) AS _latest
         FROM observed LEFT JOIN stored USING (platform, account_id)
     )
     SELECT platform, account_id,
         {", ".join(f"arg_max({f}, _i) FILTER (WHERE {f} IS NOT NULL)" for f in _ACCOUNT_FIELDS)}
-    FROM applied
+    FROM compared
     WHERE observed_at IS NULL OR _latest IS NULL OR observed_at >= _latest
     GROUP BY platform, account_id
     ON CONFLICT DO UPDATE SET {_ACCOUNT_UPDATES}
