@@ -101,6 +101,9 @@ def ingest(
 ) -> IngestReport:
     """Ingest archives into a store and account for every record.
 
+    Python's cyclic garbage collector is paused while a file is read (for every thread of
+    the process; see :mod:`trendwatch.collector`) and turned back on afterwards.
+
     Parameters
     ----------
     paths : iterable of paths
@@ -113,9 +116,6 @@ def ingest(
         ``--map`` column mapping and platform for generic tables.
     progress : callable, optional
         Called after each batch with the records read and bytes read of the current file.
-
-    Python's cyclic garbage collector is paused while a file is read (for every thread of
-    the process; see :mod:`trendwatch.collector`) and turned back on afterwards.
 
     Returns
     -------
