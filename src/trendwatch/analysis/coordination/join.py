@@ -342,14 +342,17 @@ def summarise(con, pairs: pa.Table, acts, resolved, params: dict, bounded_keys: 
     """Edges, evidence and bounded keys from a coded pair table (see :func:`.coded.pair_table`)."""
     runs = edge_runs(con, pairs)
     keep = filter_edges(runs.edges, params)
-    edges = runs.edges.filter(keep)
+    # A filter copies every column, even when it keeps every edge (min_weight 1, the default).
+    edges = runs.edges if keep.all() else runs.edges.filter(keep)
     if params["tfidf"]:
         edges = _with_coded_tfidf(con, edges, acts, resolved)
     rows = evidence_rows(runs, keep)
+    # Only the columns the evidence shows are taken (1.8 million rows on the 10 M co-retweet).
+    shown = pairs.drop_columns(["p_lo", "p_hi", "t_lo"])
     # The evidence gets its strings on the second core while the edges get theirs: Arrow's
     # takes release the GIL, and the two share only read-only arrays.
     with ThreadPoolExecutor(1) as pool:
-        evidence = pool.submit(lambda: evidence_table(pairs.take(rows), resolved))
+        evidence = pool.submit(lambda: evidence_table(shown.take(rows), resolved))
         named = _named_edges(edges.take(edge_order(edges)), resolved)
         return LinkTables(edges=named, evidence=evidence.result(), bounded_keys=bounded_keys)
 
