@@ -285,17 +285,3 @@ def test_an_account_hash_shared_by_two_accounts_keeps_every_other_edge_exact(mon
     apart = [half[a] != half[b] for a, b in slow.edges[EDGE_SORT].values.tolist()]
     assert 0 < sum(apart) < len(apart)
     same_edges(fast.edges, slow.edges[apart])
-
-
-@settings(max_examples=60, deadline=None)
-@given(keep=st.lists(st.booleans(), max_size=40), block=st.integers(1, 7))
-def test_compacting_in_place_equals_a_take(keep, block):
-    from trendwatch.analysis.coordination.coded import CodedActions, _compacted
-
-    n = len(keep)
-    acts = CodedActions(*(np.arange(n, dtype=np.int64) * f for f in (1, 2, 3, 5)))
-    mask = np.array(keep, bool)
-    expected = acts.take(mask)
-    got = _compacted(acts, mask, block)
-    for column in ("a", "k", "t", "p"):
-        assert getattr(got, column).tolist() == getattr(expected, column).tolist()
