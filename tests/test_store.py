@@ -110,6 +110,20 @@ def test_text_norm_in_sql_equals_the_python_reference(store, text):
 _TRICKY = list("aAeE\u0301\u0308\u0327\u1100\u1161\u11a8\uac00\u212b\u2126\u00c5\u0958")
 _TRICKY += ["rt @", "RT @x: ", "http://", "HTTPS://a.b/C", "@", "@bob", "@a@b.c", " ", "  "]
 _TRICKY += ["\t", "\n", "\r", "\f", ":", "\u2026", "\u00a0", "é", "Ж", "#t", "x"]
+_TRICKY += ["\u0130", "\u03a3", "\u03c2", "\u03c3", "\u0307"]  # İ, Σ, ς, σ, combining dot
+
+
+def test_text_norm_in_sql_equals_the_python_reference_on_every_character():
+    import duckdb as db
+
+    from trendwatch.store import with_text_norm
+
+    chars = [chr(c) for c in range(0x30000) if not 0xD800 <= c < 0xE000]
+    texts = [f"A{c}\u03a3 {c}\u0130{c}" for c in chars]  # a final sigma, a dotted capital I
+    posts = pa.table({"text": texts})
+    stored = with_text_norm(db.connect(), posts)["text_norm"].to_pylist()
+    wrong = [(t, s) for t, s in zip(texts, stored, strict=True) if s != normalize_text(t)]
+    assert not wrong, wrong[:5]
 
 
 def test_text_norm_in_sql_equals_the_python_reference_on_tricky_texts(store):

@@ -19,6 +19,7 @@ __all__ = [
     "extract_urls",
     "normalize_url",
     "normalize_text",
+    "simple_lower",
     "hashtag_pair",
 ]
 
@@ -101,11 +102,27 @@ def normalize_url(url: str) -> str:
         return url.strip()
 
 
+def simple_lower(text: str) -> str:
+    """Lower case one character at a time (Unicode's simple mapping), as DuckDB's ``lower``.
+
+    ``str.lower`` differs in two places only: it turns "İ" into "i" and a combining dot, and a
+    word-final "Σ" into "ς". The stored text keys are computed by DuckDB, so this reference
+    follows DuckDB (a test compares them on every character).
+
+    >>> simple_lower("ΟΔΟΣ İstanbul"), "ΟΔΟΣ İstanbul".lower()
+    ('οδοσ istanbul', 'οδος i̇stanbul')
+    """
+    if "\u0130" not in text and "\u03a3" not in text:
+        return text.lower()
+    return "".join(["i" if char == "\u0130" else char.lower() for char in text])
+
+
 def normalize_text(text: str | None) -> str:
     """Return the key for exact-duplicate (co-tweet) matching.
 
-    Applies NFC, lower-cases, removes a leading ``rt @handle:``, URLs and @mentions (also
-    Mastodon's ``@user@host``), and collapses white space. This is trendwatch's own definition;
+    Applies NFC, lower-cases (:func:`simple_lower`), removes a leading ``rt @handle:``, URLs and
+    @mentions (also Mastodon's ``@user@host``), and collapses white space. This is trendwatch's
+    own definition;
     see the coordination docs for the QUT-compatible variant. The store computes the same key
     in SQL at ingest (``posts.text_norm``); a test keeps the two in step.
 
@@ -114,7 +131,7 @@ def normalize_text(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = _RT_PREFIX_RE.sub("", unicodedata.normalize("NFC", text).lower())
+    text = _RT_PREFIX_RE.sub("", simple_lower(unicodedata.normalize("NFC", text)))
     text = _NORM_URL_RE.sub(" ", text)
     text = _TEXT_MENTION_RE.sub(r"\1 ", text)
     return _NORM_SPACE_RE.sub(" ", text).strip(" ")
