@@ -71,6 +71,7 @@ def test_qut_text_key_matches_the_toolkit(store):
     from coordination_network_toolkit.similarity import message_preprocessor
 
     texts = ["RT @x: Hello\u00a0 World @a.b!", "@only", " Tab\there \u3000 x@y z", "É @É é"]
+    texts += ["\u0130STANBUL @\u0130z \u0130", "istanbul"]  # İ: an i and a combining dot
     add_posts(store, [make_post(i, "a", at(i), text=t) for i, t in enumerate(texts)])
     posts = store.posts().order_by("post_id")
     ours = posts.select(k=qut_text_key(posts.text)).to_pyarrow()["k"].to_pylist()

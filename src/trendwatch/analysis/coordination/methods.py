@@ -13,7 +13,8 @@ co-tweet           identical normalised text among non-reposts (key: ``posts.tex
                    :func:`trendwatch.text.normalize_text`: NFC, lower case, no leading
                    ``rt @x:``, no URLs, no @mentions, white space collapsed; empty texts never
                    match). ``text_mode="qut"`` uses the QUT toolkit's key instead: lower case,
-                   ``@\\S*`` removed, white space collapsed, URLs kept, empty texts match.
+                   ``@\\S*`` removed, white space collapsed, URLs kept, empty texts match; one
+                   known difference: a word-final "Σ" lower-cases to "σ", not "ς".
 co-similar         near-duplicate text among non-reposts: MinHash + LSH over word shingles,
                    verified Jaccard >= ``threshold`` (0.8, the issue's default; QUT's is 0.9).
                    See :mod:`.minhash`.
@@ -109,8 +110,14 @@ def qut_text_key(text: ibis.Value) -> ibis.Value:
     ``str.split()`` white space, which adds ``\\x1c-\\x1f``. Only the runs that change are
     replaced (two spaces or more, or one that is not " "): replacing every single " " by " "
     cost 2x the whole key.
+
+    Lower case is Python's ``str.lower`` for "İ" (an "i" and a combining dot, where DuckDB
+    gives a plain "i"); a word-final "Σ" still becomes "σ" here and "ς" in the toolkit, so
+    upper-case Greek texts may pair differently (regular expressions cannot tell Python's
+    word-final context cheaply).
     """
-    stripped = text.lower().re_replace(f"@[^{_MENTION_END}]*", "")
+    lowered = text.replace("\u0130", "i\u0307").lower()
+    stripped = lowered.re_replace(f"@[^{_MENTION_END}]*", "")
     collapsed = stripped.re_replace(f"[{_PY_SPACE}][{_PY_SPACE}]+|[{_PY_SPACE_NOT_BLANK}]", " ")
     # Only " " is left at the ends: DuckDB's one-argument trim (Unicode space separators)
     # is then the same as Ibis's strip(), and ~3x cheaper than its TRIM(x, ' \t\n').
