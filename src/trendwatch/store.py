@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from .errors import SchemaVersionError, StoreError
 from .model import ACCOUNT_SCHEMA, POST_SCHEMA
+from .text import re2_class_body
 
 __all__ = [
     "Store",
@@ -484,18 +485,4 @@ def _nfc_unstable_class() -> str:
         nfd = unicodedata.normalize("NFD", char)
         if unicodedata.normalize("NFC", char) != char or ord(nfd[0]) in maybe:
             unstable.add(ord(char))
-    return "[" + "".join(_re2_range(a, b) for a, b in _ranges(sorted(unstable))) + "]"
-
-
-def _ranges(codes: list[int]) -> list[tuple[int, int]]:
-    ranges: list[list[int]] = []
-    for code in codes:
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    return [(a, b) for a, b in ranges]
-
-
-def _re2_range(first: int, last: int) -> str:
-    return f"\\x{{{first:x}}}" if first == last else f"\\x{{{first:x}}}-\\x{{{last:x}}}"
+    return "[" + re2_class_body(unstable) + "]"

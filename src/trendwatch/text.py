@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import ural
@@ -20,6 +21,7 @@ __all__ = [
     "normalize_url",
     "normalize_text",
     "simple_lower",
+    "re2_class_body",
     "hashtag_pair",
 ]
 
@@ -135,3 +137,20 @@ def normalize_text(text: str | None) -> str:
     text = _NORM_URL_RE.sub(" ", text)
     text = _TEXT_MENTION_RE.sub(r"\1 ", text)
     return _NORM_SPACE_RE.sub(" ", text).strip(" ")
+
+
+def re2_class_body(codes: Iterable[int]) -> str:
+    r"""The inside of an RE2 character class holding the code points ``codes``, as ranges.
+
+    RE2 (DuckDB's regular expressions) spells a code point ``\x{hex}``.
+
+    >>> re2_class_body([0x61, 0x62, 0x63, 0x3A3])
+    '\\x{61}-\\x{63}\\x{3a3}'
+    """
+    ranges: list[list[int]] = []
+    for code in sorted(set(codes)):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)

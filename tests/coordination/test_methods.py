@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ibis
+import pyarrow as pa
 import pytest
 
 from tests.conftest import add_posts, at, make_post
@@ -224,3 +226,17 @@ def test_method_parameters_are_checked(store):
         coordinate(store, "co-tweet", text_mode="odd", record=False)
     with pytest.raises(ParameterError, match="bin_s"):
         coordinate(store, "sync-post", bin_s=0, record=False)
+
+
+def test_qut_text_key_lower_cases_every_character_as_python_does(store):
+    # Python's str.lower (the toolkit's) differs from DuckDB's for "İ" and a word-final "Σ";
+    # the sigma's context is any character before or after it, and around both.
+    from coordination_network_toolkit.similarity import message_preprocessor
+
+    chars = [chr(c) for c in range(0x30000) if not 0xD800 <= c < 0xE000]
+    shapes = ("{c}\u03a3", "A{c}\u03a3", "A\u03a3{c}", "A\u03a3{c}B", "\u03a3{c}\u03a3 {c}\u0130")
+    texts = [shape.format(c=c) for shape in shapes for c in chars]
+    table = ibis.memtable(pa.table({"text": texts}))
+    ours = store.ibis.to_pyarrow(table.select(k=qut_text_key(table.text)))["k"].to_pylist()
+    wrong = [(t, o) for t, o in zip(texts, ours, strict=True) if o != message_preprocessor(t)]
+    assert not wrong, wrong[:5]

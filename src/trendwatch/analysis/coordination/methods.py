@@ -13,8 +13,8 @@ co-tweet           identical normalised text among non-reposts (key: ``posts.tex
                    :func:`trendwatch.text.normalize_text`: NFC, lower case, no leading
                    ``rt @x:``, no URLs, no @mentions, white space collapsed; empty texts never
                    match). ``text_mode="qut"`` uses the QUT toolkit's key instead: lower case,
-                   ``@\\S*`` removed, white space collapsed, URLs kept, empty texts match; one
-                   known difference: a word-final "Σ" lower-cases to "σ", not "ς".
+                   ``@\\S*`` removed, white space collapsed, URLs kept, empty texts match (and
+                   Python's lower case, word-final "ς" included).
 co-similar         near-duplicate text among non-reposts: MinHash + LSH over word shingles,
                    verified Jaccard >= ``threshold`` (0.8, the issue's default; QUT's is 0.9).
                    See :mod:`.minhash`.
@@ -36,12 +36,14 @@ hashtag-sequence   the same ordered sequence of at least ``min_hashtags`` hashta
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import ibis
 
 from ...errors import ParameterError
+from ...text import re2_class_body
 
 __all__ = ["Method", "METHODS", "method_names", "get_method"]
 
@@ -111,17 +113,48 @@ def qut_text_key(text: ibis.Value) -> ibis.Value:
     replaced (two spaces or more, or one that is not " "): replacing every single " " by " "
     cost 2x the whole key.
 
-    Lower case is Python's ``str.lower`` for "İ" (an "i" and a combining dot, where DuckDB
-    gives a plain "i"); a word-final "Σ" still becomes "σ" here and "ς" in the toolkit, so
-    upper-case Greek texts may pair differently (regular expressions cannot tell Python's
-    word-final context cheaply).
+    Lower case is Python's ``str.lower``, which differs from DuckDB's in two places: "İ"
+    becomes an "i" and a combining dot, and a word-final "Σ" becomes "ς"
+    (:func:`_final_sigma_re`).
     """
-    lowered = text.replace("\u0130", "i\u0307").lower()
+    final = ibis.ifelse(
+        text.contains("\u03a3"), text.re_replace(_final_sigma_re(), "\\1\u03c2\\2"), text
+    )
+    lowered = final.replace("\u0130", "i\u0307").lower()
     stripped = lowered.re_replace(f"@[^{_MENTION_END}]*", "")
     collapsed = stripped.re_replace(f"[{_PY_SPACE}][{_PY_SPACE}]+|[{_PY_SPACE_NOT_BLANK}]", " ")
     # Only " " is left at the ends: DuckDB's one-argument trim (Unicode space separators)
     # is then the same as Ibis's strip(), and ~3x cheaper than its TRIM(x, ' \t\n').
     return _trim(collapsed)
+
+
+@functools.cache
+def _final_sigma_re() -> str:
+    """RE2: a "Σ" that Python lower-cases to "ς", with what precedes and follows it as groups.
+
+    Python's rule (Unicode's Final_Sigma): a cased character, then case-ignorable ones, the
+    sigma, and no cased character after the case-ignorable ones that follow. Both sets are
+    read from ``str.lower`` itself, so they follow the Python the toolkit runs on. The
+    character after the context is consumed (RE2 has no look-ahead); it is never cased, so it
+    never starts the next sigma's context.
+    """
+    cased, ignorable = [], []
+    for code in range(0x30000):
+        if 0xD800 <= code < 0xE000:  # surrogates are not characters
+            continue
+        char = chr(code)
+        after_cased = (char + "\u03a3").lower()[-1] == "\u03c2"  # cased, not ignorable
+        skipped_or_cased = ("A" + char + "\u03a3").lower()[-1] == "\u03c2"
+        skipped_or_uncased = ("A\u03a3" + char).lower()[1] == "\u03c2"
+        if after_cased:
+            cased.append(code)
+        elif skipped_or_cased and skipped_or_uncased:
+            ignorable.append(code)
+    cased_class, ignorable_class = re2_class_body(cased), re2_class_body(ignorable)
+    return (
+        f"([{cased_class}][{ignorable_class}]*)\u03a3"
+        f"([{ignorable_class}]*(?:[^{cased_class}{ignorable_class}]|$))"
+    )
 
 
 _PY_SPACE_NOT_BLANK = (
