@@ -84,15 +84,21 @@ def read_coded(
     if shared_only:
         keep &= _on_shared_keys(acts)
     # One take of the four columns (each take of 10 million actions is ~300 MB of new memory).
-    return acts if keep.all() else acts.take(keep)
+    return _kept(acts, keep)
 
 
 def read_coded_sorted_in_sql(
     con, source: str, min_participation: int = 1, shared_only: bool = True
 ) -> CodedActions:
     """:func:`read_coded` with DuckDB sorting by ``(k, t, a, p)`` (slower; test oracle)."""
-    acts = _distinct(_fetch_codes(con, source, min_participation, "k, t, a, p"))
-    return acts if not shared_only else _shared_keys(acts)
+    acts = _fetch_codes(con, source, min_participation, "k, t, a, p")
+    acts = _kept(acts, _first_of_copies(acts))
+    return _kept(acts, _on_shared_keys(acts)) if shared_only else acts
+
+
+def _kept(acts: CodedActions, keep: np.ndarray) -> CodedActions:
+    # The actions where ``keep`` is true; no copy when it keeps them all.
+    return acts if keep.all() else acts.take(keep)
 
 
 def _fetch_codes(con, source: str, min_participation: int, order_by: str) -> CodedActions:
@@ -127,23 +133,6 @@ def _order_ties(acts: CodedActions) -> CodedActions:
     a, p = (x if x.flags.writeable else x.copy() for x in (acts.a, acts.p))
     a[rows], p[rows] = a[order], p[order]
     return CodedActions(a, acts.k, acts.t, p)
-
-
-def _distinct(acts: CodedActions) -> CodedActions:
-    if acts.k.size < 2:
-        return acts
-    same = (
-        (acts.k[1:] == acts.k[:-1])
-        & (acts.t[1:] == acts.t[:-1])
-        & (acts.a[1:] == acts.a[:-1])
-        & (acts.p[1:] == acts.p[:-1])
-    )
-    return acts if not same.any() else acts.take(np.r_[True, ~same])
-
-
-def _shared_keys(acts: CodedActions) -> CodedActions:
-    # Keys acted on by a single account can link nobody: drop them before pairing.
-    return acts.take(_on_shared_keys(acts))
 
 
 def _on_shared_keys(acts: CodedActions) -> np.ndarray:
