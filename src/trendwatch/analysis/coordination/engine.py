@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import ParameterError
+from ...hugepages import numpy_huge_pages_off
 from ...text import normalize_hashtag
 from ...times import parse_time
 from .coded import evidence_frame
@@ -289,7 +290,7 @@ def link(
         "weight_percentile": weight_percentile,
         "tfidf": tfidf,
     }
-    with actions_on_duckdb(actions) as (con, name):
+    with actions_on_duckdb(actions) as (con, name), numpy_huge_pages_off():
         tables = pair_join(con, name, all_params)
     return CoordinationResult(
         method=method,
@@ -378,7 +379,8 @@ def coordinate(
         method=method,
         params=run_params,
     )
-    result = spec.link(acts, link_kwargs) if spec.link else link(acts, **link_kwargs)
+    with numpy_huge_pages_off():  # see trendwatch.hugepages
+        result = spec.link(acts, link_kwargs) if spec.link else link(acts, **link_kwargs)
     if record and not _read_only(store):
         result = save_result(store, result)
     return result
