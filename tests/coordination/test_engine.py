@@ -241,6 +241,9 @@ def test_window_estimate_follows_coornet():
     # q=0.5: K1 and K3 (10 s to pass 50 %) -> median 7 s.
     estimate = estimate_window_from(con, "acts", q=0.5)
     assert estimate.window_s == 7 and estimate.keys_used == 2
+    # A repeated action (a post listing a URL twice) is one share, not a second one at 0 s.
+    con.register("repeated", acts([*rows, ("a", "K2", 0, "5"), ("b", "K3", 10, "9")]))
+    assert estimate_window_from(con, "repeated", q=0.5) == estimate
 
 
 def test_cli_coordination_evidence_runs(tmp_path):

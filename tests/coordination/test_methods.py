@@ -240,3 +240,20 @@ def test_qut_text_key_lower_cases_every_character_as_python_does(store):
     ours = store.ibis.to_pyarrow(table.select(k=qut_text_key(table.text)))["k"].to_pylist()
     wrong = [(t, o) for t, o in zip(texts, ours, strict=True) if o != message_preprocessor(t)]
     assert not wrong, wrong[:5]
+
+
+@pytest.mark.parametrize(("method", "column"), [("co-link", "urls"), ("co-hashtag", "hashtags")])
+def test_a_value_listed_twice_in_a_post_counts_once(store, method, column):
+    # The actions repeat (one per listed value); the engine counts each distinct action once.
+    add_posts(
+        store,
+        [
+            make_post(1, "a", at(0), **{column: ("x", "x", "y")}),
+            make_post(2, "b", at(0, 10), **{column: ("x",)}),
+        ],
+    )
+    assert actions(store, method).count().execute() == 4
+    linked, result = run(store, method)
+    assert linked == [("a", "b")]
+    assert result.edges["weight"].tolist() == [1]
+    assert result.evidence[["post_a", "post_b", "key"]].values.tolist() == [["1", "2", "x"]]

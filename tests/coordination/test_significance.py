@@ -190,3 +190,17 @@ def test_sync_post_null_moves_bins(store):
     row = result.edges.iloc[0]
     assert row["weight"] == 3 and row["expected_weight"] < 1
     assert result.params["null"] == "account-day shift"
+
+
+def test_the_null_shuffles_each_distinct_action_once(store):
+    # Post 1 lists the URL twice: two identical actions, one action in the null model.
+    from trendwatch.analysis.coordination import Scope, coordinate
+    from trendwatch.analysis.coordination.significance import _observed_actions
+
+    add_posts(
+        store,
+        [make_post(1, "a", at(0), urls=("u", "u")), make_post(2, "b", at(0, 5), urls=("u",))],
+    )
+    result = coordinate(store, "co-link", record=False)
+    observed = _observed_actions(store, result, Scope())
+    assert observed["post_id"].to_pylist() == ["1", "2"]

@@ -193,6 +193,9 @@ def actions(
 ) -> ibis.Table:
     """The actions ``(account_id, key, time, post_id)`` of ``method`` over the scoped posts.
 
+    An action may repeat (a post listing the same URL twice acts twice on it); the engine
+    counts each distinct action once, so such repeats never add weight or evidence.
+
     Parameters
     ----------
     store : Store

@@ -393,7 +393,8 @@ def _shuffler(result: CoordinationResult, acts: pa.Table, block_s: float):
 def _observed_actions(store, result: CoordinationResult, scope: Scope) -> pa.Table:
     spec = get_method(result.method)
     params = {k: result.params[k] for k in spec.defaults if k in result.params}
-    table = actions(store, result.method, scope, params).to_pyarrow()
+    table = actions(store, result.method, scope, params).distinct().to_pyarrow()
+    # Repeats are dropped first: shuffled apart, two copies of one action would count twice.
     # DuckDB returns rows in no fixed order; the shuffles assign random draws by row, so
     # without a fixed order the same seed would give different nulls (and groups) per run.
     order = [(column, "ascending") for column in ACTION_COLUMNS]

@@ -32,7 +32,8 @@ _ESTIMATE_SQL = """
         SELECT key, epoch_us(CAST(time AS TIMESTAMPTZ)) / 1e6 AS t,
                row_number() OVER (PARTITION BY key ORDER BY time, post_id) AS rn,
                count(*) OVER (PARTITION BY key) AS n
-        FROM {actions} WHERE key IS NOT NULL AND time IS NOT NULL
+        FROM (SELECT DISTINCT key, time, post_id, account_id FROM {actions})
+        WHERE key IS NOT NULL AND time IS NOT NULL
     ), timed AS (
         SELECT *, t - min(t) OVER (PARTITION BY key) AS since_first FROM ranked WHERE n >= 2
     ), second AS (
