@@ -22,9 +22,9 @@ __all__ = ["numpy_huge_pages_off"]
 
 
 def _setter():
-    # A private NumPy function (numpy._core.multiarray, NumPy 1.20 and later): setting the
-    # NUMPY_MADVISE_HUGEPAGE variable is the public way, but only before NumPy is imported.
-    # Without it nothing is changed.
+    # A private NumPy 2 function (numpy.core.multiarray in NumPy 1): the public way, the
+    # NUMPY_MADVISE_HUGEPAGE variable, works only before NumPy is imported. Without the
+    # function nothing is changed.
     try:
         from numpy._core.multiarray import _set_madvise_hugepage
     except ImportError:

@@ -188,9 +188,10 @@ def co_tweet(posts: ibis.Table, params: dict) -> ibis.Table:
 
 def _unnested(posts: ibis.Table, column: str) -> ibis.Table:
     # A post listing a value twice gives two identical actions: the engine counts each
-    # distinct action once (see engine.actions). Removing the repeats here, with a DISTINCT
-    # over all the rows or a list_distinct per post, made co-link on the IRA archive 1.5x
-    # slower (0.61-0.70 s against 0.40-0.42 s), as the link reads the actions twice.
+    # distinct action once (see engine.actions). Removing the repeats here made co-link on
+    # the IRA archive slower, as the link reads the actions twice: 0.75-0.89 s with a
+    # DISTINCT over all the rows, 0.61-0.70 s with a list_distinct per post, 0.40-0.42 s
+    # without either.
     exploded = _originals(posts).select(
         "author_id", "created_at", "post_id", value=posts[column].unnest()
     )
