@@ -101,8 +101,14 @@ def test_collected_post_is_never_downgraded_by_context(store):
 )
 def test_text_norm_in_sql_equals_the_python_reference(store, text):
     add_posts(store, [make_post(1, "a", text=text)])
-    (stored,) = store.con.execute("SELECT text_norm FROM posts").fetchone()
-    assert stored == normalize_text(text)
+    assert _text_keys(store) == [normalize_text(text)]
+
+
+def _text_keys(store: Store, which: str = "originals") -> list[str | None]:
+    """The stored text keys after asking for those of ``which``, in post id order."""
+    table = store.posts(include_context=True, text_keys=which)
+    rows = table.order_by(table.post_id.cast("int64")).text_norm.to_pyarrow()
+    return rows.to_pylist()
 
 
 # Characters that exercise every step of the key: NFC (combining marks, Hangul jamo,
@@ -114,14 +120,14 @@ _TRICKY += ["\u0130", "\u03a3", "\u03c2", "\u03c3", "\u0307"]  # İ, Σ, ς, σ,
 
 
 def test_text_norm_in_sql_equals_the_python_reference_on_every_character():
-    import duckdb as db
-
-    from trendwatch.store import with_text_norm
+    from trendwatch.store import _text_norm_select
 
     chars = [chr(c) for c in range(0x30000) if not 0xD800 <= c < 0xE000]
     texts = [f"A{c}\u03a3 {c}\u0130{c}" for c in chars]  # a final sigma, a dotted capital I
-    posts = pa.table({"text": texts})
-    stored = with_text_norm(db.connect(), posts)["text_norm"].to_pylist()
+    with duckdb.connect() as con:
+        con.register("_texts", pa.table({"text": texts}))
+        keyed = con.sql(f"SELECT text_norm FROM ({_text_norm_select('_texts')})")
+        stored = keyed.to_arrow_table()["text_norm"].to_pylist()
     wrong = [(t, s) for t, s in zip(texts, stored, strict=True) if s != normalize_text(t)]
     assert not wrong, wrong[:5]
 
@@ -130,8 +136,58 @@ def test_text_norm_in_sql_equals_the_python_reference_on_tricky_texts(store):
     rng = random.Random(5)
     texts = ["".join(rng.choices(_TRICKY, k=rng.randrange(12))) for _ in range(3000)]
     add_posts(store, [make_post(i, "a", text=t) for i, t in enumerate(texts)])
-    stored = store.con.execute("SELECT text_norm FROM posts ORDER BY post_id::INT").fetchall()
-    assert [row[0] for row in stored] == [normalize_text(t) for t in texts]
+    assert _text_keys(store) == [normalize_text(t) for t in texts]
+
+
+def _stored_keys(store: Store) -> dict[str, str | None]:
+    return dict(store.con.execute("SELECT post_id, text_norm FROM posts").fetchall())
+
+
+def _keyed_posts() -> list:
+    return [
+        make_post(1, "a", text="Hello  @x"),
+        make_post(2, "b", kind="repost", text="RT @a: Hello @x", ref_post_id="1"),
+        make_post(3, "c", kind="repost", text="RT @a: Hi THERE"),  # names no post (IRA)
+        make_post(4, "d", kind="reply", text=None, reply_to_post_id="1"),
+    ]
+
+
+def test_text_keys_are_computed_when_first_asked_for_and_only_where_read(store):
+    add_posts(store, _keyed_posts())
+    assert set(_stored_keys(store).values()) == {None}  # ingest leaves them to the analyses
+    assert _text_keys(store, "originals") == ["hello", None, None, ""]
+    assert _text_keys(store, "unresolved reposts") == ["hello", None, "hi there", ""]
+    # the repost that names its post never needs one; the others are stored
+    assert _stored_keys(store) == {"1": "hello", "2": None, "3": "hi there", "4": ""}
+
+
+def test_posts_added_after_the_keys_get_theirs_at_the_next_call(store):
+    add_posts(store, _keyed_posts()[:1])
+    assert _text_keys(store) == ["hello"]
+    add_posts(store, [make_post(5, "e", text="Héllo!")])
+    assert _stored_keys(store)["5"] is None
+    assert _text_keys(store) == ["hello", "héllo!"]
+
+
+def test_a_read_only_store_computes_missing_keys_in_a_view_and_writes_nothing(tmp_path):
+    db = tmp_path / "t.duckdb"
+    with Store(db) as store:
+        add_posts(store, _keyed_posts())
+    with Store(db, read_only=True) as store:
+        assert _text_keys(store, "originals") == ["hello", None, None, ""]
+        assert _text_keys(store, "unresolved reposts") == [None, None, "hi there", None]
+        assert set(_stored_keys(store).values()) == {None}
+        collected = store.posts(text_keys="originals").count().execute()
+        assert collected == 4
+    with Store(db) as store:  # once stored, a read-only store reads them as they are
+        _text_keys(store, "originals")
+    with Store(db, read_only=True) as store:
+        assert _text_keys(store, "originals") == ["hello", None, None, ""]
+
+
+def test_unknown_text_keys_are_refused(store):
+    with pytest.raises(ValueError, match="text_keys must be one of"):
+        store.posts(text_keys="everything")
 
 
 def test_nfc_skip_class_covers_every_character_nfc_changes():

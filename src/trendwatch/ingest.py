@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from .collector import cycle_collection_paused
@@ -34,7 +33,7 @@ from .formats import (
 from .formats.items import AccountTable
 from .formats.tabular import PARQUET_MAGIC, sniff_delimited
 from .model import Account, Post, accounts_to_arrow, posts_to_arrow
-from .store import Store, open_store, with_text_norm
+from .store import Store, open_store
 
 __all__ = ["FileReport", "IngestReport", "ingest", "ingest_file"]
 
@@ -230,10 +229,6 @@ class _Batch:
 
     def flush(self, store: Store, report: FileReport) -> None:
         posts = self.tables + ([posts_to_arrow(self.posts)] if self.posts else [])
-        if len({tuple(t.column_names) for t in posts}) > 1:  # text_norm only on some: drop it
-            posts = [
-                t.drop_columns(["text_norm"]) if "text_norm" in t.column_names else t for t in posts
-            ]
         accounts = self.account_tables + (
             [accounts_to_arrow(self.accounts)] if self.accounts else []
         )
@@ -275,13 +270,10 @@ def _prefetched(items: Iterator) -> Iterator:
     """The items, read ahead by a thread while the caller writes the previous batch.
 
     Reading (DuckDB, Arrow, Parquet) and writing (DuckDB) release the GIL, so on two cores
-    they overlap. When the writer is behind (a chunk is still waiting), the thread also
-    computes the text key of post tables (:func:`~trendwatch.store.with_text_norm`, a third
-    of the store's work on the IRA archive); when the reader is the slower side (the Python
-    JSON readers), the store computes it. Either way the stored keys are the same. At
-    most two chunks wait (one queued, one being built), so memory stays bounded. An error of
-    the reader is raised here, in the caller's thread, after the items read before it; when
-    the caller stops early the reader is told to stop and closed in its own thread.
+    they overlap. At most two chunks wait (one queued, one being built), so memory stays
+    bounded. An error of the reader is raised here, in the caller's thread, after the items
+    read before it; when the caller stops early the reader is told to stop and closed in its
+    own thread.
     """
     chunks: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
@@ -297,11 +289,8 @@ def _prefetched(items: Iterator) -> Iterator:
 
     def produce() -> None:
         chunk: list = []
-        keys = duckdb.connect()  # this thread's own engine for the text keys
         try:
             for item in items:
-                if _needs_text_norm(item) and chunks.full():
-                    item = PostTable(with_text_norm(keys, item.table))
                 chunk.append(item)
                 if len(chunk) >= PREFETCH_ITEMS or isinstance(item, PostTable):
                     if not put(chunk):
@@ -311,7 +300,6 @@ def _prefetched(items: Iterator) -> Iterator:
         except BaseException as exc:  # raised in the caller's thread, after the items before it
             put(chunk) and put(exc)
         finally:
-            keys.close()
             close = getattr(items, "close", None)
             if close is not None:
                 close()
@@ -332,15 +320,6 @@ def _prefetched(items: Iterator) -> Iterator:
 
 
 _STOP_WAIT = 5.0
-
-
-def _needs_text_norm(item) -> bool:
-    # A reader may hand over tables with their keys already computed (in its own processes).
-    return (
-        isinstance(item, PostTable)
-        and item.table.num_rows > 0
-        and "text_norm" not in item.table.column_names
-    )
 
 
 def _bytes_read(source: InputFile) -> int:

@@ -37,11 +37,19 @@ __all__ = [
     "default_db_path",
     "BatchCounts",
     "SCHEMA_VERSION",
-    "with_text_norm",
+    "TEXT_KEY_POSTS",
 ]
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "trendwatch.duckdb"
+
+TEXT_KEY_POSTS = {
+    "originals": "kind <> 'repost'",
+    "unresolved reposts": "kind = 'repost' AND ref_post_id IS NULL",
+}
+"""The posts whose text key a method may read, by name (SQL over ``posts``): co-tweet and
+co-similar read those of the posts that are not reposts, co-retweet those of the reposts that
+name no reposted post (the IRA files'). A repost that names its post never needs one."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -55,6 +63,7 @@ CREATE TABLE IF NOT EXISTS posts (
     author_handle VARCHAR, collected BOOLEAN NOT NULL, source VARCHAR,
     text_norm VARCHAR USING COMPRESSION zstd, ingested_at TIMESTAMPTZ
     -- key (platform, post_id): unique by construction, see Store._stage_batch
+    -- text_norm: the co-tweet key, NULL until an analysis needs it (Store.posts(text_keys=))
     -- zstd for the two long texts: DuckDB's default string compression (dict_fsst) made
     -- writing the IRA archive ~1.5x slower for a larger file (107 vs 132 MB per 500 k rows).
 );
@@ -77,11 +86,6 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 _POST_COLUMNS = ", ".join(POST_SCHEMA.names)
-_POST_UPDATES = ", ".join(
-    f"{name} = EXCLUDED.{name}"
-    for name in [*POST_SCHEMA.names, "text_norm", "ingested_at"]
-    if name not in ("platform", "post_id")
-)
 _ACCOUNT_FIELDS = [n for n in ACCOUNT_SCHEMA.names if n not in ("platform", "account_id")]
 _ACCOUNT_UPDATES = ", ".join(
     f"{name} = COALESCE(EXCLUDED.{name}, accounts.{name})" for name in _ACCOUNT_FIELDS
@@ -135,6 +139,7 @@ class Store:
 
     def __init__(self, db: str | os.PathLike | None = None, *, read_only: bool = False):
         self.path = str(db) if db is not None else str(default_db_path())
+        self.read_only = read_only
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
             raise StoreError(f"no store at {self.path}: run `trendwatch ingest` first")
         try:
@@ -165,6 +170,7 @@ class Store:
         """
         other = object.__new__(Store)
         other.path = self.path
+        other.read_only = self.read_only
         other.con = self.con.cursor()
         other.con.execute("SET TimeZone = 'UTC'")
         other.ibis = ibis.duckdb.from_connection(other.con)
@@ -182,10 +188,35 @@ class Store:
             )
 
     # -- tables as Ibis expressions ----------------------------------------------------------
-    def posts(self, *, include_context: bool = False) -> ibis.Table:
-        """The posts table; only collected posts unless ``include_context``."""
-        table = self.ibis.table("posts")
+    def posts(self, *, include_context: bool = False, text_keys: str | None = None) -> ibis.Table:
+        """The posts table; only collected posts unless ``include_context``.
+
+        ``text_keys`` (a name from :data:`TEXT_KEY_POSTS`): those posts have their text key
+        ``text_norm`` (:func:`trendwatch.text.normalize_text`). Ingest leaves it NULL, as most
+        analyses never read it: the first call that asks for it computes the missing keys
+        and stores them, so this costs once per store (a read-only store computes them in
+        a temporary view, at every query).
+        """
+        name = self._with_text_keys(text_keys) if text_keys is not None else "posts"
+        table = self.ibis.table(name)
         return table if include_context else table.filter(table.collected)
+
+    def _with_text_keys(self, which: str) -> str:
+        """The name of a table of all posts in which the ``which`` posts have their key."""
+        if which not in TEXT_KEY_POSTS:
+            raise ValueError(f"text_keys must be one of {sorted(TEXT_KEY_POSTS)}, not {which!r}")
+        missing = f"text_norm IS NULL AND ({TEXT_KEY_POSTS[which]})"
+        [(any_missing,)] = self.con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM posts WHERE {missing})"
+        ).fetchall()
+        if not any_missing:
+            return "posts"
+        if self.read_only:
+            view = f"_posts_keyed_{which.replace(' ', '_')}"
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {_keyed_view_sql(missing)}")
+            return view
+        self.con.execute(_fill_text_keys_sql(missing))
+        return "posts"
 
     def accounts(self) -> ibis.Table:
         return self.ibis.table("accounts")
@@ -218,9 +249,8 @@ class Store:
     ) -> BatchCounts:
         """Write one batch in one transaction and say how many collected posts it added.
 
-        ``posts`` follows :data:`~trendwatch.model.POST_SCHEMA`, optionally followed by the
-        ``text_norm`` column from :func:`with_text_norm` (computed ahead, e.g. by the ingest
-        reader thread); without it the store computes it. A collected post is *added*
+        ``posts`` follows :data:`~trendwatch.model.POST_SCHEMA`; its text keys are left for
+        :meth:`posts` to compute when an analysis needs them. A collected post is *added*
         when its key is new or was only known as context (it then replaces the context row);
         otherwise it is a *duplicate*, including a repeat within the batch. Context posts never
         replace anything. ``quarantine`` rows are ``(source, record_no, raw, reason)``.
@@ -243,17 +273,12 @@ class Store:
             return BatchCounts(0, 0)
         collected_rows = pa.compute.sum(posts["collected"]).as_py() or 0
         rows = _numbered(posts)
-        inserted = (
-            _INSERTED_ROWS_SQL
-            if "text_norm" in posts.column_names
-            else f"({_text_norm_select(_INSERTED_ROWS_SQL)})"
-        )
         self.con.register("_batch", rows)
         try:
             skipped_collected = self._stage_special()
             self.con.execute(
-                f"INSERT INTO posts SELECT {_POST_COLUMNS}, text_norm, now() AS ingested_at "
-                f"FROM {inserted}"
+                f"INSERT INTO posts SELECT {_POST_COLUMNS}, NULL AS text_norm, "
+                f"now() AS ingested_at FROM {_INSERTED_ROWS_SQL}"
             )
             self.con.execute("DROP TABLE _special")  # (a failed batch rolls it back)
         finally:
@@ -411,22 +436,32 @@ def _numbered(table: pa.Table) -> pa.Table:
     return table.append_column("_i", pa.array(np.arange(table.num_rows, dtype=np.int64)))
 
 
-def with_text_norm(con: duckdb.DuckDBPyConnection, posts: pa.Table) -> pa.Table:
-    """``posts`` plus the column ``text_norm`` that :meth:`Store.write_batch` would compute.
+def _fill_text_keys_sql(missing: str) -> str:
+    """SQL: compute and store the keys of the posts where ``missing`` holds, in one statement.
 
-    Any DuckDB connection does (an in-memory one, in another thread than the store's): the
-    key of each text is :func:`trendwatch.text.normalize_text`, in SQL.
+    The rows are found again by rowid, stable within the statement's transaction.
     """
-    con.register("_texts", posts.select(["text"]))
-    try:
-        norm = con.sql(f"SELECT text_norm FROM ({_text_norm_select('_texts')})").to_arrow_table()
-    finally:
-        con.unregister("_texts")
-    return posts.append_column("text_norm", norm["text_norm"].cast(pa.string()))
+    keyed = _text_norm_select(f"(SELECT rowid AS _row, text FROM posts WHERE {missing})")
+    return (
+        f"UPDATE posts SET text_norm = keyed.text_norm FROM ({keyed}) AS keyed "
+        "WHERE posts.rowid = keyed._row"
+    )
 
 
-def _text_norm_select(source: str) -> str:
-    """``SELECT *, text_norm FROM <source>``: the co-tweet key, vectorised.
+def _keyed_view_sql(missing: str) -> str:
+    """SQL: every post, with the key computed for the rows where ``missing`` holds."""
+    source = (
+        f"(SELECT * EXCLUDE (text_norm), text_norm AS _stored, {missing} AS _missing FROM posts)"
+    )
+    keyed = _text_norm_select(source, text="CASE WHEN _missing THEN text END")
+    return (
+        "SELECT * EXCLUDE (_stored, _missing, text_norm), "
+        f"CASE WHEN _missing THEN text_norm ELSE _stored END AS text_norm FROM ({keyed})"
+    )
+
+
+def _text_norm_select(source: str, text: str = "text") -> str:
+    """``SELECT *, text_norm FROM <source>``: the co-tweet key of ``text``, vectorised.
 
     :func:`trendwatch.text.normalize_text` is the reference (a test checks both agree). Each
     step is a nested SELECT so its result is computed once, and each costly regular expression
@@ -447,7 +482,7 @@ def _text_norm_select(source: str) -> str:
         f"THEN regexp_replace(t4, '[\\t\\n\\f\\r ]{{2,}}|{ws}', ' ', 'g') ELSE t4 END",
         "CASE WHEN starts_with(t5, ' ') OR ends_with(t5, ' ') THEN trim(t5, ' ') ELSE t5 END",
     ]
-    sql = f"SELECT *, coalesce(text, '') AS t0 FROM {source}"
+    sql = f"SELECT *, coalesce({text}, '') AS t0 FROM {source}"
     for i, step in enumerate(steps, start=1):
         sql = f"SELECT *, {step} AS t{i} FROM ({sql})"
     return f"SELECT * EXCLUDE (t0, t1, t2, t3, t4, t5), t6 AS text_norm FROM ({sql})"

@@ -125,7 +125,8 @@ def normalize_text(text: str | None) -> str:
     Applies NFC, lower-cases (:func:`simple_lower`), removes a leading ``rt @handle:``, URLs and
     @mentions (also Mastodon's ``@user@host``), and collapses white space. This is trendwatch's
     own definition; see the coordination docs for the QUT-compatible variant. The store
-    computes the same key in SQL at ingest (``posts.text_norm``); a test keeps the two in step.
+    computes the same key in SQL when an analysis first reads it (``posts.text_norm``); a test
+    keeps the two in step.
 
     >>> normalize_text("RT @x: Hello   @Bob https://t.co/x WORLD ")
     'hello world'

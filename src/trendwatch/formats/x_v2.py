@@ -67,7 +67,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 
-import duckdb
 import orjson
 import pyarrow as pa
 
@@ -809,29 +808,7 @@ def _piece_items(
 ) -> Iterator[Item]:
     """A piece's items (in a worker): its record items, then its post and account tables."""
     lines = (item for record in records for item in items(record, numbers))
-    for item in _as_tables(lines, sys.maxsize):
-        yield PostTable(_with_text_keys(item.table)) if type(item) is PostTable else item
-
-
-def _with_text_keys(posts: pa.Table) -> pa.Table:
-    """The posts with the store's text key (``text_norm``), computed in the worker.
-
-    The store would compute it while writing, and the writing process is the slow side once
-    workers parse: there it costs a quarter of the store's time. It is the store's own
-    definition (:func:`~trendwatch.store.with_text_norm`), so the key is the same.
-    """
-    from ..store import with_text_norm  # (the store's module, not a database)
-
-    return with_text_norm(_key_engine(), posts)
-
-
-@lru_cache(maxsize=1)
-def _key_engine() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB of this worker, for the text keys.
-
-    One thread: the workers are the parallelism, more threads would only compete with them.
-    """
-    return duckdb.connect(config={"threads": 1})
+    yield from _as_tables(lines, sys.maxsize)
 
 
 @dataclass(frozen=True)

@@ -215,7 +215,7 @@ def actions(
     spec = get_method(method)
     scope = scope or Scope()
     merged = spec.resolve(params or {}, scope)
-    built = spec.build(scope.apply(store.posts()), merged)
+    built = spec.build(scope.apply(store.posts(text_keys=spec.text_keys(merged))), merged)
     return built.select(*ACTION_COLUMNS)
 
 
@@ -359,7 +359,8 @@ def coordinate(
     window_s = _resolve_window(store, spec, scope, params, window)
     if tfidf is None:
         tfidf = spec.tfidf_default
-    acts = _with_time_source(spec.build(scope.apply(store.posts()), params), time_source)
+    posts = scope.apply(store.posts(text_keys=spec.text_keys(params)))
+    acts = _with_time_source(spec.build(posts, params), time_source)
     run_params = {
         "time_source": time_source,
         **{k: v for k, v in params.items() if not k.startswith("_")},

@@ -68,6 +68,7 @@ class Method:
     default_window: Callable[[dict], float] | None = None
     tfidf_default: bool = False
     link: Callable | None = None
+    text_keys: Callable[[dict], str | None] = lambda params: None
 
     def resolve(self, params: dict, scope=None) -> dict:
         """Defaults overlaid with ``params``; an unknown parameter is an error."""
@@ -269,8 +270,19 @@ def _co_similar_actions(posts: ibis.Table, params: dict) -> ibis.Table:
 METHODS: dict[str, Method] = {
     m.name: m
     for m in [
-        Method("co-retweet", "reposts of the same post", co_retweet),
-        Method("co-tweet", "identical normalised text", co_tweet, {"text_mode": "trendwatch"}),
+        Method(
+            "co-retweet",
+            "reposts of the same post",
+            co_retweet,
+            text_keys=lambda p: "unresolved reposts",
+        ),
+        Method(
+            "co-tweet",
+            "identical normalised text",
+            co_tweet,
+            {"text_mode": "trendwatch"},
+            text_keys=lambda p: "originals" if p["text_mode"] == "trendwatch" else None,
+        ),
         Method(
             "co-similar",
             "near-duplicate text (MinHash + LSH, Jaccard >= threshold)",
@@ -284,6 +296,7 @@ METHODS: dict[str, Method] = {
                 "text_mode": "norm",
             },
             link=_co_similar_link,
+            text_keys=lambda p: None if p["text_mode"] == "raw" else "originals",
         ),
         Method("co-link", "the same normalised URL", co_link),
         Method("co-reply", "replies to the same post", co_reply),
