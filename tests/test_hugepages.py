@@ -1,4 +1,5 @@
-"""NumPy's huge-page request is off while the coordination engine links, and restored after."""
+"""Transparent huge pages are off while the coordination engine links, and what was set
+before is put back after (Linux's prctl; elsewhere nothing changes)."""
 
 from __future__ import annotations
 
@@ -9,63 +10,69 @@ import pyarrow as pa
 import pytest
 
 from trendwatch.analysis.coordination import coordinate, link
-from trendwatch.hugepages import _setter, numpy_huge_pages_off
+from trendwatch.hugepages import _set_thp_disabled, huge_pages_off, thp_disabled
 from trendwatch.store import Store
 
 engine = importlib.import_module("trendwatch.analysis.coordination.engine")
-set_huge_pages = _setter()
-pytestmark = pytest.mark.skipif(set_huge_pages is None, reason="this NumPy has no such setting")
-
-
-def huge_pages_requested() -> bool:
-    # The setter returns the setting it replaces: set it back at once.
-    value = set_huge_pages(True)
-    set_huge_pages(value)
-    return value
+pytestmark = pytest.mark.skipif(thp_disabled() is None, reason="no prctl(PR_GET_THP_DISABLE)")
 
 
 @pytest.fixture
-def huge_pages_state():
-    before = huge_pages_requested()
+def thp_state():
+    before = thp_disabled()
     yield
-    set_huge_pages(before)
+    _set_thp_disabled(before)
 
 
-@pytest.mark.parametrize("requested", [True, False])
-def test_the_switch_restores_the_setting_it_found(huge_pages_state, requested):
-    set_huge_pages(requested)
-    with numpy_huge_pages_off():
-        assert not huge_pages_requested()
-    assert huge_pages_requested() is requested
+@pytest.mark.parametrize("disabled", [True, False])
+def test_the_switch_restores_the_setting_it_found(thp_state, disabled):
+    _set_thp_disabled(disabled)
+    with huge_pages_off():
+        assert thp_disabled()
+    assert thp_disabled() is disabled
 
 
-def test_the_switch_is_restored_when_the_body_fails(huge_pages_state):
-    set_huge_pages(True)
-    with pytest.raises(RuntimeError), numpy_huge_pages_off():
+def test_the_switch_is_restored_when_the_body_fails(thp_state):
+    _set_thp_disabled(False)
+    with pytest.raises(RuntimeError), huge_pages_off():
         raise RuntimeError("link failed")
-    assert huge_pages_requested()
+    assert thp_disabled() is False
 
 
-def spy_on_pair_join(monkeypatch) -> list[bool]:
+def test_overlapping_uses_restore_only_when_the_last_one_leaves(thp_state):
+    # Two links in two threads: the first may finish while the second still runs. Each
+    # switching alone, the first would turn huge pages back on under the second, and the
+    # second would then leave them off for good.
+    _set_thp_disabled(False)
+    first, second = huge_pages_off(), huge_pages_off()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert thp_disabled()
+    second.__exit__(None, None, None)
+    assert thp_disabled() is False
+
+
+def spy_on_pair_join(monkeypatch) -> list[bool | None]:
     seen = []
     pair_join = engine.pair_join
 
     def spying_pair_join(*args):
-        seen.append(huge_pages_requested())
+        seen.append(thp_disabled())
         return pair_join(*args)
 
     monkeypatch.setattr(engine, "pair_join", spying_pair_join)
     return seen
 
 
-def test_link_and_coordinate_run_without_huge_pages(huge_pages_state, monkeypatch):
+def test_link_and_coordinate_run_without_huge_pages(thp_state, monkeypatch):
     seen = spy_on_pair_join(monkeypatch)
-    set_huge_pages(True)
+    _set_thp_disabled(False)
     t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     acts = pa.table(
         {"account_id": ["a", "b"], "key": ["k", "k"], "time": [t, t], "post_id": ["1", "2"]}
     )
     assert len(link(acts, window_s=10).edges) == 1
     coordinate(Store(":memory:"), "co-retweet", record=False)
-    assert seen == [False, False]
-    assert huge_pages_requested()
+    assert seen == [True, True]
+    assert thp_disabled() is False

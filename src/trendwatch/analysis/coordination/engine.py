@@ -52,7 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import ParameterError
-from ...hugepages import numpy_huge_pages_off
+from ...hugepages import huge_pages_off
 from ...text import normalize_hashtag
 from ...times import parse_time
 from .coded import evidence_frame
@@ -293,7 +293,7 @@ def link(
         "weight_percentile": weight_percentile,
         "tfidf": tfidf,
     }
-    with actions_on_duckdb(actions) as (con, name), numpy_huge_pages_off():
+    with actions_on_duckdb(actions) as (con, name), huge_pages_off():
         tables = pair_join(con, name, all_params)
     return CoordinationResult(
         method=method,
@@ -383,7 +383,7 @@ def coordinate(
         method=method,
         params=run_params,
     )
-    with numpy_huge_pages_off():  # see trendwatch.hugepages
+    with huge_pages_off():  # see trendwatch.hugepages
         result = spec.link(acts, link_kwargs) if spec.link else link(acts, **link_kwargs)
     if record and not _read_only(store):
         result = save_result(store, result)
