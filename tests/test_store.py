@@ -169,6 +169,13 @@ def test_posts_added_after_the_keys_get_theirs_at_the_next_call(store):
     assert _text_keys(store) == ["hello", "héllo!"]
 
 
+def test_text_keys_are_filled_chunk_by_chunk(store, monkeypatch):
+    monkeypatch.setattr("trendwatch.store.TEXT_KEY_CHUNK_ROWS", 2)
+    add_posts(store, [make_post(i, "a", text=f"Post {i}") for i in range(5)])
+    add_posts(store, [make_post(9, "a", text="LAST")])
+    assert _text_keys(store) == [f"post {i}" for i in range(5)] + ["last"]
+
+
 def test_a_read_only_store_computes_missing_keys_in_a_view_and_writes_nothing(tmp_path):
     db = tmp_path / "t.duckdb"
     with Store(db) as store:

@@ -215,7 +215,10 @@ class Store:
             view = f"_posts_keyed_{which.replace(' ', '_')}"
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {_keyed_view_sql(missing)}")
             return view
-        self.con.execute(_fill_text_keys_sql(missing))
+        [(last,)] = self.con.execute("SELECT max(rowid) FROM posts").fetchall()
+        for first in range(0, last + 1, TEXT_KEY_CHUNK_ROWS):
+            rows = f"rowid BETWEEN {first} AND {first + TEXT_KEY_CHUNK_ROWS - 1}"
+            self.con.execute(_fill_text_keys_sql(f"{missing} AND {rows}"))
         return "posts"
 
     def accounts(self) -> ibis.Table:
@@ -434,6 +437,12 @@ _MERGE_ACCOUNTS_SQL = f"""
 def _numbered(table: pa.Table) -> pa.Table:
     """``table`` plus its row index ``_i`` (0, 1, ...): the batch's order, for SQL to rank by."""
     return table.append_column("_i", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+
+
+TEXT_KEY_CHUNK_ROWS = 1_000_000
+"""Text keys are filled this many rows (by rowid) at a time, so memory does not grow with the
+store: over the 2.46 M posts of the IRA archive, one statement peaked at 817 MB, chunks of
+1 M rows at 589 MB in about the same time (4.4 against 4.7 s)."""
 
 
 def _fill_text_keys_sql(missing: str) -> str:
