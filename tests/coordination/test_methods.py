@@ -257,3 +257,43 @@ def test_a_value_listed_twice_in_a_post_counts_once(store, method, column):
     assert linked == [("a", "b")]
     assert result.edges["weight"].tolist() == [1]
     assert result.evidence[["post_a", "post_b", "key"]].values.tolist() == [["1", "2", "x"]]
+
+
+def _text_posts() -> list:
+    base = "the quick brown fox jumps over the lazy dog today again and again"
+    return [
+        make_post(1, "a", at(0), text="Vote NOW @bob https://t.co/x"),
+        make_post(2, "b", at(0, 10), text="vote   now"),
+        make_post(3, "c", at(0, 20), "repost", text="RT @z: Hi THERE"),  # names no post
+        make_post(4, "d", at(0, 25), "repost", text="hi there"),
+        make_post(5, "e", at(0, 30), text=base),
+        make_post(6, "f", at(0, 40), text=base + " now"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("co-tweet", [("a", "b")]),
+        ("co-retweet", [("c", "d")]),
+        ("co-similar", [("a", "b"), ("e", "f")]),
+    ],
+)
+def test_text_key_methods_link_the_same_on_a_read_only_store_without_keys(
+    tmp_path, method, expected
+):
+    from trendwatch.store import Store
+
+    db = tmp_path / "keys.duckdb"
+    with Store(db) as writable:
+        add_posts(writable, _text_posts())
+    with Store(db, read_only=True) as read_only:
+        linked, _ = run(read_only, method)
+        assert linked == expected
+        stored = read_only.con.execute("SELECT count(text_norm) FROM posts").fetchone()[0]
+        assert stored == 0  # computed in a view, nothing written
+    with Store(db) as writable:
+        linked, _ = run(writable, method)
+        assert linked == expected
+        stored = writable.con.execute("SELECT count(text_norm) FROM posts").fetchone()[0]
+        assert stored > 0  # computed once and kept
