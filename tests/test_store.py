@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from tests.conftest import T0, add_posts, make_post
-from trendwatch.errors import SchemaVersionError, StoreError
+from trendwatch.errors import ParameterError, SchemaVersionError, StoreError
 from trendwatch.model import Account, accounts_to_arrow, posts_to_arrow
 from trendwatch.store import SCHEMA_VERSION, Store
 from trendwatch.text import normalize_text
@@ -193,7 +193,7 @@ def test_a_read_only_store_computes_missing_keys_in_a_view_and_writes_nothing(tm
 
 
 def test_unknown_text_keys_are_refused(store):
-    with pytest.raises(ValueError, match="text_keys must be one of"):
+    with pytest.raises(ParameterError, match="text_keys must be one of"):
         store.posts(text_keys="everything")
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from .errors import SchemaVersionError, StoreError
+from .errors import ParameterError, SchemaVersionError, StoreError
 from .model import ACCOUNT_SCHEMA, POST_SCHEMA
 from .text import re2_class_body
 
@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS posts (
     hashtags VARCHAR[], hashtags_raw VARCHAR[], mentions VARCHAR[], urls VARCHAR[],
     author_handle VARCHAR, collected BOOLEAN NOT NULL, source VARCHAR,
     text_norm VARCHAR USING COMPRESSION zstd, ingested_at TIMESTAMPTZ
-    -- key (platform, post_id): unique by construction, see Store._stage_batch
+    -- key (platform, post_id): unique by construction, see Store._stage_special
     -- text_norm: the co-tweet key, NULL until an analysis needs it (Store.posts(text_keys=))
     -- zstd for the two long texts: DuckDB's default string compression (dict_fsst) made
     -- writing the IRA archive ~1.5x slower for a larger file (107 vs 132 MB per 500 k rows).
@@ -204,7 +204,9 @@ class Store:
     def _with_text_keys(self, which: str) -> str:
         """The name of a table of all posts in which the ``which`` posts have their key."""
         if which not in TEXT_KEY_POSTS:
-            raise ValueError(f"text_keys must be one of {sorted(TEXT_KEY_POSTS)}, not {which!r}")
+            raise ParameterError(
+                f"text_keys must be one of {sorted(TEXT_KEY_POSTS)}, not {which!r}"
+            )
         missing = f"text_norm IS NULL AND ({TEXT_KEY_POSTS[which]})"
         [(any_missing,)] = self.con.execute(
             f"SELECT EXISTS (SELECT 1 FROM posts WHERE {missing})"
