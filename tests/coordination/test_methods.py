@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import ibis
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -297,3 +300,27 @@ def test_text_key_methods_link_the_same_on_a_read_only_store_without_keys(
         assert linked == expected
         stored = writable.con.execute("SELECT count(text_norm) FROM posts").fetchone()[0]
         assert stored > 0  # computed once and kept
+
+
+def _candidate_posts_with_unique(first, second, posts):
+    # The former, simpler form (np.unique with its index): the oracle.
+    early = (posts.t[first] < posts.t[second]) | (
+        (posts.t[first] == posts.t[second]) & (first < second)
+    )
+    lo, hi = np.where(early, first, second), np.where(early, second, first)
+    _, index = np.unique(lo * np.int64(posts.k.size) + hi, return_index=True)
+    return lo[index], hi[index]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_co_similar_candidate_pairs_equal_the_np_unique_form(seed):
+    from trendwatch.analysis.coordination.minhash import _candidate_posts
+
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 40)), int(rng.integers(0, 150))
+    posts = SimpleNamespace(t=rng.integers(0, 4, n), k=np.zeros(n))  # many equal times
+    first, second = rng.integers(0, n, m), rng.integers(0, n, m)
+    got = _candidate_posts(first.copy(), second.copy(), posts)
+    want = _candidate_posts_with_unique(first, second, posts)
+    assert [a.tolist() for a in got] == [b.tolist() for b in want]
+    assert [a.dtype for a in got] == [b.dtype for b in want]

