@@ -14,6 +14,7 @@ from trendwatch.hugepages import _set_thp_disabled, huge_pages_off, thp_disabled
 from trendwatch.store import Store
 
 engine = importlib.import_module("trendwatch.analysis.coordination.engine")
+minhash = importlib.import_module("trendwatch.analysis.coordination.minhash")
 pytestmark = pytest.mark.skipif(thp_disabled() is None, reason="no prctl(PR_GET_THP_DISABLE)")
 
 
@@ -53,20 +54,29 @@ def test_overlapping_uses_restore_only_when_the_last_one_leaves(thp_state):
     assert thp_disabled() is False
 
 
-def spy_on_pair_join(monkeypatch) -> list[bool | None]:
+def spy_on(monkeypatch, module, name: str) -> list[bool | None]:
+    """Record, at each call of ``module.name``, whether huge pages are off."""
     seen = []
-    pair_join = engine.pair_join
+    function = getattr(module, name)
 
-    def spying_pair_join(*args):
+    def spying(*args):
         seen.append(thp_disabled())
-        return pair_join(*args)
+        return function(*args)
 
-    monkeypatch.setattr(engine, "pair_join", spying_pair_join)
+    monkeypatch.setattr(module, name, spying)
     return seen
 
 
+def test_co_similar_links_without_huge_pages(thp_state, monkeypatch):
+    seen = spy_on(monkeypatch, minhash, "_link_similar")
+    _set_thp_disabled(False)
+    coordinate(Store(":memory:"), "co-similar", record=False)
+    assert seen == [True]
+    assert thp_disabled() is False
+
+
 def test_link_and_coordinate_run_without_huge_pages(thp_state, monkeypatch):
-    seen = spy_on_pair_join(monkeypatch)
+    seen = spy_on(monkeypatch, engine, "pair_join")
     _set_thp_disabled(False)
     t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     acts = pa.table(

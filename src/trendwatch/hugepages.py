@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import sys
 import threading
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ _depth = 0
 _found_disabled = False
 
 
+@functools.cache
 def _prctl():
     """libc's ``prctl``, or None where there is none (not Linux)."""
     if not sys.platform.startswith("linux"):

@@ -293,7 +293,7 @@ def link(
         "weight_percentile": weight_percentile,
         "tfidf": tfidf,
     }
-    with actions_on_duckdb(actions) as (con, name), huge_pages_off():
+    with actions_on_duckdb(actions) as (con, name), huge_pages_off():  # see trendwatch.hugepages
         tables = pair_join(con, name, all_params)
     return CoordinationResult(
         method=method,
@@ -383,8 +383,7 @@ def coordinate(
         method=method,
         params=run_params,
     )
-    with huge_pages_off():  # see trendwatch.hugepages
-        result = spec.link(acts, link_kwargs) if spec.link else link(acts, **link_kwargs)
+    result = spec.link(acts, link_kwargs) if spec.link else link(acts, **link_kwargs)
     if record and not _read_only(store):
         result = save_result(store, result)
     return result

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ...errors import ParameterError
+from ...hugepages import huge_pages_off
 from .coded import members, pair_table, read_coded, registered, resolve
 from .join import LINK_MEMORY_LIMIT, actions_on_duckdb, memory_limit, summarise
 from .pairs import key_runs, window_pairs
@@ -83,7 +84,11 @@ def link_similar(actions, link_kwargs: dict):
         params["weight_percentile"],
         params.get("max_key_pairs"),
     )
-    with actions_on_duckdb(actions) as (con, name), memory_limit(con, LINK_MEMORY_LIMIT):
+    with (
+        actions_on_duckdb(actions) as (con, name),
+        memory_limit(con, LINK_MEMORY_LIMIT),
+        huge_pages_off(),
+    ):
         try:
             tables = _link_similar(con, name, params)
         finally:
