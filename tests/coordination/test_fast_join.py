@@ -236,6 +236,19 @@ def test_read_coded_orders_ties_as_the_sql_sort_does(rows, participation, shared
         assert getattr(fast, column).tolist() == getattr(slow, column).tolist()
 
 
+def test_encode_by_code_groups_strings_by_their_codes_and_refuses_a_collision():
+    from trendwatch.analysis.coordination.coded import encode_by_code
+
+    strings = pa.chunked_array([["b", "a", "b"], ["c", "a"]])
+    encoded = encode_by_code(strings, np.array([7, 3, 7, 9, 3], np.uint64))
+    assert encoded.dictionary.to_pylist() == ["b", "a", "c"]
+    assert encoded.indices.to_pylist() == [0, 1, 0, 2, 1]
+    # "c" shares "a"'s code: the two must not be merged.
+    assert encode_by_code(strings, np.array([7, 3, 7, 3, 3], np.uint64)) is None
+    empty = encode_by_code(pa.chunked_array([], pa.string()), np.array([], np.uint64))
+    assert len(empty) == 0
+
+
 def test_string_order_is_code_point_order_whatever_the_collation():
     from trendwatch.analysis.coordination.coded import string_order
 
@@ -252,9 +265,10 @@ def colliding(monkeypatch, column: str) -> None:
     """Let the fast path's hash of ``column`` take two values only."""
     from trendwatch.analysis.coordination import coded
 
+    code = {"account_id": "a", "key": "k", "post_id": "p"}[column]
     exact = f"hash(CAST({column} AS VARCHAR))"
-    assert exact in coded._CODES
-    monkeypatch.setattr(coded, "_CODES", coded._CODES.replace(exact, f"({exact} % 2)"))
+    assert coded.CODE_SQL[code] == exact
+    monkeypatch.setitem(coded.CODE_SQL, code, f"({exact} % 2)")
 
 
 COLLIDING_ROWS = [

@@ -49,10 +49,19 @@ __all__ = [
 ]
 
 _NOT_NULL = "account_id IS NOT NULL AND key IS NOT NULL AND time IS NOT NULL"
-_CODES = (
-    "hash(CAST(account_id AS VARCHAR)) AS a, hash(CAST(key AS VARCHAR)) AS k, "
-    "epoch_us(CAST(time AS TIMESTAMPTZ)) AS t, hash(CAST(post_id AS VARCHAR)) AS p"
-)
+# The code of each string column: a 64-bit hash of its text.
+CODE_SQL = {
+    "a": "hash(CAST(account_id AS VARCHAR))",
+    "k": "hash(CAST(key AS VARCHAR))",
+    "p": "hash(CAST(post_id AS VARCHAR))",
+}
+_COLUMN = {"a": "account_id", "k": "key", "p": "post_id"}
+
+
+def _codes_sql() -> str:
+    # The select list of the four codes (read when a query is built: tests replace the hashes).
+    t = "epoch_us(CAST(time AS TIMESTAMPTZ)) AS t"
+    return ", ".join([*(f"{sql} AS {c}" for c, sql in CODE_SQL.items()), t])
 
 
 @dataclass(frozen=True)
@@ -114,7 +123,7 @@ def _fetch_codes(
     if shared_only:  # keys acted on by two accounts or more
         shared = "SEMI JOIN (SELECT k FROM y GROUP BY k HAVING min(a) <> max(a)) USING (k)"
     table = con.sql(f"""
-        WITH x AS (SELECT {_CODES} FROM {source} WHERE {_NOT_NULL}),
+        WITH x AS (SELECT {_codes_sql()} FROM {source} WHERE {_NOT_NULL}),
         y AS (SELECT * FROM x {active})
         SELECT a, k, t, p FROM y {shared} ORDER BY {order_by}
     """).to_arrow_table()
@@ -210,7 +219,7 @@ def resolve(con, source: str, acts: CodedActions, positions: np.ndarray) -> Reso
         found = con.sql(f"""
             SELECT w.pos, CAST(s.account_id AS VARCHAR) AS account_id,
                    CAST(s.key AS VARCHAR) AS key, CAST(s.post_id AS VARCHAR) AS post_id
-            FROM (SELECT {_CODES}, account_id, key, post_id FROM {source} WHERE {_NOT_NULL}) s
+            FROM (SELECT {_codes_sql()}, account_id, key, post_id FROM {source} WHERE {_NOT_NULL}) s
             JOIN {name} w USING (a, k, t, p)
         """).to_arrow_table()
     # Identical source rows match twice: each position keeps its first row.
@@ -219,12 +228,17 @@ def resolve(con, source: str, acts: CodedActions, positions: np.ndarray) -> Reso
     row[pos[::-1]] = np.arange(pos.size - 1, -1, -1)
     if (row < 0).any():
         raise RuntimeError("coordination: actions changed while being linked; run again")
-    return _exact_codes(positions, found, row, acts.t[positions], con)
+    account_codes = acts.a[positions][pos]
+    return _exact_codes(positions, found, row, acts.t[positions], con, account_codes)
 
 
-def _exact_codes(positions, found: pa.Table, row, time: np.ndarray, con=None) -> Resolved:
+def _exact_codes(
+    positions, found: pa.Table, row, time: np.ndarray, con, account_codes: np.ndarray
+) -> Resolved:
     # Strings are encoded in found order; only the integer codes are taken by ``row``.
-    accounts = pc.dictionary_encode(found["account_id"]).combine_chunks()
+    accounts = encode_by_code(found["account_id"], account_codes)
+    if accounts is None:  # a hash collision among the accounts
+        accounts = pc.dictionary_encode(found["account_id"]).combine_chunks()
     order = string_order(accounts.dictionary, con)
     rank = np.empty(order.size, np.int64)
     rank[order] = np.arange(order.size)
@@ -239,6 +253,24 @@ def _exact_codes(positions, found: pa.Table, row, time: np.ndarray, con=None) ->
         post_row=row,
         time=time,
     )
+
+
+def encode_by_code(strings: pa.ChunkedArray, codes: np.ndarray) -> pa.DictionaryArray | None:
+    """``strings`` dictionary-encoded through their hash ``codes``; None on a hash collision.
+
+    Grouping 64-bit integers is cheaper than hashing the strings again (2 M account ids of
+    the 10 M co-retweet: ~0.2 s against 0.45-0.95 s for Arrow's ``dictionary_encode``). Each
+    string is then compared with the first string of its code, so two distinct strings
+    sharing a code are never merged.
+    """
+    index, uniques = pd.factorize(codes)
+    first = np.empty(uniques.size, np.int64)
+    first[index[::-1]] = np.arange(index.size - 1, -1, -1)
+    flat = strings.combine_chunks()
+    dictionary = flat.take(pa.array(first))
+    if not pc.all(pc.equal(dictionary.take(pa.array(index)), flat), min_count=0).as_py():
+        return None
+    return pa.DictionaryArray.from_arrays(pa.array(index), dictionary)
 
 
 def string_order(strings: pa.Array, con=None) -> np.ndarray:

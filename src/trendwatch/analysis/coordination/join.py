@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .coded import coded_link, evidence_table, read_coded, registered
+from .coded import CODE_SQL, coded_link, evidence_table, read_coded, registered
 from .pairs import key_runs
 from .summary import edge_order, edge_runs, evidence_rows, filter_edges
 
@@ -423,7 +423,7 @@ def _coded_bounded_keys(con, source: str, acts, found) -> pd.DataFrame:
             f"""
             SELECT s.key, r.n_actions, r.fanout FROM {name} r JOIN (
                 SELECT DISTINCT k, key FROM (
-                    SELECT hash(CAST(key AS VARCHAR)) AS k, CAST(key AS VARCHAR) AS key
+                    SELECT {CODE_SQL["k"]} AS k, CAST(key AS VARCHAR) AS key
                     FROM {source} WHERE key IS NOT NULL
                 ) SEMI JOIN {name} USING (k)
             ) s USING (k) ORDER BY r.n_actions DESC, s.key
