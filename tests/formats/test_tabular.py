@@ -352,6 +352,10 @@ def test_url_keys_equal_the_former_sql_on_hostile_urls():
     rng = random.Random(3)
     urls = [
         "https://t.co/AbC9",
+        "http://t.co/AbC9",
+        "http://t.co/",
+        "http://t.co/a/b",
+        "http://t.co/abc.",
         " http://T.CO/x1.). ",
         "https://t.co/abc .",
         "https://t.co/",
