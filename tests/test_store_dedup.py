@@ -199,3 +199,75 @@ def test_a_failing_insert_reports_its_own_error_and_leaves_nothing():
             store.write_batch(bad)
         assert store.con.execute("SELECT count(*) FROM posts").fetchall() == [(0,)]
         assert store.write_batch(good) == BatchCounts(2, 0)
+
+
+# -- the fingerprints of the stored keys (trendwatch.storekeys) ------------------------------
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_colliding_key_hashes_give_the_reference_store(monkeypatch, buckets):
+    # With every key on one hash (or three), every row is looked at: same posts, same counts.
+    import trendwatch.store
+
+    monkeypatch.setattr(trendwatch.store, "KEY_HASH_SQL", f"hash(platform, post_id) % {buckets}")
+    rng = random.Random(buckets)
+    batches = [
+        [make_post(rng.randrange(300), "a", collected=rng.random() < 0.8) for _ in range(200)]
+        for _ in range(4)
+    ]
+    new, reference = _both(batches)
+    assert new == reference
+
+
+def test_new_keys_never_read_the_stored_ones_and_a_repeat_does(monkeypatch):
+    import trendwatch.store
+
+    with Store(":memory:") as store:
+        store.write_batch(posts_to_arrow([make_post(1, "a"), make_post(2, "b")]))
+        monkeypatch.setattr(trendwatch.store, "_SPECIAL_KNOWN_SQL", "SELECT no_such_column")
+        # New keys, one repeated within the batch: decided without the stored keys.
+        counts = store.write_batch(posts_to_arrow([make_post(3, "c"), make_post(3, "c")]))
+        assert counts == BatchCounts(1, 1)
+        with pytest.raises(duckdb.BinderException, match="no_such_column"):
+            store.write_batch(posts_to_arrow([make_post(4, "d"), make_post(2, "b")]))
+
+
+def test_keys_written_through_another_connection_are_found(tmp_path):
+    with Store(tmp_path / "s.duckdb") as store:
+        store.write_batch(posts_to_arrow([make_post(1, "a")]))
+        other = store.cursor()
+        assert other.write_batch(posts_to_arrow([make_post(2, "b")])) == BatchCounts(1, 0)
+        counts = store.write_batch(posts_to_arrow([make_post(2, "b"), make_post(3, "c")]))
+        assert counts == BatchCounts(1, 1)
+        assert store.con.execute("SELECT count(*) FROM posts").fetchall() == [(3,)]
+
+
+def test_keys_of_a_rolled_back_batch_are_new_again():
+    posts = posts_to_arrow([make_post(1, "a"), make_post(2, "b")])
+    with Store(":memory:") as store:
+        schema = store.con.sql("SELECT * FROM accounts").to_arrow_table().schema
+        no_id = pa.table({field.name: pa.nulls(1, field.type) for field in schema})
+        # The posts are written, then undone; the error is the account's, not a later one.
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL constraint failed: acc"):
+            store.write_batch(posts, accounts=no_id)
+        assert store.con.execute("SELECT count(*) FROM posts").fetchall() == [(0,)]
+        assert store.write_batch(posts) == BatchCounts(2, 0)
+        assert store.write_batch(posts) == BatchCounts(0, 2)
+
+
+def test_a_run_of_batches_reads_the_stored_keys_once(monkeypatch):
+    import trendwatch.store
+
+    built = []
+
+    class Counted(trendwatch.store.KeyFingerprints):
+        def __init__(self, *args):
+            built.append(args[0])
+            super().__init__(*args)
+
+    monkeypatch.setattr(trendwatch.store, "KeyFingerprints", Counted)
+    with Store(":memory:") as store:
+        for start in range(0, 50, 10):
+            batch = [make_post(i, "a") for i in range(start, start + 10)]
+            assert store.write_batch(posts_to_arrow(batch)) == BatchCounts(10, 0)
+    assert built == [0]

@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from .errors import ParameterError, SchemaVersionError, StoreError
 from .model import ACCOUNT_SCHEMA, POST_SCHEMA
+from .storekeys import KEY_HASH_SQL, MAX_FINGERPRINTS, KeyFingerprints, repeated
 from .text import re2_class_body
 
 __all__ = [
@@ -136,6 +137,8 @@ class Store:
     >>> store.posts().count().execute()
     0
     """
+
+    _keys: KeyFingerprints | None = None  # of the stored keys, kept by the writing connection
 
     def __init__(self, db: str | os.PathLike | None = None, *, read_only: bool = False):
         self.path = str(db) if db is not None else str(default_db_path())
@@ -280,12 +283,21 @@ class Store:
         rows = _numbered(posts)
         self.con.register("_batch", rows)
         try:
-            skipped_collected = self._stage_special()
+            hashes = self._batch_key_hashes()
+            stored = self._stored_keys()
+            on_stored = np.ones(hashes.size, bool) if stored is None else stored.contains(hashes)
+            undecided = np.flatnonzero(repeated(hashes) | on_stored)
+            skipped_collected, inserted = 0, "_batch"
+            if undecided.size:
+                skipped_collected = self._stage_special(undecided, bool(on_stored.any()))
+                inserted = _INSERTED_ROWS_SQL
             self.con.execute(
                 f"INSERT INTO posts SELECT {_POST_COLUMNS}, NULL AS text_norm, "
-                f"now() AS ingested_at FROM {_INSERTED_ROWS_SQL}"
+                f"now() AS ingested_at FROM {inserted}"
             )
-            self.con.execute("DROP TABLE _special")  # (a failed batch rolls it back)
+            self._note_stored_keys(hashes)
+            if undecided.size:
+                self.con.execute("DROP TABLE _special")  # (a failed batch rolls it back)
         finally:
             # After a failed statement DuckDB refuses even this until the caller rolls back;
             # the error to report is the first one (the next batch replaces the name).
@@ -294,7 +306,7 @@ class Store:
         added = collected_rows - skipped_collected
         return BatchCounts(added=added, duplicates=collected_rows - added)
 
-    def _stage_special(self) -> int:
+    def _stage_special(self, undecided: np.ndarray, may_be_stored: bool) -> int:
         """Temp table ``_special``: the batch rows whose key repeats in the batch or is stored.
 
         Every other row is new and inserted as it is, without being copied first. Among the
@@ -304,16 +316,26 @@ class Store:
         rows not inserted: the duplicates. tests/test_store_dedup.py checks this against the
         former one-copy-per-key SQL on hand-made and random batches.
 
+        Only the ``undecided`` rows (positions in the batch) are looked at: those whose key
+        hash repeats in the batch or is the hash of a stored key (:mod:`trendwatch.storekeys`);
+        the others cannot repeat a key. Keys are compared as strings, so a hash collision
+        only costs a look. ``may_be_stored`` is false when no hash is a stored key's: the
+        stored keys are then not read at all.
+
         Uniqueness of (platform, post_id) is kept here rather than by a PRIMARY KEY: DuckDB's
         index made inserts 14x slower (10.2 s vs 0.7 s for 2.46 M rows). The lookup builds its
-        hash table on the batch's keys and streams only the key columns of ``posts`` (DuckDB
-        prunes row groups by the batch's key range); a store with no posts skips it.
+        hash table on the undecided keys and streams only the key columns of ``posts``
+        (DuckDB prunes row groups by their key range).
         """
-        [(empty,)] = self.con.execute("SELECT NOT EXISTS (SELECT 1 FROM posts)").fetchall()
-        self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE _special AS "
-            + (_SPECIAL_FRESH_SQL if empty else _SPECIAL_KNOWN_SQL)
-        )
+        self.con.register("_undecided", pa.table({"_i": undecided}))
+        try:
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE _special AS "
+                + (_SPECIAL_KNOWN_SQL if may_be_stored else _SPECIAL_FRESH_SQL)
+            )
+        finally:
+            with contextlib.suppress(duckdb.Error):  # as for _batch in _write_posts
+                self.con.unregister("_undecided")
         [(replacing, skipped_collected)] = self.con.execute(
             "SELECT count(*) FILTER (_replaces), count(*) FILTER (collected AND NOT _insert) "
             "FROM _special"
@@ -325,6 +347,32 @@ class Store:
                   AND _special._replaces
             """)
         return skipped_collected
+
+    def _stored_keys(self) -> KeyFingerprints | None:
+        """The fingerprints of the stored keys (see :mod:`trendwatch.storekeys`), up to date.
+
+        None when the store holds more than :data:`~.storekeys.MAX_FINGERPRINTS` posts.
+        """
+        [(rows,)] = self.con.execute("SELECT count(*) FROM posts").fetchall()
+        if self._keys is not None and self._keys.rows == rows:
+            return self._keys
+        self._keys = None
+        if rows <= MAX_FINGERPRINTS:
+            hashes = self.con.sql(f"SELECT {KEY_HASH_SQL} AS h FROM posts").to_arrow_table()
+            self._keys = KeyFingerprints(rows, hashes["h"].to_numpy())
+        return self._keys
+
+    def _batch_key_hashes(self) -> np.ndarray:
+        table = self.con.sql(f"SELECT {KEY_HASH_SQL} AS h FROM _batch").to_arrow_table()
+        return table["h"].to_numpy()
+
+    def _note_stored_keys(self, hashes: np.ndarray) -> None:
+        # After the batch's insert: its hashes join the fingerprints (those of its skipped
+        # duplicates too, which only costs a lookup later). A rollback changes the number of
+        # posts back, so the fingerprints are then read again.
+        if self._keys is not None:
+            [(rows,)] = self.con.execute("SELECT count(*) FROM posts").fetchall()
+            self._keys.add(hashes, rows)
 
     def _write_accounts(self, accounts: pa.Table) -> None:
         """Merge the batch's account observations into ``accounts``, in row order.
@@ -341,7 +389,8 @@ class Store:
         try:
             self.con.execute(_MERGE_ACCOUNTS_SQL)
         finally:
-            self.con.unregister("_accounts")
+            with contextlib.suppress(duckdb.Error):  # as for _batch in _write_posts
+                self.con.unregister("_accounts")
 
     def _write_quarantine(self, rows: list[tuple[str, int, str | None, str]]) -> None:
         self.con.executemany(
@@ -378,9 +427,11 @@ class Store:
 
 # The rows of ``_batch`` (the batch plus its row index ``_i``) whose key needs a decision: it
 # repeats within the batch, or (KNOWN variant) it is already stored, with ``_was`` = the stored
-# row's ``collected``. Repeats are rare, so only their few rows are ranked.
+# row's ``collected``. Only the ``_undecided`` rows can (see Store._stage_special).
 _SPECIAL_SQL = """
-    WITH keys AS (SELECT platform, post_id, collected, _i FROM _batch),
+    WITH keys AS (
+        SELECT platform, post_id, collected, _i FROM _batch SEMI JOIN _undecided USING (_i)
+    ),
     repeated AS (SELECT platform, post_id FROM keys GROUP BY ALL HAVING count(*) > 1),
     {known},
     special AS (
