@@ -270,4 +270,10 @@ def test_a_run_of_batches_reads_the_stored_keys_once(monkeypatch):
         for start in range(0, 50, 10):
             batch = [make_post(i, "a") for i in range(start, start + 10)]
             assert store.write_batch(posts_to_arrow(batch)) == BatchCounts(10, 0)
-    assert built == [0]
+        assert built == [0]  # an empty store: nothing to read
+        # Another connection's first batch looks its keys up; from its second, it reads them.
+        other = store.cursor()
+        for start in (50, 60, 70):
+            batch = [make_post(i, "a") for i in range(start - 5, start + 10)]
+            assert other.write_batch(posts_to_arrow(batch)) == BatchCounts(10, 5)
+        assert built == [0, 60]
