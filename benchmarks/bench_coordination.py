@@ -11,8 +11,9 @@ Workloads (data in ../shared/data, see its README):
   co-retweet at 60 s with the default hot-key bound, which the output shows.
 
 Each compute runs ``--repeat`` times (default 2), each in a new child process; the fastest run
-of each tool is compared, and every run is printed. Every trendwatch run and every QUT run is a
-separate child process, so each peak memory is its own (maximum resident set size; for QUT, of the whole process tree, since it forks workers).
+of each tool is compared, and every run is printed. Each QUT run starts from its database as
+preprocessed (see child_qut). Every run being its own process, each peak memory is its own
+(maximum resident set size; for QUT, of the whole process tree, since it forks workers).
 ``--qut`` also runs coordination-network-toolkit 1.5.2 (preprocess + compute) on a QUT CSV
 written from the same store and compares the unordered account pairs. Usage::
 
@@ -27,6 +28,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -165,10 +167,17 @@ def child_qut(spec: dict) -> dict:
     from coordination_network_toolkit.preprocess import preprocess_csv_files
 
     out = {}
-    if not Path(spec["qut_db"]).exists():
+    # Every compute starts from the database as preprocessed: QUT builds the indexes a method
+    # needs on its first run and keeps them (co-retweet on 10 M rows: 56.5 s, then 38.4 s
+    # on the same database), and a user's first run pays for them.
+    pristine = Path(spec["qut_db"] + ".preprocessed")
+    if not pristine.exists():
         start = time.perf_counter()
         preprocess_csv_files(spec["qut_db"], [spec["csv"]])
         out["preprocess_s"] = time.perf_counter() - start
+        shutil.copyfile(spec["qut_db"], pristine)
+    else:
+        shutil.copyfile(pristine, spec["qut_db"])
     function, table, kwargs = QUT_FUNCTIONS[spec["method"]]
     if spec["method"] == "co-link":
         drop_empty_urls(spec["qut_db"])
