@@ -425,3 +425,57 @@ def test_hashtags_equal_the_former_sql_on_hostile_texts():
 @given(st.lists(st.text(alphabet=st.sampled_from("#＃&_ aZ9é\u0301\n!")) | st.text(), max_size=20))
 def test_hashtags_equal_the_former_sql_on_any_text(texts):
     _check_hashtags(texts)
+
+
+# -- one account observation per author: the aggregate against the former window -------------
+
+_FORMER_ACCOUNTS_SQL = """
+    SELECT ? AS platform, author_id AS account_id, account_handle AS handle,
+        account_name AS name, account_created_at AS created_at,
+        account_followers AS followers, account_following AS following,
+        account_posts_count AS posts_count, account_listed AS listed,
+        account_verified AS verified, NULL AS declared_bot,
+        account_description AS description, created_at AS observed_at
+    FROM _stage WHERE reason IS NULL
+    QUALIFY row_number() OVER (PARTITION BY author_id ORDER BY created_at DESC, _row DESC) = 1
+"""
+
+_stage_row = st.tuples(
+    st.sampled_from(["a", "b", "c"]),  # author
+    st.integers(0, 3),  # minute: ties are common
+    st.none() | st.sampled_from(["h1", "h2"]),  # handle
+    st.none() | st.integers(0, 5),  # followers
+    st.none() | st.booleans(),  # verified
+    st.none() | st.just("bad time"),  # reason
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_stage_row, min_size=1, max_size=25), st.randoms(use_true_random=False))
+def test_accounts_keep_the_latest_row_of_each_author_as_the_former_window(rows, rnd):
+    from trendwatch.formats.tabular import _ACCOUNTS_SQL, _engine
+
+    numbered = list(enumerate(rows, start=1))
+    rnd.shuffle(numbered)  # the row number, not the order of the rows, breaks time ties
+    con = _engine()
+    try:
+        con.execute("""CREATE TEMP TABLE _stage (
+            _row BIGINT, author_id VARCHAR, created_at TIMESTAMPTZ, account_handle VARCHAR,
+            account_name VARCHAR, account_created_at TIMESTAMPTZ, account_followers BIGINT,
+            account_following BIGINT, account_posts_count BIGINT, account_listed BIGINT,
+            account_verified BOOLEAN, account_description VARCHAR, reason VARCHAR)""")
+        con.executemany(
+            "INSERT INTO _stage VALUES (?, ?, TIMESTAMPTZ '2024-01-01' + to_minutes(?), ?, "
+            "?, NULL, ?, ?, NULL, NULL, ?, ?, ?)",
+            [
+                (row, author, minute, handle, f"n{row}", followers, row, verified, handle, why)
+                for row, (author, minute, handle, followers, verified, why) in numbered
+            ],
+        )
+
+        def accounts(sql: str) -> list:
+            return sorted(con.execute(sql, ["x"]).fetchall())
+
+        assert accounts(_ACCOUNTS_SQL) == accounts(_FORMER_ACCOUNTS_SQL)
+    finally:
+        con.close()

@@ -278,15 +278,19 @@ _POSTS_SQL = rf"""
           FROM _stage WHERE reason IS NULL)
 """
 
-_ACCOUNTS_SQL = """
-    SELECT ? AS platform, author_id AS account_id, account_handle AS handle,
-        account_name AS name, account_created_at AS created_at,
-        account_followers AS followers, account_following AS following,
-        account_posts_count AS posts_count, account_listed AS listed,
-        account_verified AS verified, NULL AS declared_bot,
-        account_description AS description, created_at AS observed_at
-    FROM _stage WHERE reason IS NULL
-    QUALIFY row_number() OVER (PARTITION BY author_id ORDER BY created_at DESC, _row DESC) = 1
+# One observation per author: the fields of its latest row (by time, then row number), NULLs
+# included. One aggregate, not a window that sorts every row by author and time (the IRA
+# archive's accounts: 0.24 against 0.64 CPU-s).
+_ACCOUNT_COLUMNS = {
+    "platform": "?",
+    "account_id": "author_id",
+    "declared_bot": "NULL",
+    "observed_at": "max(created_at)",
+} | {f: f"arg_max_null(account_{f}, _latest)" for f in _ACCOUNT_FIELDS}
+_ACCOUNTS_SQL = f"""
+    SELECT {", ".join(f"{_ACCOUNT_COLUMNS[f.name]} AS {f.name}" for f in ACCOUNT_SCHEMA)}
+    FROM (SELECT *, (created_at, _row) AS _latest FROM _stage WHERE reason IS NULL)
+    GROUP BY author_id
 """
 
 
