@@ -91,7 +91,7 @@ def main() -> None:
         with Store(path) as store:
             batch = new_batch(store)
             store.con.register("_batch", batch)
-            store._wrote_a_batch = True  # as from an ingest's second batch on
+            store._began_a_batch = True  # as from an ingest's second batch on
             one_off = timed(store._stored_keys)
             former, fingerprint = [], []
             for _ in range(3):  # alternated: the machine is shared

