@@ -55,7 +55,6 @@ CODE_SQL = {
     "k": "hash(CAST(key AS VARCHAR))",
     "p": "hash(CAST(post_id AS VARCHAR))",
 }
-_COLUMN = {"a": "account_id", "k": "key", "p": "post_id"}
 
 
 def _codes_sql() -> str:
