@@ -166,3 +166,51 @@ def test_stopping_early_stops_and_closes_the_reader():
     assert next(stream) == 0
     stream.close()
     assert closed == [True]
+
+
+# -- the store's threads while a table reader runs its own DuckDB ----------------------------
+
+
+def _threads_while_writing(store: Store, monkeypatch) -> list[int]:
+    seen = []
+    write = store.write_batch
+
+    def spying(*args, **kwargs):
+        seen.append(store.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(store, "write_batch", spying)
+    return seen
+
+
+def test_a_table_is_written_with_the_writer_threads_and_json_with_all(tmp_path, monkeypatch):
+    import importlib
+
+    from tests.conftest import FIXTURES
+
+    # (trendwatch.ingest, the package attribute, is the function; the module is imported)
+    monkeypatch.setattr(importlib.import_module("trendwatch.ingest"), "WRITER_THREADS", 1)
+    with Store(tmp_path / "s.duckdb") as store:
+        store.con.execute("SET threads = 2")
+        seen = _threads_while_writing(store, monkeypatch)
+        ingest([FIXTURES / "tabular" / "ira.csv"], store)
+        assert seen and set(seen) == {1}
+        seen.clear()
+        ingest([FIXTURES / "x_v2" / "pages.jsonl"], store)
+        assert seen and set(seen) == {2}
+        assert store.con.execute("SELECT current_setting('threads')").fetchall() == [(2,)]
+
+
+def test_threads_at_most_lowers_never_raises_and_restores_after_an_error():
+    with Store(":memory:") as store:
+        store.con.execute("SET threads = 2")
+
+        def threads() -> int:
+            return store.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+
+        with store.threads_at_most(8):
+            assert threads() == 2
+        with pytest.raises(ZeroDivisionError), store.threads_at_most(1):
+            assert threads() == 1
+            _ = 1 / 0
+        assert threads() == 2

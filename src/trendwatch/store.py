@@ -17,6 +17,7 @@ import hashlib
 import os
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -250,6 +251,22 @@ class Store:
         return dict(found)
 
     # -- writing ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def threads_at_most(self, threads: int) -> Iterator[None]:
+        """Let DuckDB run at most ``threads`` threads for this store in the block.
+
+        The setting belongs to the database: every connection to it (cursors too) runs with
+        it until the block ends.
+        """
+        [(before,)] = self.con.execute("SELECT current_setting('threads')").fetchall()
+        if threads < before:
+            self.con.execute(f"SET threads = {int(threads)}")
+        try:
+            yield
+        finally:
+            if threads < before:
+                self.con.execute(f"SET threads = {int(before)}")
+
     def write_batch(
         self,
         posts: pa.Table | None = None,

@@ -396,6 +396,7 @@ class TableFormat:
 
     NAME: str
     DESCRIPTION: str
+    READS_WITH_DUCKDB = True  # an in-process DuckDB on every core (see trendwatch.ingest)
     _sniff: object
     _batches: object
 
