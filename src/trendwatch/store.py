@@ -298,9 +298,7 @@ class Store:
         if posts.num_rows == 0:
             return BatchCounts(0, 0)
         collected_rows = pa.compute.sum(posts["collected"]).as_py() or 0
-        rows = _numbered(posts)
-        self.con.register("_batch", rows)
-        try:
+        with _registered(self.con, "_batch", _numbered(posts)):
             hashes = self._batch_key_hashes()
             undecided, may_be_stored = self._undecided(hashes)
             skipped_collected, inserted = 0, "_batch"
@@ -314,11 +312,6 @@ class Store:
             self._note_stored_keys(hashes)
             if undecided.size:
                 self.con.execute("DROP TABLE _special")  # (a failed batch rolls it back)
-        finally:
-            # After a failed statement DuckDB refuses even this until the caller rolls back;
-            # the error to report is the first one (the next batch replaces the name).
-            with contextlib.suppress(duckdb.Error):
-                self.con.unregister("_batch")
         added = collected_rows - skipped_collected
         return BatchCounts(added=added, duplicates=collected_rows - added)
 
@@ -326,7 +319,9 @@ class Store:
         """The batch rows (positions) whose key may repeat in the batch or be stored, by their
         key ``hashes``; and whether any of them may be stored."""
         stored = self._stored_keys()
-        on_stored = np.ones(hashes.size, bool) if stored is None else stored.contains(hashes)
+        if stored is None:  # any key may be stored: every row is undecided
+            return np.arange(hashes.size), bool(hashes.size)
+        on_stored = stored.contains(hashes)
         return np.flatnonzero(repeated(hashes) | on_stored), bool(on_stored.any())
 
     def _stage_special(self, undecided: np.ndarray, may_be_stored: bool) -> int:
@@ -350,15 +345,11 @@ class Store:
         hash table on the undecided keys and streams only the key columns of ``posts``
         (DuckDB prunes row groups by their key range).
         """
-        self.con.register("_undecided", pa.table({"_i": undecided}))
-        try:
+        with _registered(self.con, "_undecided", pa.table({"_i": undecided})):
             self.con.execute(
                 "CREATE OR REPLACE TEMP TABLE _special AS "
                 + (_SPECIAL_KNOWN_SQL if may_be_stored else _SPECIAL_FRESH_SQL)
             )
-        finally:
-            with contextlib.suppress(duckdb.Error):  # as for _batch in _write_posts
-                self.con.unregister("_undecided")
         [(replacing, skipped_collected)] = self.con.execute(
             "SELECT count(*) FILTER (_replaces), count(*) FILTER (collected AND NOT _insert) "
             "FROM _special"
@@ -413,12 +404,8 @@ class Store:
         the worker readers cut them differently), and a later observation that lacks a field
         (a Bluesky identity event has only the handle) does not erase it.
         """
-        self.con.register("_accounts", _numbered(accounts))
-        try:
+        with _registered(self.con, "_accounts", _numbered(accounts)):
             self.con.execute(_MERGE_ACCOUNTS_SQL)
-        finally:
-            with contextlib.suppress(duckdb.Error):  # as for _batch in _write_posts
-                self.con.unregister("_accounts")
 
     def _write_quarantine(self, rows: list[tuple[str, int, str | None, str]]) -> None:
         self.con.executemany(
@@ -513,6 +500,19 @@ _MERGE_ACCOUNTS_SQL = f"""
     GROUP BY platform, account_id
     ON CONFLICT DO UPDATE SET {_ACCOUNT_UPDATES}
 """
+
+
+@contextlib.contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` registered on ``con`` as ``name`` for the block (a batch's write step)."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        # After a failed statement DuckDB refuses even this until the caller rolls back;
+        # the error to report is the first one (the next batch replaces the name).
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
 
 
 def _numbered(table: pa.Table) -> pa.Table:
