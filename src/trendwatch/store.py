@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from .errors import ParameterError, SchemaVersionError, StoreError
 from .model import ACCOUNT_SCHEMA, POST_SCHEMA
-from .storekeys import KEY_HASH_SQL, MAX_FINGERPRINTS, KeyFingerprints, repeated
+from .storekeys import KEY_HASH_SQL, MAX_FINGERPRINTS, KeyFingerprints, SortedHashes
 from .text import re2_class_body
 
 __all__ = [
@@ -315,14 +315,14 @@ class Store:
         added = collected_rows - skipped_collected
         return BatchCounts(added=added, duplicates=collected_rows - added)
 
-    def _undecided(self, hashes: np.ndarray) -> tuple[np.ndarray, bool]:
+    def _undecided(self, hashes: SortedHashes) -> tuple[np.ndarray, bool]:
         """The batch rows (positions) whose key may repeat in the batch or be stored, by their
         key ``hashes``; and whether any of them may be stored."""
         stored = self._stored_keys()
         if stored is None:  # any key may be stored: every row is undecided
             return np.arange(hashes.size), bool(hashes.size)
-        on_stored = stored.contains(hashes)
-        return np.flatnonzero(repeated(hashes) | on_stored), bool(on_stored.any())
+        on_stored = stored.contains(hashes.values)
+        return hashes.positions(hashes.repeated() | on_stored), bool(on_stored.any())
 
     def _stage_special(self, undecided: np.ndarray, may_be_stored: bool) -> int:
         """Temp table ``_special``: the batch rows whose key repeats in the batch or is stored.
@@ -381,17 +381,17 @@ class Store:
             self._keys = KeyFingerprints(rows, hashes["h"].to_numpy())
         return self._keys
 
-    def _batch_key_hashes(self) -> np.ndarray:
+    def _batch_key_hashes(self) -> SortedHashes:
         table = self.con.sql(f"SELECT {KEY_HASH_SQL} AS h FROM _batch").to_arrow_table()
-        return table["h"].to_numpy()
+        return SortedHashes(table["h"].to_numpy())
 
-    def _note_stored_keys(self, hashes: np.ndarray) -> None:
+    def _note_stored_keys(self, hashes: SortedHashes) -> None:
         # After the batch's insert: its hashes join the fingerprints (those of its skipped
         # duplicates too, which only costs a lookup later). A rollback changes the number of
         # posts back, so the fingerprints are then read again.
         if self._keys is not None:
             [(rows,)] = self.con.execute("SELECT count(*) FROM posts").fetchall()
-            self._keys.add(hashes, rows)
+            self._keys.add(hashes.values, rows)
 
     def _write_accounts(self, accounts: pa.Table) -> None:
         """Merge the batch's account observations into ``accounts``, in row order.
