@@ -86,3 +86,16 @@ def test_link_and_coordinate_run_without_huge_pages(thp_state, monkeypatch):
     coordinate(Store(":memory:"), "co-retweet", record=False)
     assert seen == [True, True]
     assert thp_disabled() is False
+
+
+@pytest.mark.parametrize("fixture", ["tabular/ira.csv", "x_v2/pages.jsonl"])
+def test_ingest_reads_and_writes_without_huge_pages(thp_state, monkeypatch, tmp_path, fixture):
+    from tests.conftest import FIXTURES
+    from trendwatch import ingest
+
+    seen = spy_on(monkeypatch, Store, "write_batch")
+    _set_thp_disabled(False)
+    report = ingest([FIXTURES / fixture], tmp_path / "s.duckdb")
+    assert report.totals["added"] > 0
+    assert seen and set(seen) == {True}
+    assert thp_disabled() is False
