@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, shared_path
-from trendwatch.errors import InputError, MappingError
+from trendwatch.errors import InputError, MappingError, UnreadableFileError
 from trendwatch.formats import get_format, open_input
 from trendwatch.formats.items import AccountTable, PostTable, Quarantined, ReadOptions
 from trendwatch.formats.tabular_variants import find_variant
@@ -210,6 +210,101 @@ def test_parquet_reads_the_same_layouts(tmp_path):
     csv_posts, _, _ = _read(TABLES / "ira_split.csv")
     assert parquet_posts == csv_posts
     assert [b.record_no for b in bad] == [6]
+
+
+def _skip_bad_rows(row) -> str:
+    return "skip"
+
+
+@pytest.mark.parametrize("name", ["ira.csv", "rtweet.csv", "twarc.csv", "qut.csv", "coortweet.csv"])
+def test_parquet_read_by_duckdb_gives_the_items_of_the_same_rows_read_as_csv(tmp_path, name):
+    # DuckDB reads a Parquet file in one query, CSV comes in Arrow batches: the same SQL
+    # must see the same rows. Text columns keep CSV's own cells (quarantine reasons quote them).
+    options = pacsv.ConvertOptions(column_types={}, strings_can_be_null=True)
+    table = pacsv.read_csv(
+        TABLES / name,
+        parse_options=pacsv.ParseOptions(invalid_row_handler=_skip_bad_rows),
+        convert_options=options,
+    )
+    table = table.cast(pa.schema([(f.name, pa.string()) for f in table.schema]))
+    pacsv.write_csv(table, tmp_path / name)
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=2)
+    as_csv = _read(tmp_path / name)
+    as_parquet = _read(tmp_path / "t.parquet", "parquet")
+    assert as_parquet[0] == as_csv[0]
+
+    def by_account(accounts):
+        return sorted(accounts, key=lambda a: a["account_id"])
+
+    assert by_account(as_parquet[1]) == by_account(as_csv[1])
+    assert [(b.record_no, b.reason) for b in as_parquet[2]] == [
+        (b.record_no, b.reason) for b in as_csv[2]
+    ]
+    assert as_parquet[0]
+
+
+def test_parquet_batches_have_the_store_size_and_quarantine_the_raw_rows(tmp_path, monkeypatch):
+    tabular = __import__("trendwatch.formats.tabular", fromlist=["BATCH_ROWS"])
+    monkeypatch.setattr(tabular, "BATCH_ROWS", 4)
+    times = ["2015-09-30 12:00:00"] * 11
+    times[2], times[8] = "never", None  # in the second and fifth row groups of two rows
+    table = pa.table(
+        {
+            "author_id": [f"a{i % 3}" for i in range(11)],
+            "content": [f"post {i}" for i in range(11)],
+            "publish_date": times,
+            "following": [1] * 11,
+            "followers": [2] * 11,
+            "updates": list(range(11)),
+            "post_type": [None] * 11,
+        }
+    )
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=2)
+    source = open_input(str(tmp_path / "t.parquet"))
+    try:
+        items = list(get_format("parquet").read(source, ReadOptions()))
+    finally:
+        source.close()
+    posts = [i.table for i in items if isinstance(i, PostTable)]
+    assert [t.num_rows for t in posts] == [3, 4, 2]  # batches of 4 rows but the bad ones
+    assert [i.table.num_rows for i in items if isinstance(i, AccountTable)] == [2, 3, 2]
+    assert [t["text"].to_pylist() for t in posts][0] == ["post 0", "post 1", "post 3"]
+    bad = [(i.record_no, i.raw, i.reason) for i in items if isinstance(i, Quarantined)]
+    assert bad == [
+        (3, "a2,post 2,never,1,2,2,", "publish_date: cannot parse time never"),
+        (9, "a2,post 8,,1,2,8,", "publish_date: missing time"),
+    ]
+
+
+@given(st.lists(st.integers(0, 9), max_size=12), st.integers(1, 7))
+def test_rebatched_tables_have_the_size_asked_but_the_last(sizes, rows):
+    from trendwatch.formats.tabular import _rebatched
+
+    numbers = iter(range(sum(sizes)))
+    batches = [
+        pa.record_batch({"n": pa.array([next(numbers) for _ in range(k)], pa.int64())})
+        for k in sizes
+    ]
+    tables = list(_rebatched(iter(batches), rows))
+    assert all(t.num_rows == rows for t in tables[:-1])
+    assert tables == [] or 0 < tables[-1].num_rows <= rows
+    assert [n for t in tables for n in t["n"].to_pylist()] == list(range(sum(sizes)))
+
+
+def test_a_damaged_parquet_file_is_unreadable_not_a_crash(tmp_path):
+    table = pacsv.read_csv(TABLES / "ira_split.csv")
+    rows = pa.concat_tables([table] * 5000)
+    pq.write_table(rows, tmp_path / "t.parquet", row_group_size=10_000, compression="none")
+    data = bytearray((tmp_path / "t.parquet").read_bytes())
+    for offset in (len(data) // 4, len(data) // 3):  # pages, far from the footer
+        data[offset : offset + 200] = b"\xff" * 200
+    (tmp_path / "t.parquet").write_bytes(bytes(data))
+    source = open_input(str(tmp_path / "t.parquet"))
+    try:
+        with pytest.raises(UnreadableFileError, match="t.parquet: cannot read the Parquet"):
+            list(get_format("parquet").read(source, ReadOptions()))
+    finally:
+        source.close()
 
 
 def test_parquet_from_a_stream_is_refused(tmp_path, monkeypatch):
