@@ -6,6 +6,7 @@ import hashlib
 import random
 from datetime import UTC, datetime
 
+import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -162,6 +163,31 @@ def test_ira_fivethirtyeight_csv_fields():
         254,
     )
     assert accounts[0]["observed_at"] == _utc(2017, 10, 1, 22, 43)
+
+
+_MICROS = 10**6
+_TIMESTAMP_SECONDS = st.integers(-62_135_596_800, 253_402_300_799)  # years 1 to 9999
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_TIMESTAMP_SECONDS, st.sampled_from([0, 0, 1, 500_000, 999_999])),
+        max_size=40,
+    )
+)
+def test_epoch_text_is_the_double_duckdb_writes(times):
+    from trendwatch.formats.tabular_variants import epoch_text_sql
+
+    micros = [seconds * _MICROS + fraction for seconds, fraction in times]
+    with duckdb.connect() as con:
+        con.register("_t", pa.table({"us": pa.array(micros, pa.int64())}))
+        rows = con.execute(
+            f"SELECT CAST(epoch(t) AS VARCHAR), {epoch_text_sql('t')} "
+            "FROM (SELECT make_timestamptz(us) AS t FROM _t "
+            "      UNION ALL SELECT 'infinity'::TIMESTAMPTZ UNION ALL SELECT NULL)"
+        ).fetchall()
+    assert [new for _, new in rows] == [former for former, _ in rows]
 
 
 def test_ira_split_derives_ids_and_quarantines_bad_times():
@@ -491,8 +517,6 @@ _TAG_PARTS += ["\u00a0", "\t", "\n", "#1stDay", "ＦＲ", "\U0001f600", "'", "x#
 
 
 def _hashtags(texts: list[str | None], expression: str) -> list:
-    import duckdb
-
     with duckdb.connect() as con:
         con.register("_t", pa.table({"t": pa.array(texts, pa.string())}))
         return [row[0] for row in con.execute(f"SELECT {expression} FROM _t").fetchall()]

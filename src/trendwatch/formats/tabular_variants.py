@@ -187,13 +187,27 @@ def derived_post_id_sql(author: str, created_at: str, text: str, extra: str = "'
     """
     parts = [
         f"coalesce(lower({author}), '')",
-        f"coalesce(CAST(epoch({created_at}) AS VARCHAR), '')",
+        f"coalesce({epoch_text_sql(created_at)}, '')",
         f"coalesce({text}, '')",
         f"coalesce({extra}, '')",
     ]
     # One concat_ws instead of a chain of ||, which copies the growing string at each step
     # (the IRA archive's ids: 1.55 against 2.05 CPU-s); no part is NULL, so none is skipped.
     return f"concat('md5-', left(md5(concat_ws(chr(31), {', '.join(parts)})), 16))"
+
+
+def epoch_text_sql(time: str) -> str:
+    """SQL for ``CAST(epoch(time) AS VARCHAR)``, the seconds as DuckDB writes a DOUBLE.
+
+    Whole seconds (nearly every archive's times) are written from the integer, without
+    formatting a double: 0.10 against 0.21 CPU-s on the IRA archive's 2.46 M times. Both
+    give ``'1443616140.0'`` (a test compares them over the whole range of timestamps).
+    """
+    return (
+        f"CASE WHEN epoch_us({time}) % 1000000 = 0 "
+        f"THEN CAST(epoch_us({time}) // 1000000 AS VARCHAR) || '.0' "
+        f"ELSE CAST(epoch({time}) AS VARCHAR) END"
+    )
 
 
 def _kind(*cases: tuple[str, str]) -> str:
