@@ -190,6 +190,52 @@ def test_epoch_text_is_the_double_duckdb_writes(times):
     assert [new for _, new in rows] == [former for former, _ in rows]
 
 
+_TIME_BASES = ["2017-09-07 19:52:00", "2017-09-07T19:52:00", "2017-02-30 10:00:00"]
+_TIME_BASES += ["2017-09-07 19:52", "2017-9-7 19:52:00", "1504813920", "09/07/2017 19:52", "x"]
+_TIME_SUFFIXES = ["", "", "+02", "+0200", "Z", " UTC", " EST", " America/New_York", "-05:30"]
+_TIME_SUFFIXES += [".5", ".123456", " ", "x", ":00"]
+_SHAPED = st.lists(st.sampled_from("0123456789 +-:TZx."), min_size=19, max_size=19).map(
+    lambda chars: (
+        "".join(chars[:4])
+        + "-"
+        + "".join(chars[5:7])
+        + "-"
+        + "".join(chars[8:10])
+        + " "
+        + "".join(chars[11:13])
+        + ":"
+        + "".join(chars[14:16])
+        + ":"
+        + "".join(chars[17:19])
+    )
+)
+_TIME_TEXTS = [base + suffix for base in _TIME_BASES for suffix in _TIME_SUFFIXES]
+
+
+def _times(texts: list[str | None], macro: str) -> list:
+    from trendwatch.formats.tabular import _engine
+
+    con = _engine()
+    try:
+        con.register("_t", pa.table({"s": pa.array(texts, pa.string())}))
+        return [row[0] for row in con.execute(f"SELECT {macro}(s) FROM _t").fetchall()]
+    finally:
+        con.close()
+
+
+def test_times_in_the_plain_shape_read_as_the_general_way_with_any_suffix():
+    # tw_time reads "YYYY-MM-DD HH:MM:SS" without the TIMESTAMPTZ cast; tw_time_any is the
+    # general reading, which it must equal on every text (a zone after the seconds counts).
+    texts = [*_TIME_TEXTS, None]
+    assert _times(texts, "tw_time") == _times(texts, "tw_time_any")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_SHAPED | st.text(max_size=25), max_size=30))
+def test_times_of_the_plain_shape_read_as_the_general_way(texts):
+    assert _times(texts, "tw_time") == _times(texts, "tw_time_any")
+
+
 def test_ira_split_derives_ids_and_quarantines_bad_times():
     posts, accounts, bad = _read(TABLES / "ira_split.csv")
     ids = [p["post_id"] for p in posts]

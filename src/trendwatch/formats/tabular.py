@@ -166,13 +166,20 @@ _SETUP_SQL = r"""
 SET TimeZone = 'UTC';
 SET enable_progress_bar = false;  -- a Parquet file is read in one query, seconds long
 CREATE MACRO tw_epoch(v) AS to_timestamp(CASE WHEN abs(v) > 1e11 THEN v / 1000 ELSE v END);
-CREATE MACRO tw_time(s) AS CASE
+CREATE MACRO tw_time_any(s) AS CASE
     WHEN regexp_full_match(s, '-?\d+(\.\d+)?') THEN tw_epoch(TRY_CAST(s AS DOUBLE))
     ELSE coalesce(
         TRY_CAST(s AS TIMESTAMPTZ),
         CAST(try_strptime(s, ['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S']) AS TIMESTAMPTZ),
         try_strptime(s, '%a %b %d %H:%M:%S %z %Y'))
     END;
+-- "2017-09-07 19:52:00" has no room for a time zone: read as a TIMESTAMP, whose instant is
+-- the same, without the time-zone machinery of a TIMESTAMPTZ cast (the IRA archive's times:
+-- 0.18 against 0.47 CPU-s). Anything else, or a failure, goes the general way.
+CREATE MACRO tw_time(s) AS coalesce(
+    CASE WHEN s LIKE '____-__-__ __:__:__' OR s LIKE '____-__-__T__:__:__'
+         THEN make_timestamptz(epoch_us(TRY_CAST(s AS TIMESTAMP))) END,
+    tw_time_any(s));
 CREATE MACRO tw_url_raw(u) AS rtrim(u, '.,;:!?)]}»”’');
 """
 
