@@ -236,6 +236,20 @@ def test_times_of_the_plain_shape_read_as_the_general_way(texts):
     assert _times(texts, "tw_time") == _times(texts, "tw_time_any")
 
 
+_SPACES = [" ", "\u00a0", "\u1680", "\u2000", "\u200a", "\u202f", "\u205f", "\u3000"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(["a", "é", "\t", "\n", *_SPACES])) | st.text()))
+def test_trimmed_text_is_duckdbs_trim_with_empty_as_null(texts):
+    from trendwatch.formats.tabular_variants import trimmed_text
+
+    with duckdb.connect() as con:
+        con.register("_t", pa.table({"s": pa.array([*texts, None], pa.string())}))
+        rows = con.execute(f"SELECT nullif(trim(s), ''), {trimmed_text('s')} FROM _t").fetchall()
+    assert [new for _, new in rows] == [former for former, _ in rows]
+
+
 def test_ira_split_derives_ids_and_quarantines_bad_times():
     posts, accounts, bad = _read(TABLES / "ira_split.csv")
     ids = [p["post_id"] for p in posts]

@@ -105,8 +105,8 @@ class Columns:
         return "NULL" if i is None else f"c{i}"
 
     def text(self, name: str) -> str:
-        """The column as text with empty cells as NULL."""
-        return f"nullif(trim(CAST({self(name)} AS VARCHAR)), '')"
+        """The column as text, trimmed of spaces, with empty cells as NULL."""
+        return trimmed_text(f"CAST({self(name)} AS VARCHAR)")
 
     def first(self, *names: str) -> str:
         """The first of ``names`` that the table has, as text (``NULL`` if none)."""
@@ -114,6 +114,20 @@ class Columns:
             if name in self:
                 return self.text(name)
         return "NULL"
+
+
+def trimmed_text(text: str) -> str:
+    """SQL for ``nullif(trim(text), '')`` that calls ``trim`` only when it may cut something.
+
+    DuckDB's ``trim`` copies every string it is given; it cuts the Unicode space separators,
+    and the only one in ASCII is the space itself. An ASCII text that neither begins nor
+    ends with a space is left as it is: the IRA archive's author column took 0.09 against
+    0.17 CPU-s, its times 0.08 against 0.25. A test compares it with the plain expression.
+    """
+    needs_trim = (
+        f"starts_with({text}, ' ') OR ends_with({text}, ' ') OR strlen({text}) <> length({text})"
+    )
+    return f"nullif(CASE WHEN {needs_trim} THEN trim({text}) ELSE {text} END, '')"
 
 
 Expressions = dict[str, str]
