@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from trendwatch.ingest import ingest
-from trendwatch.store import Store, _numbered
+from trendwatch.store import Store, _keys_of, _numbered
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared/data/ira-troll-tweets/ira_tweets.parquet"
 BATCH_ROWS = 245_760
@@ -67,16 +67,16 @@ def new_batch(store: Store) -> pa.Table:
     return _numbered(posts.set_column(posts.schema.get_field_index("post_id"), "post_id", fresh))
 
 
-def former_path(store: Store, rows: int) -> None:
+def former_path(store: Store, batch: pa.Table) -> None:
     # Every row of the batch looked up among the stored keys, as before the fingerprints.
-    store._stage_special(np.arange(rows), may_be_stored=True)
+    store._stage_special(_keys_of(batch, np.arange(batch.num_rows)), may_be_stored=True)
 
 
-def fingerprint_path(store: Store) -> None:
+def fingerprint_path(store: Store, batch: pa.Table) -> None:
     # What Store._write_posts now does before inserting a batch.
     undecided, may_be_stored = store._undecided(store._batch_key_hashes())
     if undecided.size:
-        store._stage_special(undecided, may_be_stored)
+        store._stage_special(_keys_of(batch, undecided), may_be_stored)
 
 
 def main() -> None:
@@ -95,8 +95,8 @@ def main() -> None:
             one_off = timed(store._stored_keys)
             former, fingerprint = [], []
             for _ in range(3):  # alternated: the machine is shared
-                former.append(timed(lambda: former_path(store, batch.num_rows)))
-                fingerprint.append(timed(lambda: fingerprint_path(store)))
+                former.append(timed(lambda: former_path(store, batch)))
+                fingerprint.append(timed(lambda: fingerprint_path(store, batch)))
     best = {name: min(runs) for name, runs in (("former", former), ("new", fingerprint))}
     for label, (wall, used) in [
         ("former lookup, per batch", best["former"]),

@@ -304,8 +304,8 @@ class Store:
             undecided, may_be_stored = self._undecided(hashes)
             skipped_collected, inserted = 0, "_batch"
             if undecided.size:
-                keys = numbered.select(["platform", "post_id", "collected", "_i"])
-                skipped_collected = self._stage_special(keys.take(undecided), may_be_stored)
+                keys = _keys_of(numbered, undecided)
+                skipped_collected = self._stage_special(keys, may_be_stored)
                 inserted = _INSERTED_ROWS_SQL
             self.con.execute(
                 f"INSERT INTO posts SELECT {_POST_COLUMNS}, NULL AS text_norm, "
@@ -517,6 +517,11 @@ def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> I
         # the error to report is the first one (the next batch replaces the name).
         with contextlib.suppress(duckdb.Error):
             con.unregister(name)
+
+
+def _keys_of(numbered: pa.Table, rows: np.ndarray) -> pa.Table:
+    """The keys, ``collected`` and ``_i`` of the rows at positions ``rows`` of a numbered batch."""
+    return numbered.select(["platform", "post_id", "collected", "_i"]).take(rows)
 
 
 def _numbered(table: pa.Table) -> pa.Table:
