@@ -28,6 +28,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from .connections import configured, connect
 from .errors import ParameterError, SchemaVersionError, StoreError
 from .model import ACCOUNT_SCHEMA, POST_SCHEMA
 from .storekeys import KEY_HASH_SQL, MAX_FINGERPRINTS, KeyFingerprints, SortedHashes
@@ -148,10 +149,9 @@ class Store:
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
             raise StoreError(f"no store at {self.path}: run `trendwatch ingest` first")
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            self.con = connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
             raise StoreError(f"cannot open store {self.path}: {exc}{_lock_hint(exc)}") from exc
-        self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self.con.execute(_DDL)
         self._check_version(read_only)
@@ -176,8 +176,7 @@ class Store:
         other = object.__new__(Store)
         other.path = self.path
         other.read_only = self.read_only
-        other.con = self.con.cursor()
-        other.con.execute("SET TimeZone = 'UTC'")
+        other.con = configured(self.con.cursor())
         other.ibis = ibis.duckdb.from_connection(other.con)
         return other
 

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ..connections import configured, connect
 from ..errors import InputError, MappingError, UnreadableFileError
 from ..model import ACCOUNT_SCHEMA, POST_SCHEMA, Kind
 from ..text import normalize_hashtag, normalize_url
@@ -163,8 +164,6 @@ def _open_parquet(source: InputFile) -> pq.ParquetFile:
 # -- the DuckDB engine ----------------------------------------------------------------------
 
 _SETUP_SQL = r"""
-SET TimeZone = 'UTC';
-SET enable_progress_bar = false;  -- a Parquet file is read in one query, seconds long
 CREATE MACRO tw_epoch(v) AS to_timestamp(CASE WHEN abs(v) > 1e11 THEN v / 1000 ELSE v END);
 CREATE MACRO tw_time_any(s) AS CASE
     WHEN regexp_full_match(s, '-?\d+(\.\d+)?') THEN tw_epoch(TRY_CAST(s AS DOUBLE))
@@ -220,7 +219,7 @@ def _py_url(values: pa.Array) -> pa.Array:
 
 
 def _engine() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+    con = connect()  # no progress bar: a Parquet file is read in one query, seconds long
     con.execute(_SETUP_SQL)
     con.create_function("tw_hashtag", _py_hashtag, ["VARCHAR"], "VARCHAR", type="arrow")
     con.create_function("tw_url", _py_url, ["VARCHAR"], "VARCHAR", type="arrow")
@@ -325,7 +324,7 @@ class _TableReader:
         self.columns = len(names)
         self.batch_sql = _read_sql(variant, self.cols, "_rows")
         self.con = _engine()
-        self.beside = self.con.cursor()  # for the accounts while a Parquet file streams
+        self.beside = configured(self.con.cursor())  # the accounts while a Parquet file streams
         self.rows_seen = 0
 
     def read_batch(self, batch: pa.RecordBatch) -> Iterator[Item]:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ...connections import connect
 from .coded import CODE_SQL, coded_link, evidence_table, read_coded, registered
 from .pairs import key_runs
 from .summary import edge_order, edge_runs, evidence_rows, filter_edges
@@ -63,8 +64,7 @@ def actions_on_duckdb(actions) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]
     """
     name = f"_tw_actions_{uuid.uuid4().hex[:8]}"
     if isinstance(actions, pa.Table):
-        con = duckdb.connect(":memory:")
-        con.execute("SET TimeZone = 'UTC'")
+        con = connect()
         con.register(name, actions)
         try:
             yield con, name

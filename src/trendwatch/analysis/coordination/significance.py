@@ -66,11 +66,11 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ...connections import connect
 from ...errors import ParameterError
 from .engine import ACTION_COLUMNS, CoordinationResult, Scope, actions, coordinate, link
 from .join import expand_pairs, number_actions
@@ -265,9 +265,8 @@ def _coded(copies: list[pa.Table]) -> tuple[pa.Table, np.ndarray, int]:
 
 def _null_in_one_join(copies: list[pa.Table], params: dict) -> pd.DataFrame:
     table, names, n_keys = _coded(copies)
-    con = duckdb.connect(":memory:")
+    con = connect()
     try:
-        con.execute("SET TimeZone = 'UTC'")
         con.register("_tw_null_in", table)
         con.execute(_NULL_ACTIONS_SQL, [n_keys, params["min_participation"]])
         number_actions(con, params["window_s"])
