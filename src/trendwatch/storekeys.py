@@ -21,6 +21,8 @@ took 3.0-3.4 CPU-s, once per ingest (from its second batch on, see ``Store._stor
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = ["KEY_HASH_SQL", "MAX_FINGERPRINTS", "KeyFingerprints", "SortedHashes"]
@@ -49,12 +51,20 @@ class SortedHashes:
     """
 
     def __init__(self, hashes: np.ndarray):
-        self.order = np.argsort(hashes)
-        self.values = hashes[self.order]
+        self.hashes = hashes
+
+    # Sorted when first asked: a store without fingerprints never asks (see Store._undecided).
+    @functools.cached_property
+    def order(self) -> np.ndarray:
+        return np.argsort(self.hashes)
+
+    @functools.cached_property
+    def values(self) -> np.ndarray:
+        return self.hashes[self.order]
 
     @property
     def size(self) -> int:
-        return self.values.size
+        return self.hashes.size
 
     def repeated(self) -> np.ndarray:
         """The mask (in sorted order) of the hashes that occur more than once."""
