@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,3 +34,9 @@ def test_repeated_marks_every_hash_seen_twice(hashes):
     assert keys.values.tolist() == sorted(hashes)
     repeated = keys.positions(keys.repeated())
     assert repeated.tolist() == [i for i, h in enumerate(hashes) if hashes.count(h) > 1]
+
+
+def test_a_run_out_of_order_is_refused():
+    keys = KeyFingerprints(0, np.array([], np.uint64))
+    with pytest.raises(ValueError, match="sorted"):
+        keys.add(np.array([3, 1], np.uint64), rows=2)

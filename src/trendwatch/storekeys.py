@@ -108,6 +108,8 @@ class KeyFingerprints:
 
     def add(self, hashes: np.ndarray, rows: int) -> None:
         """Add the sorted hashes of keys just stored; the store now holds ``rows`` posts."""
+        if (hashes[1:] < hashes[:-1]).any():  # a run out of order would hide stored keys
+            raise ValueError("the hashes of a new run must be sorted")
         self.rows = rows
         if not hashes.size:
             return
