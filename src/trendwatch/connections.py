@@ -9,9 +9,13 @@ opens goes through here.
 
 from __future__ import annotations
 
-import duckdb
+import contextlib
+from collections.abc import Iterator
 
-__all__ = ["configured", "connect"]
+import duckdb
+import pyarrow as pa
+
+__all__ = ["configured", "connect", "registered"]
 
 _SETUP_SQL = "SET TimeZone = 'UTC'; SET enable_progress_bar = false"
 
@@ -30,3 +34,17 @@ def configured(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 def connect(database: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A new DuckDB connection with trendwatch's settings."""
     return configured(duckdb.connect(database, read_only=read_only))
+
+
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` registered on ``con`` as ``name`` for the block."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        # Inside a transaction, after a failed statement DuckDB refuses even this until the
+        # caller rolls back; the error to report is the first one (the name is replaced the
+        # next time it is registered).
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)

@@ -28,7 +28,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from .connections import configured, connect
+from .connections import configured, connect, registered
 from .errors import ParameterError, SchemaVersionError, StoreError
 from .model import ACCOUNT_SCHEMA, POST_SCHEMA
 from .storekeys import KEY_HASH_SQL, MAX_FINGERPRINTS, KeyFingerprints, SortedHashes
@@ -298,7 +298,7 @@ class Store:
             return BatchCounts(0, 0)
         collected_rows = pa.compute.sum(posts["collected"]).as_py() or 0
         numbered = _numbered(posts)
-        with _registered(self.con, "_batch", numbered):
+        with registered(self.con, "_batch", numbered):
             hashes = self._batch_key_hashes()
             undecided, may_be_stored = self._undecided(hashes)
             skipped_collected, inserted = 0, "_batch"
@@ -348,7 +348,7 @@ class Store:
         hash table on the undecided keys and streams only the key columns of ``posts``
         (DuckDB prunes row groups by their key range).
         """
-        with _registered(self.con, "_undecided", undecided):
+        with registered(self.con, "_undecided", undecided):
             self.con.execute(
                 "CREATE OR REPLACE TEMP TABLE _special AS "
                 + (_SPECIAL_KNOWN_SQL if may_be_stored else _SPECIAL_FRESH_SQL)
@@ -407,7 +407,7 @@ class Store:
         the worker readers cut them differently), and a later observation that lacks a field
         (a Bluesky identity event has only the handle) does not erase it.
         """
-        with _registered(self.con, "_accounts", _numbered(accounts)):
+        with registered(self.con, "_accounts", _numbered(accounts)):
             self.con.execute(_MERGE_ACCOUNTS_SQL)
 
     def _write_quarantine(self, rows: list[tuple[str, int, str | None, str]]) -> None:
@@ -503,19 +503,6 @@ _MERGE_ACCOUNTS_SQL = f"""
     GROUP BY platform, account_id
     ON CONFLICT DO UPDATE SET {_ACCOUNT_UPDATES}
 """
-
-
-@contextlib.contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
-    """``table`` registered on ``con`` as ``name`` for the block (a batch's write step)."""
-    con.register(name, table)
-    try:
-        yield
-    finally:
-        # After a failed statement DuckDB refuses even this until the caller rolls back;
-        # the error to report is the first one (the next batch replaces the name).
-        with contextlib.suppress(duckdb.Error):
-            con.unregister(name)
 
 
 def _keys_of(numbered: pa.Table, rows: np.ndarray) -> pa.Table:

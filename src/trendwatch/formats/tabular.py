@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..connections import configured, connect
+from ..connections import configured, connect, registered
 from ..errors import InputError, MappingError, UnreadableFileError
 from ..model import ACCOUNT_SCHEMA, POST_SCHEMA, Kind
 from ..text import normalize_hashtag, normalize_url
@@ -331,11 +331,8 @@ class _TableReader:
         """The items of the next Arrow batch of the table."""
         first = self.rows_seen + 1
         self.rows_seen += batch.num_rows
-        self.con.register("_rows", _positional(batch, first))
-        try:
+        with registered(self.con, "_rows", _positional(batch, first)):
             rows = self.con.sql(self.batch_sql, params=self.params).to_arrow_table()
-        finally:
-            self.con.unregister("_rows")
         yield from self._items(rows, lambda numbers: _taken(batch, [n - first for n in numbers]))
 
     def read_parquet(self, parquet: pq.ParquetFile, path: str) -> Iterator[Item]:
@@ -367,12 +364,9 @@ class _TableReader:
             yield AccountTable(self._accounts(rows))
 
     def _accounts(self, rows: pa.Table) -> pa.Table:
-        self.beside.register("_read", rows)
-        try:
+        with registered(self.beside, "_read", rows):
             table = self.beside.sql(_ACCOUNTS_SQL, params=[self.params["platform"]])
             return table.to_arrow_table().cast(ACCOUNT_SCHEMA)
-        finally:
-            self.beside.unregister("_read")
 
     def close(self) -> None:
         self.beside.close()

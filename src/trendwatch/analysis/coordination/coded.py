@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ... import connections
 from .pairs import key_runs, window_pairs
 from .results import decoded
 
@@ -196,11 +197,8 @@ class Resolved:
 def registered(con, table: pa.Table):
     """Register an Arrow table on ``con`` under a fresh name for the ``with`` block."""
     name = f"_tw_reg_{uuid.uuid4().hex[:8]}"
-    con.register(name, table)
-    try:
+    with connections.registered(con, name, table):
         yield name
-    finally:
-        con.unregister(name)
 
 
 def resolve(con, source: str, acts: CodedActions, positions: np.ndarray) -> Resolved:
