@@ -49,6 +49,7 @@ from .tabular_variants import (
     Variant,
     find_variant,
     mapped_variant,
+    stripped_tags,
 )
 
 __all__ = ["FORMATS", "TableFormat", "read_header", "sniff_delimited", "BATCH_ROWS"]
@@ -292,8 +293,7 @@ _READ_SQL = rf"""
                                             THEN 't.co/' || regexp_extract(x, '{_TCO}', 1)
                                             ELSE tw_url(tw_url_raw(trim(x))) END) AS urls,
         author_handle, TRUE AS collected, NULL AS source
-    FROM (SELECT *, list_filter(list_transform(hashtags_raw, lambda x: ltrim(x, '#＃')),
-                                lambda x: x <> '') AS tags
+    FROM (SELECT *, {stripped_tags("hashtags_raw")} AS tags
           FROM ({{staged}}))
 """
 

@@ -68,6 +68,7 @@ __all__ = [
     "find_variant",
     "mapped_variant",
     "derived_post_id_sql",
+    "stripped_tags",
     "LANGUAGE_CODES",
 ]
 
@@ -76,6 +77,15 @@ __all__ = [
 HASHTAG_RE = r"(?:^|[^\p{L}\p{N}_&])[#＃]([\p{L}\p{N}_]+)"
 # The same on an ASCII text (\p{L} is [A-Za-z] there, \p{N} is [0-9]); RE2 runs it 1.6x faster.
 HASHTAG_ASCII_RE = r"(?:^|[^A-Za-z0-9_&])#([A-Za-z0-9_]+)"
+# Without the character before the '#', the whole match is the tag with its '#' and RE2 finds
+# it without a capture group, ~1.7x faster. Valid where no '#' follows a character that rules
+# a tag out (the *_RULED_OUT pattern finds those texts, ~0.2 % of the IRA archive's).
+HASHTAG_BARE_RE = r"[#＃][\p{L}\p{N}_]+"
+HASHTAG_BARE_ASCII_RE = r"#[A-Za-z0-9_]+"
+HASHTAG_RULED_OUT_RE = r"[\p{L}\p{N}_&][#＃]"
+HASHTAG_RULED_OUT_ASCII_RE = r"[A-Za-z0-9_&]#"
+_TAG_PATTERNS = (HASHTAG_RULED_OUT_RE, HASHTAG_BARE_RE, HASHTAG_RE)
+_ASCII_TAG_PATTERNS = (HASHTAG_RULED_OUT_ASCII_RE, HASHTAG_BARE_ASCII_RE, HASHTAG_ASCII_RE)
 MENTION_RE = r"(?:^|[^\w@])@(\w{1,30})"
 # Python's \s (Unicode white space) spelled out for RE2; '' is a quote inside the SQL literal.
 URL_RE = r"""(?i)https?://[^\t\n\v\f\r\x{1c}-\x{1f}\x{85}\p{Z}<>"''\x{2026}]+"""
@@ -153,18 +163,40 @@ class Variant:
 
 
 def text_entities(text: str) -> Expressions:
-    """Hashtags, mentions and URLs extracted from a text expression (no entity columns)."""
+    """Hashtags, mentions and URLs extracted from a text expression (no entity columns).
+
+    A hashtag may keep its ``#`` and a mention its ``@``: the read query strips them, as it
+    does from the tag and mention columns of the tables that have them.
+    """
     # The contains() tests skip the costly regular expressions on texts that cannot match.
     return {
         "hashtags_raw": f"CASE WHEN contains({text}, '#') OR contains({text}, '＃') "
-        f"THEN (CASE WHEN strlen({text}) = length({text}) "  # ASCII: the cheaper ASCII twin
-        f"THEN regexp_extract_all({text}, '{HASHTAG_ASCII_RE}', 1) "
-        f"ELSE regexp_extract_all({text}, '{HASHTAG_RE}', 1) END) ELSE []::VARCHAR[] END",
+        f"THEN (CASE WHEN strlen({text}) = length({text}) "  # ASCII: the cheaper ASCII twins
+        f"THEN {_hashtags_sql(text, *_ASCII_TAG_PATTERNS)} "
+        f"ELSE {_hashtags_sql(text, *_TAG_PATTERNS)} END) ELSE []::VARCHAR[] END",
         "mentions": f"CASE WHEN contains({text}, '@') "
         f"THEN regexp_extract_all({text}, '{MENTION_RE}', 1) ELSE []::VARCHAR[] END",
         "urls": f"CASE WHEN contains({text}, '://') "
         f"THEN regexp_extract_all({text}, '{URL_RE}') ELSE []::VARCHAR[] END",
     }
+
+
+def _hashtags_sql(text: str, ruled_out: str, bare: str, full: str) -> str:
+    """The tags of a text that has a ``#``: by the bare pattern unless ``ruled_out`` matches.
+
+    The IRA archive's 902,344 texts with a ``#``: 0.85 against 1.44 CPU-s for the full
+    pattern alone, the same tags once stripped of ``#``.
+    """
+    return (
+        f"(CASE WHEN regexp_matches({text}, '{ruled_out}') "
+        f"THEN regexp_extract_all({text}, '{full}', 1) "
+        f"ELSE regexp_extract_all({text}, '{bare}') END)"
+    )
+
+
+def stripped_tags(tags: str) -> str:
+    """SQL for a list of tags without their leading ``#`` or ``＃``, empty ones left out."""
+    return f"list_filter(list_transform({tags}, lambda x: ltrim(x, '#＃')), lambda x: x <> '')"
 
 
 def split_list(cell: str) -> str:
