@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import random
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -606,6 +609,41 @@ def test_hashtags_equal_the_former_sql_on_hostile_texts():
 @given(st.lists(st.text(alphabet=st.sampled_from("#＃&_ aZ9é\u0301\n!")) | st.text(), max_size=20))
 def test_hashtags_equal_the_former_sql_on_any_text(texts):
     _check_hashtags(texts)
+
+
+# -- hashtag keys: SQL's lower() where it is the key, Python's NFKC + case folding elsewhere ---
+
+# Basic Cyrillic (the SQL path) beside its neighbours in the block, combining marks, and
+# letters whose key is not their lower case (ß, final sigma, dotted I, a ligature, full width).
+_KEY_ALPHABET = "АЯаяЁёЙйИ\u0306\u0483ЀѐЏџѠҊӿAZaz09_ßΣςİıﬁＦ٣"
+
+
+def _tag_keys_check(tags: list[str], tmp_path) -> None:
+    from trendwatch.text import normalize_hashtag
+
+    path = tmp_path / "tags.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "who", "when", "tags"])
+        writer.writerows([str(i), "a", "2024-01-01 00:00:00", t] for i, t in enumerate(tags))
+    mapping = {"id": "post_id", "who": "author_id", "when": "created_at", "tags": "hashtags"}
+    posts, _, bad = _read(path, mapping=mapping)
+    assert bad == []
+    assert [p["hashtags"] for p in posts] == [[normalize_hashtag(t)] for t in tags]
+
+
+def test_hashtag_keys_equal_pythons_for_every_letter_near_the_sql_path(tmp_path):
+    singles = list(_KEY_ALPHABET) + [chr(c) for c in range(0x0400, 0x0500)]
+    rng = random.Random(5)
+    mixed = ["".join(rng.choices(_KEY_ALPHABET, k=rng.randrange(1, 9))) for _ in range(2000)]
+    _tag_keys_check(["x" + c for c in singles] + mixed, tmp_path)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.text(st.sampled_from(_KEY_ALPHABET), min_size=1, max_size=8), min_size=1))
+def test_hashtag_keys_equal_pythons_on_any_tag(tags):
+    with tempfile.TemporaryDirectory() as d:
+        _tag_keys_check(tags, Path(d))
 
 
 # -- one account observation per author: the aggregate against the former window -------------
