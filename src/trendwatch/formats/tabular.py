@@ -403,8 +403,9 @@ def _rebatched(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Tabl
     """The batches as tables of ``rows`` rows each (the last may have fewer).
 
     DuckDB hands a Parquet file's rows over in batches that end with each of the file's row
-    groups (asked for 245,760 rows, the IRA archive's 250,000 rows came as 245,760 and 4,240); a store batch that
-    is not a whole number of DuckDB row groups costs more to write (see :data:`BATCH_ROWS`).
+    groups (asked for 245,760 rows, the IRA archive's 250,000-row groups came as 245,760 and
+    4,240); a store batch that is not a whole number of DuckDB row groups costs more to write
+    (see :data:`BATCH_ROWS`).
     """
     waiting: list[pa.RecordBatch] = []
     count = 0
