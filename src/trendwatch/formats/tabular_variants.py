@@ -165,8 +165,8 @@ class Variant:
 def text_entities(text: str) -> Expressions:
     """Hashtags, mentions and URLs extracted from a text expression (no entity columns).
 
-    A hashtag may keep its ``#`` and a mention its ``@``: the read query strips them, as it
-    does from the tag and mention columns of the tables that have them.
+    A hashtag may keep its ``#``: the read query strips it, as it does from the tags of the
+    tables that have a tag column.
     """
     # The contains() tests skip the costly regular expressions on texts that cannot match.
     return {
