@@ -232,7 +232,7 @@ def _attack_facts(truth: SimulationTruth, pages) -> dict:
     tweets = _tweets(pages)
     attack = [t for t in tweets if truth.attack_hashtag in _tags(t)]
     counter = [t for t in tweets if truth.counter_hashtag in _tags(t)]
-    coordinated = set(truth.coordinated_accounts)
+    coordinated = set(truth.attack_accounts)
     start = truth.attack_start.timestamp()
     return {
         "attack": attack,
@@ -248,7 +248,7 @@ def test_coordinated_accounts_write_the_attack_and_the_counter_is_broader(which,
     _, truth, pages, _ = request.getfixturevalue(which)
     facts = _attack_facts(truth, pages)
     assert facts["by_coordinated"] >= 0.9 * len(facts["attack"])
-    assert set(truth.coordinated_accounts) <= facts["attack_accounts"]
+    assert set(truth.attack_accounts) <= facts["attack_accounts"]
     assert set(truth.late_joiners) <= facts["attack_accounts"]
     assert len(facts["counter_accounts"]) >= 5 * len(facts["attack_accounts"])
     assert set(truth.counter_accounts) == facts["counter_accounts"]
@@ -270,7 +270,7 @@ def test_full_scale_attack_reaches_2000_posts_in_under_two_hours(full):
 def test_most_attackers_are_new_accounts_with_few_followers(full):
     _, truth, pages, _ = full
     users = {u["id"]: u for page in pages for u in page["includes"]["users"]}
-    attackers = [users[a] for a in truth.coordinated_accounts]
+    attackers = [users[a] for a in truth.attack_accounts]
     limit = truth.new_account_days * 86400
     new = [u for u in attackers if truth.attack_start.timestamp() - _when(u) <= limit]
     assert len(new) >= 0.7 * len(attackers)
@@ -304,7 +304,7 @@ def _co_retweet_pairs(pages, window: float) -> Counter:
 
 def test_attackers_retweet_each_other_within_the_window_and_organic_cascades_are_a_trap(full):
     _, truth, pages, _ = full
-    coordinated = set(truth.coordinated_accounts)
+    coordinated = set(truth.attack_accounts)
     tweets = {t["id"]: t for t in _tweets(pages)}
     by_attackers = [
         when - _when(tweets[post])
@@ -314,7 +314,8 @@ def test_attackers_retweet_each_other_within_the_window_and_organic_cascades_are
     assert len(by_attackers) > 1000
     assert max(by_attackers) <= truth.coordination_window
     pairs = _co_retweet_pairs(pages, 60)
-    organic_pairs = [n for pair, n in pairs.items() if not set(pair) & coordinated]
+    special = set(truth.coordinated_accounts).union(*truth.lookalikes.values())
+    organic_pairs = [n for pair, n in pairs.items() if not set(pair) & special]
     coordinated_pairs = [n for pair, n in pairs.items() if set(pair) <= coordinated]
     assert len(organic_pairs) > 20 * len(coordinated_pairs)  # one co-retweet proves nothing
     assert sorted(coordinated_pairs)[len(coordinated_pairs) // 2] > max(organic_pairs)
@@ -323,7 +324,7 @@ def test_attackers_retweet_each_other_within_the_window_and_organic_cascades_are
 def test_organic_power_users_post_as_much_as_attackers(full):
     _, truth, pages, _ = full
     per_author = Counter(t["author_id"] for t in _tweets(pages))
-    coordinated = set(truth.coordinated_accounts)
+    coordinated = set(truth.attack_accounts)
     attacker_median = sorted(per_author[a] for a in coordinated)[len(coordinated) // 2]
     busy_organic = [
         a for a, n in per_author.items() if n >= attacker_median and a not in coordinated
@@ -334,7 +335,7 @@ def test_organic_power_users_post_as_much_as_attackers(full):
 def test_attack_texts_are_near_duplicates_and_counter_texts_are_varied(full):
     _, truth, pages, _ = full
     originals = [t for t in _tweets(pages) if not _ref(t)]
-    coordinated = set(truth.coordinated_accounts)
+    coordinated = set(truth.attack_accounts)
     attack = [t["text"] for t in originals if t["author_id"] in coordinated
               and truth.attack_hashtag in _tags(t)]  # fmt: skip
     counter = [t["text"] for t in originals if truth.counter_hashtag in _tags(t)]

@@ -15,7 +15,16 @@ What is in it, at ``scale=1`` (about 30,000 posts; sizes scale linearly, with fl
   under two hours with near-duplicate template texts and mutual retweets 2-30 s apart; a few
   organic accounts join late;
 * the counter-campaign, 1-3 h later: hundreds of organic accounts posting a few varied messages
-  each, retweeting at human pace; a few posts name both hashtags.
+  each, retweeting at human pace; a few posts name both hashtags;
+* three more planted networks whose members act once per event (:mod:`.networks`): a link
+  network posting the same fringe articles within 30 s (trackers and shorteners vary the
+  links), a hashtag flood (the same 3-5 hashtags on original texts in shared 5-minute waves),
+  and a reply raid on one account's posts;
+* legitimate look-alikes (:mod:`.lookalikes`): an activist core inside the counter-campaign,
+  news bots that post the same headlines and links when they poll the same feeds, and a
+  crowd live-commenting a televised debate with its hashtag.
+
+The truth names every planted network (``shapes``) and every look-alike (``lookalikes``).
 
 Everything is drawn from ``numpy.random.default_rng(seed)``: the same seed gives byte-identical
 files.
@@ -32,11 +41,13 @@ from ..errors import InputError
 from .accounts import make_accounts
 from .bodies import Shortener
 from .campaigns import add_attack, add_counter
+from .lookalikes import add_activist_core, add_live_debate, add_news_bots
+from .networks import add_hashtag_flood, add_link_network, add_reply_raid
 from .organic import Writers, add_organic
 from .plan import check_parameters, make_plan
 from .render import render
 from .timeline import Timeline
-from .truth import SimulationTruth, load_truth, make_truth
+from .truth import Extras, SimulationTruth, load_truth, make_truth
 from .twarc2 import write_pages
 
 __all__ = ["simulate", "SimulationTruth", "load_truth", "ARCHIVE_NAME", "TRUTH_NAME"]
@@ -66,7 +77,7 @@ def simulate(out: str | Path, *, seed: int = 0, scale: float = 1.0) -> Simulatio
     --------
     >>> import tempfile
     >>> truth = simulate(tempfile.mkdtemp(), seed=1, scale=0.05)
-    >>> truth.attack_hashtag, len(truth.coordinated_accounts)
+    >>> truth.attack_hashtag, len(truth.shapes["retweet ring"])
     ('remigrationdorsani', 20)
     """
     check_parameters(seed, scale)
@@ -78,11 +89,22 @@ def simulate(out: str | Path, *, seed: int = 0, scale: float = 1.0) -> Simulatio
     writers = Writers(accounts, Shortener(seed))
     add_organic(rng, plan, timeline, writers)
     attack_rows, joiners = add_attack(rng, plan, timeline, writers)
-    add_counter(rng, plan, timeline, writers, attack_rows, joiners)
+    people = add_counter(rng, plan, timeline, writers, attack_rows, joiners)
+    add_link_network(rng, plan, timeline, writers)
+    _, flood_tags = add_hashtag_flood(rng, plan, timeline, writers)
+    _, raid = add_reply_raid(rng, plan, timeline, writers)
+    extras = Extras(
+        joiners=joiners,
+        core=add_activist_core(rng, plan, timeline, writers, people),
+        news_bots=add_news_bots(rng, plan, timeline, writers),
+        debate=add_live_debate(rng, plan, timeline, writers),
+        flood_hashtags=flood_tags,
+        raid_target=raid.account,
+    )
     posts = timeline.finish()
     rendered = render(posts, accounts, rng)
     write_pages(folder / ARCHIVE_NAME, posts, rendered, accounts)
-    truth = make_truth(plan, posts, rendered, accounts, [ARCHIVE_NAME], joiners)
+    truth = make_truth(plan, posts, rendered, accounts, [ARCHIVE_NAME], extras)
     (folder / TRUTH_NAME).write_bytes(orjson.dumps(truth.to_dict(), option=orjson.OPT_INDENT_2))
     return truth
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .accounts import CELEBRITY, COORDINATED, ORGANIC
+from .accounts import CELEBRITY, ORGANIC, RING
 from .bodies import UNIFORMS, attack_body, counter_body
 from .organic import Writers, _add_unique_retweets
 from .plan import COORDINATION_WINDOW, DURATION, Plan
@@ -44,7 +44,7 @@ def candidate_of(w: Writers) -> tuple[str, str]:
 
 def add_attack(rng, plan: Plan, tl: Timeline, w: Writers) -> tuple[np.ndarray, np.ndarray]:
     """The coordinated push; returns (attack original rows, late joiner accounts)."""
-    attackers = w.accounts.of_role(COORDINATED)
+    attackers = w.accounts.of_shape(RING)
     n = round(plan.attack_posts / (1 + _MEAN_RETWEETERS))
     times = np.sort(plan.attack_start + plan.attack_duration * rng.beta(1.3, 1.6, n))
     authors = _attack_authors(rng, attackers, n)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .accounts import CELEBRITY, COORDINATED, Accounts
+from .accounts import CELEBRITY, COORDINATED, NEWSBOT, Accounts
 from .bodies import TOPIC_NAMES, UNIFORMS, Mentionable, Shortener, organic_body, pick, quote_body
 from .bodies import reply_body as make_reply_body
 from .plan import DURATION, Plan
@@ -61,9 +61,13 @@ def add_organic(rng: np.random.Generator, plan: Plan, tl: Timeline, w: Writers) 
 
 
 def _posting_pool(accounts: Accounts) -> tuple[np.ndarray, np.ndarray]:
-    """Everybody posts a little in the background, attackers included (rarely)."""
+    """Everybody posts a little in the background, planted accounts included (rarely).
+
+    News bots only post their feeds' headlines (:mod:`.lookalikes`).
+    """
     pool = np.arange(len(accounts))
     weights = accounts.activity * np.where(accounts.role == COORDINATED, 0.3, 1.0)
+    weights = np.where(accounts.role == NEWSBOT, 0.0, weights)
     return pool, weights
 
 
@@ -118,7 +122,7 @@ def add_retweets(rng, tl: Timeline, accounts: Accounts, originals, median: float
     target = np.repeat(originals, counts)
     times = np.repeat(tl.times()[originals], counts)
     times = times + retweet_delays(rng, len(times), median, sigma)
-    organic = np.flatnonzero(accounts.role != COORDINATED)
+    organic = np.flatnonzero(~np.isin(accounts.role, (COORDINATED, NEWSBOT)))
     retweeters = weighted_pick(rng, organic, accounts.activity[organic] ** 0.7, len(times))
     return _add_unique_retweets(tl, times, retweeters, target)
 

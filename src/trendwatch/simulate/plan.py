@@ -59,6 +59,15 @@ class Plan:
     counter_accounts: int
     counter_start: float
     both_tags: int
+    link_accounts: int
+    link_events: int
+    flood_accounts: int
+    flood_events: int
+    raid_accounts: int
+    raid_posts: int
+    core_accounts: int
+    news_bots: int
+    debate_accounts: int
 
 
 def check_parameters(seed: int, scale: float) -> None:
@@ -91,4 +100,13 @@ def make_plan(seed: int, scale: float, rng: np.random.Generator) -> Plan:
         counter_accounts=max(round(650 * scale), 7 * (attackers + joiners)),
         counter_start=attack_start + rng.uniform(3600, 3 * 3600),
         both_tags=max(3, round(20 * scale)),
+        link_accounts=max(8, round(23 * scale)),
+        link_events=25,
+        flood_accounts=max(10, round(38 * scale)),
+        flood_events=11,
+        raid_accounts=max(8, round(26 * scale)),
+        raid_posts=18,
+        core_accounts=max(5, round(8 * scale)),
+        news_bots=5,
+        debate_accounts=max(60, round(400 * scale)),
     )

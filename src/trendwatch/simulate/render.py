@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .accounts import COORDINATED, Accounts, snowflake
+from .accounts import COORDINATED, NEWSBOT, Accounts, snowflake
 from .plan import START
 from .texts import Body, retweet_body, tco
 from .timeline import QUOTE, REPLY, RETWEET, Posts
@@ -85,10 +85,12 @@ def _metrics(posts: Posts, rng: np.random.Generator) -> np.ndarray:
 
 
 def _sources(accounts: Accounts, rng: np.random.Generator) -> np.ndarray:
-    """The client each account posts from; attackers use the web app and Android."""
-    organic = rng.choice(len(SOURCES), len(accounts), p=[0.45, 0.35, 0.15, 0.05])
+    """The client each account posts from; attackers use the web app and Android, news bots
+    an automation service."""
+    organic = rng.choice(len(SOURCES) - 1, len(accounts), p=[0.45, 0.35, 0.15, 0.05])
     bots = rng.choice([1, 2], len(accounts))
-    return np.where(accounts.role == COORDINATED, bots, organic)
+    by_role = np.where(accounts.role == COORDINATED, bots, organic)
+    return np.where(accounts.role == NEWSBOT, len(SOURCES) - 1, by_role)
 
 
 def _tweet_objects(posts, accounts: Accounts, ids, bodies, rng) -> list[dict]:

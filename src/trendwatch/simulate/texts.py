@@ -42,8 +42,9 @@ class Body:
     hashtags: tuple[tuple[int, int, str], ...] = ()
     mentions: tuple[tuple[int, int, str, str], ...] = ()
     """``(start, end, username, user_id)``."""
-    urls: tuple[tuple[int, int, str, str, str], ...] = ()
-    """``(start, end, t.co url, expanded url, display url)``."""
+    urls: tuple[tuple, ...] = ()
+    """``(start, end, t.co url, expanded url, display url[, unwound url])``: the unwound URL,
+    when given, is where a shortened expanded URL leads (the API's ``unwound_url``)."""
 
     def tags(self) -> frozenset[str]:
         """The normalised hashtags of the text."""
@@ -83,11 +84,16 @@ class Body:
                 {"start": s, "end": e, "username": u, "id": i} for s, e, u, i in self.mentions
             ]
         if self.urls:
-            out["urls"] = [
-                {"start": s, "end": e, "url": u, "expanded_url": x, "display_url": d}
-                for s, e, u, x, d in self.urls
-            ]
+            out["urls"] = [_url_entity(*url) for url in self.urls]
         return out
+
+
+def _url_entity(start, end, url, expanded, display, unwound=None) -> dict:
+    entity = {"start": start, "end": end, "url": url, "expanded_url": expanded}
+    entity["display_url"] = display
+    if unwound is not None:
+        entity["unwound_url"] = unwound
+    return entity
 
 
 def retweet_body(original: Body, username: str, user_id: str) -> Body:
@@ -147,9 +153,11 @@ class TextBuilder:
         self._mentions.append((start, end, username, user_id))
         return self
 
-    def url(self, short: str, expanded: str, display: str) -> TextBuilder:
+    def url(self, short: str, expanded: str, display: str, unwound: str | None = None):
+        """A link: the t.co ``short`` in the text; ``unwound`` where a shortener leads."""
         start, end = self._push(short)
-        self._urls.append((start, end, short, expanded, display))
+        extra = () if unwound is None else (unwound,)
+        self._urls.append((start, end, short, expanded, display, *extra))
         return self
 
     def build(self) -> Body:

@@ -17,13 +17,13 @@ import orjson
 
 from ..errors import InputError
 from ..text import normalize_hashtag
-from .accounts import COORDINATED, Accounts
+from .accounts import COORDINATED, RING, SHAPES, Accounts
 from .plan import COORDINATION_WINDOW, DURATION, NEW_ACCOUNT_DAYS, START, Plan, to_datetime
 from .render import Rendered
 from .timeline import Posts
 from .vocab import ATTACK_TAG, COUNTER_TAG
 
-__all__ = ["SimulationTruth", "load_truth", "make_truth"]
+__all__ = ["SimulationTruth", "Extras", "load_truth", "make_truth"]
 
 _TIME_FIELDS = ("start", "end", "attack_start", "attack_end", "counter_start")
 
@@ -45,7 +45,18 @@ class SimulationTruth:
     attack_hashtag: str
     counter_hashtag: str
     coordinated_accounts: tuple[str, ...]
-    """The attackers: exactly the accounts that coordinate."""
+    """Exactly the accounts that coordinate: the members of every planted network."""
+    attack_accounts: tuple[str, ...]
+    """The attackers who push the attack hashtag (the retweet ring)."""
+    shapes: dict[str, tuple[str, ...]]
+    """Each planted network by its shape's name (retweet ring, link network, hashtag flood,
+    reply raid): its members."""
+    lookalikes: dict[str, tuple[str, ...]]
+    """Legitimate accounts that act together (activist core, news bots): not coordinated."""
+    flood_hashtags: tuple[str, ...]
+    """The hashtags of the hashtag flood."""
+    raid_target: str
+    """The account the reply raid targets."""
     late_joiners: tuple[str, ...]
     """Organic accounts that posted the attack hashtag later, without coordinating."""
     counter_accounts: tuple[str, ...]
@@ -79,6 +90,8 @@ class SimulationTruth:
         for name, value in data.items():
             if isinstance(value, tuple):
                 data[name] = list(value)
+            elif name in ("shapes", "lookalikes"):
+                data[name] = {k: list(v) for k, v in value.items()}
         return data
 
     @classmethod
@@ -90,6 +103,8 @@ class SimulationTruth:
         for field in dataclasses.fields(cls):
             if isinstance(values.get(field.name), list):
                 values[field.name] = tuple(values[field.name])
+        for name in ("shapes", "lookalikes"):
+            values[name] = {k: tuple(v) for k, v in values[name].items()}
         return cls(**values)
 
 
@@ -126,12 +141,24 @@ def _appearing(posts: Posts, rendered: Rendered, accounts: Accounts) -> np.ndarr
     return np.unique(np.concatenate([posts.author, np.array(mentioned, np.int64)]))
 
 
-def make_truth(plan: Plan, posts: Posts, rendered: Rendered, accounts: Accounts, files, joiners):
+@dataclass(frozen=True)
+class Extras:
+    """What the generators report beside the posts: accounts and names the truth records."""
+
+    joiners: np.ndarray
+    core: np.ndarray
+    news_bots: np.ndarray
+    debate: np.ndarray
+    flood_hashtags: tuple[str, ...]
+    raid_target: int
+
+
+def make_truth(plan: Plan, posts: Posts, rendered: Rendered, accounts: Accounts, files, extras):
     """The truth of what was written."""
     tags = [body.tags() for body in rendered.bodies]
     attack = _rows_with(tags, normalize_hashtag(ATTACK_TAG))
     counter = _rows_with(tags, normalize_hashtag(COUNTER_TAG))
-    coordinated = accounts.role[posts.author] == COORDINATED
+    coordinated = accounts.shape[posts.author] == RING
     by_attackers = posts.time[attack & coordinated]
     appearing = _appearing(posts, rendered, accounts)
     return SimulationTruth(
@@ -143,7 +170,16 @@ def make_truth(plan: Plan, posts: Posts, rendered: Rendered, accounts: Accounts,
         attack_hashtag=normalize_hashtag(ATTACK_TAG),
         counter_hashtag=normalize_hashtag(COUNTER_TAG),
         coordinated_accounts=_ids(accounts, accounts.of_role(COORDINATED)),
-        late_joiners=_ids(accounts, joiners),
+        attack_accounts=_ids(accounts, accounts.of_shape(RING)),
+        shapes={name: _ids(accounts, accounts.of_shape(code)) for code, name in SHAPES.items()},
+        lookalikes={
+            "activist core": _ids(accounts, extras.core),
+            "news bots": _ids(accounts, extras.news_bots),
+            "live debate": _ids(accounts, extras.debate),
+        },
+        flood_hashtags=tuple(sorted(normalize_hashtag(t) for t in extras.flood_hashtags)),
+        raid_target=accounts.ids[extras.raid_target],
+        late_joiners=_ids(accounts, extras.joiners),
         counter_accounts=_ids(accounts, posts.author[counter]),
         organic_accounts=_ids(accounts, appearing[accounts.role[appearing] != COORDINATED]),
         attack_start=to_datetime(by_attackers.min()),

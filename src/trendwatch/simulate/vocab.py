@@ -154,7 +154,7 @@ UTM_SUFFIXES = (
 )
 __all__ += ["ARTICLE_SLUGS", "UTM_SUFFIXES"]
 
-SOURCES = ("Twitter for iPhone", "Twitter for Android", "Twitter Web App", "TweetDeck")
+SOURCES = ("Twitter for iPhone", "Twitter for Android", "Twitter Web App", "TweetDeck", "IFTTT")
 
 EMOJIS = ("🇫🇷", "🔥", "💪", "👉", "‼️", "😡", "👇", "🙏", "✊")
 
@@ -211,4 +211,68 @@ BOT_DESCRIPTIONS = (
     "", "", "🇫🇷 Patriote", "Souverainiste 🇫🇷", "La France d'abord", "🇫🇷🇫🇷🇫🇷",
     "Réveillez-vous", "Libre penseur 🇫🇷",
 )
+
+# Look-alike: automated accounts posting every headline of the feeds they follow.
+# (handle, display name, description); each follows some of NEWS_FEEDS.
+NEWS_BOTS = (
+    ("FlashActuBot", "Flash Actu (bot)", "Bot : les titres de la presse, en continu."),
+    ("InfoContinueFR", "Info Continue", "Compte automatique. Les dernières dépêches."),
+    ("TitresDuJourBot", "Titres du jour", "Je publie les titres de vos journaux. Bot."),
+    ("VeilleActu_fr", "Veille Actu", "Revue de presse automatique."),
+    ("RevuePresseBot", "Revue de presse", "Bot non officiel. Titres et liens."),
+)
+NEWS_FEEDS = (
+    ("www.lejournaldusoir.fr", "Le Journal du Soir"), ("infodirect24.fr", "Info Direct 24"),
+    ("www.radiocentre.fr", "Radio Centre"), ("lagazettedunord.fr", "La Gazette du Nord"),
+)
+HEADLINES = (
+    "Grève du rail : le trafic reste perturbé", "Budget : le Sénat adopte le texte",
+    "Inondations : trois départements en vigilance", "Présidentielle : le nouveau sondage",
+    "Retraites : ce que prévoit la réforme", "Canicule : les conseils de la préfecture",
+    "Ligue 1 : les résultats de la soirée", "Économie : la hausse des prix ralentit",
+    "Débat : les cinq moments à retenir", "Festival : la programmation dévoilée",
+    "Assemblée : le vote reporté", "Météo : alerte aux orages ce week-end",
+)
+__all__ += ["NEWS_BOTS", "NEWS_FEEDS", "HEADLINES"]
+
+# Planted link network: fictional fringe sites, and the comments its accounts add to a link.
+FRINGE_DOMAINS = ("verite-cachee.net", "lecho-patriote.fr", "resistance-info.org")
+FRINGE_SLUGS = (
+    "dorsani-les-documents-quils-cachent", "le-vrai-bilan-de-dorsani",
+    "ce-que-les-medias-ne-disent-pas", "enquete-sur-les-financements",
+    "la-verite-sur-le-sondage", "les-chiffres-interdits", "scandale-a-la-mairie",
+)
+LINK_COMMENTS = (
+    "À lire absolument", "Ils ne vous le diront pas", "Tout est là", "Enfin la vérité",
+    "Partagez avant suppression", "Incroyable mais vrai", "Lisez et faites tourner",
+    "Les médias se taisent", "Ouvrez les yeux", "Voilà ce qu'on nous cache",
+    "Ça fait réfléchir", "Édifiant", "Le lien qui dérange", "Qui en parle ?",
+    "Personne n'en parle", "Important", "À diffuser", "Lecture obligatoire",
+)
+SHORTENERS = ("bit.ly", "ow.ly", "buff.ly", "tinyurl.com")
+UTM_SOURCES = ("twitter", "tw", "x", "social", "share", "t")
+UTM_CAMPAIGNS = ("partage", "rs", "diffusion", "relais", "campagne", "a1", "b2", "c3")
+__all__ += ["FRINGE_DOMAINS", "FRINGE_SLUGS", "LINK_COMMENTS", "SHORTENERS", "UTM_SOURCES",
+            "UTM_CAMPAIGNS"]
+
+# Planted hashtag flood: each wave carries three to five of these tags on original texts.
+FLOOD_TAGS = ("DorsaniDemission", "ScandaleDorsani", "StopDorsani", "LaFranceDebout",
+              "VoteUtile2027", "DorsaniMent")
+FLOOD_OPENERS = ("Il est temps", "On en a assez", "Regardez bien", "Les Français savent",
+                 "Pas une voix", "Ça ne peut plus durer", "Encore une fois", "Soyons clairs",
+                 "Chacun a vu", "Rien ne change", "Mobilisation", "Ce soir encore")
+FLOOD_MIDDLES = ("le candidat a menti", "la campagne s'effondre", "les promesses s'envolent",
+                 "le programme ne tient pas", "les électeurs ne sont pas dupes",
+                 "les sondages mentent", "la colère monte", "le pays mérite mieux",
+                 "les masques tombent", "la vérité sortira")
+FLOOD_ENDINGS = ("", "!", "...", " 👇", " 🇫🇷", " 🔥", ", faites passer.", ", partout.")
+__all__ += ["FLOOD_TAGS", "FLOOD_OPENERS", "FLOOD_MIDDLES", "FLOOD_ENDINGS"]
+
+# Planted reply raid: what the raiders answer under each post of the targeted account.
+RAID_OPENERS = ("Honte à toi", "Journaliste militant", "Personne ne te croit",
+                "Encore de la propagande", "Démissionne", "Tu mens", "Menteuse",
+                "Va vérifier tes sources", "Torchon", "Pathétique", "Ridicule", "Bouffonne")
+RAID_ENDINGS = ("", ".", " !", " !!", " 🤡", " 🤮", ", on te surveille.", ", désabonnement.",
+                ", tu paieras.", ", tout le monde le sait.")
+__all__ += ["RAID_OPENERS", "RAID_ENDINGS"]
 # fmt: on
