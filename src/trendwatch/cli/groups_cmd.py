@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import click
 import pandas as pd
 
 from ..analysis.coordination import method_names
 from ..analysis.coordination.export import write_groups_network
-from ..analysis.coordination.groups import groups
+from ..analysis.coordination.groups import ALGORITHMS, groups
+from ..analysis.coordination.significance import DEFAULT_Q, MIN_EVENTS
 from ..store import open_store
 from ..wording import plural
 from .options import db_option, json_option, print_json
-from .tables import format_table
+from .tables import format_table, terminal_safe
 
 __all__ = ["COMMANDS", "member_rows"]
 
 _SCORE_COLUMNS = [
-    "group_id", "size", "density", "median_gap_s", "share_posts", "share_first_2000",
-    "share_flagged",
+    "group_id", "size", "posts", "share_posts", "share_first_2000", "median_age_days",
+    "share_flagged", "top_hashtag", "hashtag_share", "reading",
 ]  # fmt: skip
+_LINK_COLUMNS = ["account_a", "account_b", "weight", "events", "q_value", "methods", "group_id"]
 
 
 @click.command("groups")
@@ -27,10 +31,15 @@ _SCORE_COLUMNS = [
 @click.option("--hashtag", "hashtags", multiple=True, help="Scope to posts with this hashtag.")
 @click.option("--since", help="Only posts at or after this time (ISO 8601).")
 @click.option("--until", help="Only posts before this time (ISO 8601).")
-@click.option("--window", type=float, default=60, show_default=True, help="Seconds.")
-@click.option("--shuffles", type=int, default=20, show_default=True, help="Null copies.")
-@click.option("--algorithm", type=click.Choice(["leiden", "components"]), default="leiden")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--window", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds, for every method (default: each method's own).")  # fmt: skip
+@click.option("--q", "q", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_Q,
+              show_default=True, help="False discovery rate over all pairs tested.")  # fmt: skip
+@click.option("--min-events", type=click.IntRange(min=1), default=MIN_EVENTS, show_default=True,
+              help="Fewest shared events of a kept link.")  # fmt: skip
+@click.option("--algorithm", type=click.Choice(ALGORITHMS), default="components",
+              show_default=True)  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True, help="Seeds Leiden.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write one row per account (CSV).")
 @click.option("--network", type=click.Path(dir_okay=False),
               help="Write the fused network, nodes with their group, as .gexf or .graphml "
@@ -38,24 +47,43 @@ _SCORE_COLUMNS = [
 @db_option
 @json_option
 def groups_command(
-    methods, hashtags, since, until, window, shuffles, algorithm, seed, out, network, db, as_json
-) -> None:
-    """Groups of accounts linked by significant coordination (methods fused into one graph)."""
+    methods, hashtags, since, until, window, q, min_events, algorithm, seed, out, network, db,
+    as_json,
+) -> None:  # fmt: skip
+    """Groups of accounts linked by significant coordination, and the verdict on the scope.
+
+    Every link is tested against a configuration null (each account's activity per day, each
+    key's burst) and kept when its q-value (false discovery rate over every pair of every
+    method) is at most --q.
+    """
     with open_store(db) as store:
         result = groups(
             store, methods or None, hashtags=hashtags or None, since=since, until=until,
-            window=window, shuffles=shuffles, algorithm=algorithm, seed=seed,
+            window=window, q=q, min_events=min_events, algorithm=algorithm, seed=seed,
         )  # fmt: skip
     if out:
         member_rows(result).to_csv(out, index=False)
     if network:
         write_groups_network(result, network)
     if as_json:
-        print_json({**result.summary(), "params": result.params,
-                    "scores": result.groups.to_dict("records")})  # fmt: skip
+        print_json(_as_json(result))
         return
+    click.echo("\n".join(terminal_safe(line) for line in textwrap.wrap(result.verdict.text, 100)))
     click.echo(_summary_line(result))
-    click.echo(_scores_table(result.groups))
+    if not result.groups.empty:
+        click.echo(_scores_table(result.groups))
+
+
+def _as_json(result) -> dict:
+    links = result.edges.reindex(columns=_LINK_COLUMNS)
+    return {
+        **result.summary(),
+        "verdict": result.verdict.to_dict(),
+        "tests": result.tests,
+        "params": result.params,
+        "scores": result.groups.to_dict("records"),
+        "links": links.astype(object).where(links.notna(), None).to_dict("records"),
+    }
 
 
 def member_rows(result) -> pd.DataFrame:
@@ -69,18 +97,23 @@ def member_rows(result) -> pd.DataFrame:
 def _summary_line(result) -> str:
     s = result.summary()
     methods = ", ".join(s["methods"]) or "no method"
+    tested = sum(t["pairs"] for t in result.tests.values())
     return (
         f"{plural(s['groups'], 'group')}, {plural(s['accounts_in_groups'], 'account')}, "
-        f"{plural(s['significant_edges'], 'significant link')} from {methods}"
+        f"{plural(s['significant_edges'], 'significant link')} (q <= {result.params['q']:g}, "
+        f"{plural(tested, 'pair')} tested) from {methods}"
     )
 
 
 def _scores_table(scores: pd.DataFrame) -> str:
-    rows = [
-        [r[c] if not isinstance(r[c], float) else round(r[c], 3) for c in _SCORE_COLUMNS]
-        for r in scores.to_dict("records")
-    ]
+    rows = [[_cell(r[c]) for c in _SCORE_COLUMNS] for r in scores.to_dict("records")]
     return format_table(_SCORE_COLUMNS, rows, numeric_from=1)
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return "-" if value != value else round(value, 3)
+    return "-" if value is None else value
 
 
 COMMANDS = [groups_command]

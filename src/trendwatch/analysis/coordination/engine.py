@@ -308,7 +308,7 @@ def coordinate(
     store,
     method: str,
     *,
-    window: float | str = 60,
+    window: float | str | None = None,
     min_weight: int = 1,
     hashtags=None,
     since=None,
@@ -331,10 +331,11 @@ def coordinate(
     store : Store
     method : str
         A method name (see :func:`~.methods.method_names`).
-    window : float or "auto"
+    window : float, "auto" or None
         Seconds; ``"auto"`` estimates it from the data as CooRnet does
-        (:func:`~.window.estimate_window`); each method may have its own default when
-        ``window`` is ``None`` (sync-post: the bin width; hashtag-sequence: one day).
+        (:func:`~.window.estimate_window`); ``None`` (default): the method's own window
+        (:attr:`~.methods.Method.window`: 60 s for most, 120 s for replies, 300 s for
+        hashtags).
     hashtags, since, until, platform :
         The :class:`Scope`.
     time_source : "created_at" or "snowflake"
@@ -417,7 +418,7 @@ def _scope(hashtags, since, until, platform) -> Scope:
 
 def _resolve_window(store, spec, scope: Scope, params: dict, window) -> float:
     if window is None:
-        window = spec.default_window(params) if spec.default_window else 60
+        window = spec.window(params)
     if window == "auto":
         from .window import estimate_window
 

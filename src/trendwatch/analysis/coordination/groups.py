@@ -1,45 +1,51 @@
-"""Groups of coordinated accounts: significant links of several methods, fused, then partitioned.
+"""Groups of coordinated accounts: significant links of several methods, fused, then grouped.
 
-1. Each method runs through :func:`~.significance.significance`; only its significant edges
-   (and their evidence) are kept.
-2. The methods' edges are **fused** into one undirected graph: one edge per account pair,
-   ``weight`` = the sum of the methods' weights, ``methods`` = which methods link the pair.
-3. The graph is partitioned, by connected components or (default) by Leiden (Traag, Waltman &
-   van Eck 2019, "From Louvain to Leiden", via ``leidenalg``: modularity, ``seed=``, run on
-   each connected component separately), whose communities are always connected. Leiden
-   sees the edges unweighted: with weights, the uneven weights inside a clique of 40
-   attackers let modularity cut it into three "groups" (simulator, seed 7); the weights
-   already did their work in the significance test. Groups smaller than ``min_size`` (3: a pair is a
-   link, not a group) are dropped.
-4. Each group is scored (:mod:`.scores`).
+1. Each method runs through the engine (:func:`~.engine.coordinate`) and every linked pair is
+   tested against the configuration null (:mod:`.significance`); the p-values of all methods'
+   pairs are adjusted together (Benjamini-Hochberg), and a link is kept when its q-value is at
+   most ``q`` and it has at least ``min_events`` events.
+2. The methods' kept links are **fused** into one undirected graph: one edge per account pair,
+   ``weight`` = the sum of the methods' weights, ``events`` the sum of their events,
+   ``q_value`` the smallest, ``methods`` which methods link the pair.
+3. Groups are the **connected components** of that graph (default), or Leiden communities
+   (Traag, Waltman & van Eck 2019, via ``leidenalg``) inside each component. Components,
+   because the test already removed the chance links: on the simulator's planted networks
+   (six seeds) every network is exactly one component, while Leiden's modularity cut a
+   40-account retweet ring into three to five "groups" (a dense group whose links carry
+   uneven weights looks like several communities to modularity). Groups smaller than
+   ``min_size`` (3: a pair is a link, not a group) are dropped.
+4. Each group is scored (:mod:`.scores`) and the scope gets a verdict (:mod:`.verdict`).
 
-Default methods (:data:`DEFAULT_METHODS`): those whose key is a specific piece of content
-(co-retweet, co-tweet, co-link, co-reply, hashtag-sequence), each only when the data holds
-actions of it by two accounts or more. co-similar is left out for cost: its null runs the
-MinHash link once per shuffled copy (about 20 s on the simulator's archive, against 3-5 s
-for all the others together); ask for it with ``methods=``. co-hashtag, co-mention and sync-post are
-left out by default: their keys (a trending hashtag, a celebrity's handle, a half-hour bin)
-are shared by everyone talking at the same moment, so they mostly measure topic and activity,
-not coordination; ask for them with ``methods=``.
+Default methods (:data:`DEFAULT_METHODS`), each where the data holds actions of it by two
+accounts or more, with its own window: co-retweet, co-tweet and co-link (60 s), co-reply and
+co-reply-account (120 s: replies to one post, and to one account, as a raid does), co-hashtag
+(300 s: a flood's wave). Together they cover the common shapes: a retweet ring, copy-paste,
+a link network, a reply raid, a hashtag flood. Not by default: co-similar (its links are post
+pairs without a shared key, which the test cannot count yet), co-mention (a celebrity's handle
+is shared by everyone talking about them), sync-post (everybody active in the same half hour)
+and hashtag-sequence (co-hashtag's waves cover it); ask for them with ``methods=``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import igraph
 import leidenalg
 import pandas as pd
+import pyarrow as pa
 
 from ...errors import ParameterError
-from .engine import Scope, actions
+from .engine import CoordinationResult, Scope, _scope, actions, coordinate
 from .methods import get_method
+from .results import save_result
 from .significance import (
-    DEFAULT_ALPHA,
-    DEFAULT_BLOCK_S,
-    DEFAULT_FDR,
-    DEFAULT_SHUFFLES,
-    significance,
+    DEFAULT_Q,
+    MIN_EVENTS,
+    null_params,
+    tested_edges,
+    with_q_values,
 )
 
 __all__ = [
@@ -56,9 +62,10 @@ DEFAULT_METHODS = (
     "co-tweet",
     "co-link",
     "co-reply",
-    "hashtag-sequence",
+    "co-reply-account",
+    "co-hashtag",
 )
-ALGORITHMS = ("leiden", "components")
+ALGORITHMS = ("components", "leiden")
 DEFAULT_MIN_SIZE = 3
 _PAIR = ["account_a", "account_b"]
 
@@ -75,16 +82,19 @@ class GroupsResult:
     groups : DataFrame
         One row per group with its scores (see :func:`~.scores.group_scores`).
     edges : DataFrame
-        The fused significant edges: ``account_a, account_b, weight, n_methods, methods,
-        min_gap_s, group_id`` (``group_id`` when both ends are in the same group).
+        The fused significant edges: ``account_a, account_b, weight, events, q_value,
+        n_methods, methods, min_gap_s, group_id`` (``group_id`` when both ends are in the same
+        group).
     evidence : DataFrame
         The significant edges' evidence, with a ``method`` column.
     runs : dict
         Method -> run id of its coordination run (None when not recorded).
-    thresholds : dict
-        Method -> the weight threshold its significance test chose.
+    tests : dict
+        Method -> ``{"pairs": tested pairs, "significant": kept links, "window_s": ...}``.
     params : dict
         Every parameter used.
+    verdict : Verdict or None
+        What the groups say about the scope (:mod:`.verdict`).
     """
 
     members: pd.DataFrame
@@ -92,8 +102,9 @@ class GroupsResult:
     edges: pd.DataFrame
     evidence: pd.DataFrame
     runs: dict = field(default_factory=dict)
-    thresholds: dict = field(default_factory=dict)
+    tests: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    verdict: object = None
 
     def graph(self) -> igraph.Graph:
         """The fused significant edges as an undirected igraph Graph.
@@ -140,19 +151,22 @@ def fuse_edges(per_method: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> e = pd.DataFrame({"account_a": ["a"], "account_b": ["b"], "weight": [2],
-    ...                   "min_gap_s": [1.0]})
+    >>> e = pd.DataFrame({"account_a": ["a"], "account_b": ["b"], "weight": [2], "events": [2],
+    ...                   "q_value": [1e-6], "min_gap_s": [1.0]})
     >>> fuse_edges({"co-tweet": e, "co-link": e})[["weight", "methods"]].values.tolist()
     [[4, 'co-link,co-tweet']]
     """
-    frames = [e[[*_PAIR, "weight", "min_gap_s"]].assign(method=m) for m, e in per_method.items()]
+    columns = [*_PAIR, "weight", "events", "q_value", "min_gap_s"]
+    frames = [e[columns].assign(method=m) for m, e in per_method.items()]
     frames = [f for f in frames if not f.empty]
     if not frames:
-        columns = [*_PAIR, "weight", "n_methods", "methods", "min_gap_s"]
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        names = [*_PAIR, "weight", "events", "q_value", "n_methods", "methods", "min_gap_s"]
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in names})
     stacked = pd.concat(frames, ignore_index=True).sort_values("method")
     fused = stacked.groupby(_PAIR, as_index=False).agg(
         weight=("weight", "sum"),
+        events=("events", "sum"),
+        q_value=("q_value", "min"),
         n_methods=("method", "nunique"),
         methods=("method", ",".join),
         min_gap_s=("min_gap_s", "min"),
@@ -163,7 +177,7 @@ def fuse_edges(per_method: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def partition(
     edges: pd.DataFrame,
     *,
-    algorithm: str = "leiden",
+    algorithm: str = "components",
     seed: int = 0,
     min_size: int = DEFAULT_MIN_SIZE,
     resolution: float = 1.0,
@@ -177,7 +191,7 @@ def partition(
     --------
     >>> e = pd.DataFrame({"account_a": ["a", "a", "b"], "account_b": ["b", "c", "c"],
     ...                   "weight": [1, 1, 1]})
-    >>> partition(e, algorithm="components").values.tolist()
+    >>> partition(e).values.tolist()
     [['a', 1], ['b', 1], ['c', 1]]
     """
     if algorithm not in ALGORITHMS:
@@ -259,18 +273,16 @@ def groups(
     since=None,
     until=None,
     platform: str | None = None,
-    window: float = 60,
-    shuffles: int = DEFAULT_SHUFFLES,
-    alpha: float = DEFAULT_ALPHA,
-    fdr: float = DEFAULT_FDR,
-    block_s: float = DEFAULT_BLOCK_S,
-    algorithm: str = "leiden",
+    window: float | None = None,
+    q: float = DEFAULT_Q,
+    min_events: int = MIN_EVENTS,
+    algorithm: str = "components",
     min_size: int = DEFAULT_MIN_SIZE,
     resolution: float = 1.0,
     seed: int = 0,
     record: bool = True,
 ) -> GroupsResult:
-    """Find groups of coordinated accounts: significant links, fused, partitioned, scored.
+    """Find groups of coordinated accounts: tested links, fused, grouped, scored, judged.
 
     Parameters
     ----------
@@ -279,20 +291,21 @@ def groups(
         Method names; default: the :data:`DEFAULT_METHODS` that apply to the scoped data.
     hashtags, since, until, platform :
         The scope (the campaign); group scores' shares are relative to it.
-    window : float
-        Seconds, for every method except those with their own default window (sync-post,
-        hashtag-sequence), which keep it.
-    shuffles, alpha, fdr, block_s :
-        The significance test (:func:`~.significance.significance`).
-    algorithm : "leiden" or "components"
+    window : float, optional
+        Seconds, for every method; default: each method's own (module docs).
+    q : float
+        False discovery rate over every pair of every method (default 1e-4).
+    min_events : int
+        Fewest events (distinct shared cells) of a kept link (default 2).
+    algorithm : "components" or "leiden"
     min_size : int
         Smallest group reported (default 3).
     resolution : float
         Leiden's resolution (1.0: modularity).
     seed : int
-        Seeds the shuffles and Leiden: the same seed gives the same groups.
+        Seeds Leiden: the same seed gives the same groups.
     record : bool
-        Store each method's coordination run (see :func:`~.engine.coordinate`).
+        Store each method's run with its tested edges and the kept links' evidence.
 
     Examples
     --------
@@ -300,50 +313,88 @@ def groups(
     >>> groups(Store(":memory:"), record=False).groups.empty
     True
     """
-    from .engine import _scope
     from .scores import group_scores
+    from .verdict import verdict_of
 
     scope = _scope(hashtags, since, until, platform)
     names = list(methods) if methods else applicable_methods(store, scope)
     for name in names:
-        get_method(name)
-    tested = {
-        name: significance(
-            store, name, shuffles=shuffles, seed=seed, alpha=alpha, fdr=fdr, block_s=block_s,
-            hashtags=scope.hashtags, since=scope.since, until=scope.until,
-            platform=platform, record=record, window=_window_for(name, window),
-        ).significant_only()
-        for name in names
-    }  # fmt: skip
-    fused = fuse_edges({name: r.edges for name, r in tested.items()})
+        _check_method(name)
+    runs = {name: _run(store, name, scope, window) for name in names}
+    tested = with_q_values(
+        {name: tested_edges(store, run, min_events) for name, run in runs.items()}, q, min_events
+    )
+    kept = {name: _significant(runs[name], tested[name]) for name in names}
+    if record:
+        runs = {name: _saved(store, runs[name], tested[name], kept[name], q, min_events)
+                for name in names}  # fmt: skip
+    fused = fuse_edges({name: r.edges for name, r in kept.items()})
     groups_of = partition(
         fused, algorithm=algorithm, seed=seed, min_size=min_size, resolution=resolution
     )
     fused = _label_edges(fused, groups_of)
-    evidence = _stack_evidence(tested)
+    evidence = _stack_evidence(kept)
     scores = group_scores(store, groups_of, fused, evidence, scope)
     params = {
         "methods": names, "hashtags": list(scope.hashtags or ()), "since": since,
-        "until": until, "platform": platform, "window": window, "shuffles": shuffles,
-        "alpha": alpha, "fdr": fdr, "block_s": block_s, "algorithm": algorithm,
-        "min_size": min_size, "resolution": resolution, "seed": seed,
+        "until": until, "platform": platform, "window": window, "q": q,
+        "min_events": min_events, "algorithm": algorithm, "min_size": min_size,
+        "resolution": resolution, "seed": seed,
     }  # fmt: skip
     return GroupsResult(
         members=_member_stats(groups_of, fused),
         groups=scores,
         edges=fused,
         evidence=evidence,
-        runs={name: r.run_id for name, r in tested.items()},
-        thresholds={
-            name: r.params["significance"]["weight_threshold"] for name, r in tested.items()
-        },
+        runs={name: r.run_id for name, r in runs.items()},
+        tests={name: _test_summary(runs[name], tested[name]) for name in names},
         params=params,
+        verdict=verdict_of(store, scores, scope, names),
     )
 
 
-def _window_for(method: str, window: float):
-    """The common window, except for methods that define their own (None = theirs)."""
-    return None if get_method(method).default_window else window
+def _check_method(name: str) -> None:
+    if get_method(name).link is not None:
+        raise ParameterError(
+            f"{name} cannot be tested for groups yet (its links are post pairs without a "
+            "shared key); use co-tweet for identical texts, or `trendwatch coordination -m "
+            f"{name}` for its links"
+        )
+
+
+def _run(store, name: str, scope: Scope, window) -> CoordinationResult:
+    return coordinate(
+        store, name, window=window, hashtags=scope.hashtags, since=scope.since,
+        until=scope.until, platform=scope.platform, record=False,
+    )  # fmt: skip
+
+
+def _significant(run: CoordinationResult, tested: pd.DataFrame) -> CoordinationResult:
+    """The run restricted to its significant links and their evidence."""
+    keep = tested[tested["significant"]].reset_index(drop=True)
+    evidence = run.evidence.merge(keep[_PAIR], on=_PAIR)
+    table = pa.Table.from_pandas(evidence, preserve_index=False)
+    return dataclasses.replace(run, edges=keep, evidence_table=table)
+
+
+def _saved(store, run, tested, kept, q, min_events) -> CoordinationResult:
+    """Record the run: every tested edge with its test, the kept links' evidence only."""
+    test = null_params(store, run, q, min_events)
+    stored = dataclasses.replace(
+        run,
+        edges=tested,
+        evidence_table=kept.evidence_table,
+        params={**run.params, "significance": test, "evidence": "significant links only"},
+    )
+    return save_result(store, stored)
+
+
+def _test_summary(run: CoordinationResult, tested: pd.DataFrame) -> dict:
+    return {
+        "window_s": run.params["window_s"],
+        "pairs": len(tested),
+        "significant": int(tested["significant"].sum()) if len(tested) else 0,
+    }
 
 
 def _stack_evidence(tested: dict) -> pd.DataFrame:

@@ -23,6 +23,8 @@ co-link            the same normalised URL (``posts.urls``, normalised with ``ur
                    toolkit, which also ignores URLs in reposts. QUT matches the expanded URL as
                    given; ours merges ``http``/``https``, ``www``, tracking parameters.
 co-reply           replies to the same post (key: ``reply_to_post_id``), reposts excluded.
+co-reply-account   replies to the same account (key: ``reply_to_author_id``): a reply raid
+                   answers one account's posts within minutes of each.
 co-hashtag         the same hashtag among non-reposts; ``ignore_scope_hashtags`` (default True)
                    drops the scoped campaign's own hashtags, which every scoped post carries.
 co-mention         the same mentioned account among non-reposts.
@@ -32,6 +34,12 @@ sync-post          posting in the same time bin (``bin_s`` = 1800 s, Pacheco et 
 hashtag-sequence   the same ordered sequence of at least ``min_hashtags`` hashtags (5, Pacheco et
                    al. 2021) on the same UTC day (key: day + sequence), window one day.
 =================  ============================================================================
+
+Each method has its own default window (:attr:`Method.window`), used when the caller gives
+none: 60 s for reposts, texts and links (a retweet ring acts within seconds; QUT's and
+CooRTweet's usual setting), 120 s for replies (a raid answers within a minute or two), 300 s
+for hashtags (a flood's wave lasts minutes), the bin for sync-post, a day for
+hashtag-sequence.
 """
 
 from __future__ import annotations
@@ -57,7 +65,7 @@ class Method:
     """One coordination method: a name, a doc line, its defaults and its action builder.
 
     ``build(posts, params)`` returns an Ibis table with at least ``account_id, key, time,
-    post_id``; ``default_window(params)`` gives the window when the caller passes
+    post_id``; ``window(params)`` gives the window in seconds when the caller passes
     ``window=None``; ``link`` replaces the engine's :func:`~.engine.link` (co-similar).
     """
 
@@ -65,7 +73,7 @@ class Method:
     doc: str
     build: Callable[[ibis.Table, dict], ibis.Table]
     defaults: dict = field(default_factory=dict)
-    default_window: Callable[[dict], float] | None = None
+    window: Callable[[dict], float] = lambda params: 60.0
     tfidf_default: bool = False
     link: Callable | None = None
     text_keys: Callable[[dict], str | None] = lambda params: None
@@ -211,6 +219,12 @@ def co_reply(posts: ibis.Table, params: dict) -> ibis.Table:
     return _actions(replies, replies.reply_to_post_id)
 
 
+def co_reply_account(posts: ibis.Table, params: dict) -> ibis.Table:
+    """Replies to the same account."""
+    replies = _originals(posts).filter(posts.reply_to_author_id.notnull())
+    return _actions(replies, replies.reply_to_author_id)
+
+
 def co_hashtag(posts: ibis.Table, params: dict) -> ibis.Table:
     """The same hashtag among non-reposts, optionally without the scope's own hashtags."""
     tags = _unnested(posts, "hashtags")
@@ -299,15 +313,27 @@ METHODS: dict[str, Method] = {
             text_keys=lambda p: None if p["text_mode"] == "raw" else "originals",
         ),
         Method("co-link", "the same normalised URL", co_link),
-        Method("co-reply", "replies to the same post", co_reply),
-        Method("co-hashtag", "the same hashtag", co_hashtag, {"ignore_scope_hashtags": True}),
+        Method("co-reply", "replies to the same post", co_reply, window=lambda p: 120.0),
+        Method(
+            "co-reply-account",
+            "replies to the same account",
+            co_reply_account,
+            window=lambda p: 120.0,
+        ),
+        Method(
+            "co-hashtag",
+            "the same hashtag",
+            co_hashtag,
+            {"ignore_scope_hashtags": True},
+            window=lambda p: 300.0,
+        ),
         Method("co-mention", "the same mentioned account", co_mention),
         Method(
             "sync-post",
             "posting in the same time bins (TF-IDF cosine)",
             sync_post,
             {"bin_s": 1800},
-            default_window=lambda p: p["bin_s"],
+            window=lambda p: float(p["bin_s"]),
             tfidf_default=True,
         ),
         Method(
@@ -315,7 +341,7 @@ METHODS: dict[str, Method] = {
             "the same ordered hashtag sequence on the same day",
             hashtag_sequence,
             {"min_hashtags": 5},
-            default_window=lambda p: 86400,
+            window=lambda p: 86400.0,
         ),
     ]
 }

@@ -24,7 +24,13 @@ CREATE TABLE IF NOT EXISTS coordination_evidence (
     run_id VARCHAR, account_a VARCHAR, account_b VARCHAR, key VARCHAR, post_a VARCHAR,
     post_b VARCHAR, time_a TIMESTAMPTZ, time_b TIMESTAMPTZ, gap_s DOUBLE
 );
+ALTER TABLE coordination_edges ADD COLUMN IF NOT EXISTS events BIGINT;
+ALTER TABLE coordination_edges ADD COLUMN IF NOT EXISTS expected DOUBLE;
+ALTER TABLE coordination_edges ADD COLUMN IF NOT EXISTS p_value DOUBLE;
+ALTER TABLE coordination_edges ADD COLUMN IF NOT EXISTS q_value DOUBLE;
+ALTER TABLE coordination_edges ADD COLUMN IF NOT EXISTS significant BOOLEAN;
 """
+# The test's columns were added after the first stores were written: ALTER brings them in.
 _EDGE_COLS = (
     "account_a",
     "account_b",
@@ -36,6 +42,11 @@ _EDGE_COLS = (
     "median_gap_s",
     "min_gap_s",
     "tfidf",
+    "events",
+    "expected",
+    "p_value",
+    "q_value",
+    "significant",
 )
 _EVIDENCE_COLS = ("account_a", "account_b", "key", "post_a", "post_b", "time_a", "time_b", "gap_s")
 
@@ -47,6 +58,7 @@ def save_result(store, result):
     run_id = store.record_run(f"coordination:{result.method}", params, summary)
     store.con.execute(_DDL)
     edges = result.edges.reindex(columns=list(_EDGE_COLS))
+    edges["significant"] = edges["significant"].astype("boolean")  # NA for untested runs
     _insert(store.con, "coordination_edges", run_id, edges)
     evidence = decoded(result.evidence_table.select(list(_EVIDENCE_COLS)))
     _insert(store.con, "coordination_evidence", run_id, evidence)

@@ -22,6 +22,15 @@ Per group (see :func:`group_scores`):
 ``top_keys``
     the keys most members share (by accounts, then post pairs): a list of
     ``{method, key, accounts, pairs, example_post, example_text}``.
+``top_hashtag``, ``hashtag_posts``, ``hashtag_share``, ``hashtag_share_first``
+    the hashtag the members used most (in the scope, the scope's own hashtags included), how
+    many posts of the scope carry it, and the members' share of those posts and of their first
+    2,000: "these 40 accounts made 97 % of #tag", the number a reader checks first. Only when
+    at least :data:`FOCUS_SHARE` (25 %) of the members' posts carry it: a reply raid or a link
+    network pushes no hashtag, and the tag its members happen to use most says nothing.
+``reading``
+    :func:`~.verdict.reading_of` that share: ``push``, ``organised core in a crowd`` or
+    ``coordinated minority`` (None without a top hashtag).
 """
 
 from __future__ import annotations
@@ -38,6 +47,8 @@ __all__ = ["FIRST_POSTS", "TOP_KEYS", "SCORE_COLUMNS", "group_scores", "top_keys
 FIRST_POSTS = 2000
 """The campaign's first posts, whose share by each group is reported."""
 TOP_KEYS = 3
+FOCUS_SHARE = 0.25
+"""A group's top hashtag names its campaign when at least this share of its posts carry it."""
 _EXAMPLE_CHARS = 140
 
 
@@ -136,12 +147,16 @@ def top_keys(
 SCORE_COLUMNS = (
     "group_id", "size", "density", "median_gap_s", "posts", "share_posts", "share_first_2000",
     "median_age_days", "min_age_days", "median_followers", "share_flagged", "top_keys",
+    "top_hashtag", "hashtag_posts", "hashtag_share", "hashtag_share_first", "reading",
 )  # fmt: skip
 
 
 def _no_groups() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series([], dtype=float) for c in SCORE_COLUMNS})
-    return frame.astype({"group_id": int, "size": int, "posts": int, "top_keys": object})
+    return frame.astype(
+        {"group_id": int, "size": int, "posts": int, "top_keys": object, "top_hashtag": object,
+         "reading": object}
+    )  # fmt: skip
 
 
 def group_scores(
@@ -171,4 +186,50 @@ def group_scores(
     )
     keys = top_keys(store, evidence, groups_of)
     frame["top_keys"] = [keys.get(int(g), []) for g in frame.index]
+    frame = frame.join(hashtag_shares(store, groups_of, scope))
     return frame.reset_index(names="group_id")
+
+
+def hashtag_shares(store, groups_of: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """Per group: its most used hashtag and its share of that hashtag's posts (module docs)."""
+    from .verdict import reading_of
+
+    posts = scope.apply(store.posts()).select("author_id", "created_at", "post_id", "hashtags")
+    tops = _top_hashtags(posts, groups_of)
+    rows = {}
+    for group_id, (tag, tagged_share) in tops.items():
+        if tagged_share < FOCUS_SHARE:
+            continue
+        members = set(groups_of.loc[groups_of["group_id"] == group_id, "account_id"])
+        n, share, first, crowd = _share_of_hashtag(posts, tag, members)
+        reading = reading_of(share, first, len(members), crowd)
+        rows[group_id] = {"top_hashtag": tag, "hashtag_posts": n, "hashtag_share": share,
+                          "hashtag_share_first": first, "reading": reading}  # fmt: skip
+    columns = ["top_hashtag", "hashtag_posts", "hashtag_share", "hashtag_share_first", "reading"]
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    return frame.reindex(pd.Index(sorted(groups_of["group_id"].unique()), name="group_id"))
+
+
+def _top_hashtags(posts: ibis.Table, groups_of: pd.DataFrame) -> dict[int, tuple[str, float]]:
+    """group -> (its most used hashtag, the share of its posts carrying it)."""
+    members = ibis.memtable(groups_of.rename(columns={"account_id": "author_id"}))
+    mine = posts.inner_join(members, "author_id")
+    totals = mine.group_by("group_id").aggregate(total=mine.count()).to_pandas()
+    tags = mine.select("group_id", tag=mine.hashtags.unnest())
+    counts = tags.group_by(["group_id", "tag"]).aggregate(n=tags.count()).to_pandas()
+    if counts.empty:
+        return {}
+    counts = counts.sort_values(["group_id", "n", "tag"], ascending=[True, False, True])
+    top = counts.groupby("group_id").head(1).merge(totals, on="group_id")
+    return {int(r.group_id): (r.tag, r.n / r.total) for r in top.itertuples()}
+
+
+def _share_of_hashtag(posts: ibis.Table, tag: str, members: set) -> tuple:
+    """(posts with ``tag``, the members' share of them, of the first 2,000, other accounts)."""
+    tagged = posts.filter(posts.hashtags.contains(tag)).order_by(["created_at", "post_id"])
+    frame = tagged.select("author_id").to_pandas()
+    mine = frame["author_id"].isin(members).to_numpy()
+    if not len(mine):
+        return 0, 0.0, 0.0, 0
+    crowd = frame.loc[~mine, "author_id"].nunique()
+    return len(mine), float(mine.mean()), float(mine[:FIRST_POSTS].mean()), int(crowd)
