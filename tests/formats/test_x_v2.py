@@ -390,6 +390,28 @@ def test_unwound_url_wins_over_expanded_url_and_the_t_co_link():
     assert urls(unwound, url, {"url": "https://t.co/z"}) == ("ex.org/a", "bit.ly/y", "t.co/z")
 
 
+def test_a_retweet_url_entity_without_its_t_co_link_does_not_stop_the_retweet():
+    original = {
+        "id": "1",
+        "author_id": "7",
+        "created_at": "2024-03-01T12:00:00Z",
+        "text": "x",
+        "entities": {"urls": [{"url": "https://t.co/a", "expanded_url": "https://bit.ly/b"}]},
+    }
+    retweet = {
+        "id": "2",
+        "author_id": "8",
+        "created_at": "2024-03-01T12:01:00Z",
+        "text": "RT",
+        "referenced_tweets": [{"type": "retweeted", "id": "1"}],
+        "entities": {"urls": [{"unwound_url": "https://ex.org/a"}]},
+    }
+    users = [{"id": "7", "username": "ann"}]
+    page = {"data": [retweet], "includes": {"tweets": [original], "users": users}}
+    items = records(page_items(JsonRecord(1, b"", page), RecordNumbers()))
+    assert [p.urls for p in collected(items)] == [("bit.ly/b",)]
+
+
 def test_co_link_links_every_account_that_shared_the_article(store):
     from trendwatch.analysis.coordination import coordinate
 

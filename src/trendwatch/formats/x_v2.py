@@ -331,7 +331,7 @@ def _best_url(url: dict, unwound: dict[str, str] | None = None) -> str:
     the URL as the author gave it, else the t.co link."""
     found = url.get("unwound_url")
     if not found and unwound:
-        found = unwound.get(url["url"])
+        found = unwound.get(url.get("url"))
     return found or url.get("expanded_url") or url["url"]
 
 
@@ -342,7 +342,7 @@ def _retweeted_urls(keys: tuple, retweet_entities: object, retweeted: dict | Non
     the ``unwound_url`` of a t.co link that the older retweeted tweet gives as a shortener.
     """
     own = retweet_entities.get("urls") if retweet_entities else None
-    unwound = {u["url"]: u["unwound_url"] for u in own or () if u.get("unwound_url")}
+    unwound = {u["url"]: u["unwound_url"] for u in own or () if u.get("unwound_url") and "url" in u}
     if not unwound or retweeted is None:
         return keys
     urls = (_content(retweeted)[1] or {}).get("urls") or ()
