@@ -10,8 +10,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from urllib.parse import unquote
 
 import ural
+from ural.youtube import YoutubeShort, YoutubeVideo, parse_youtube_url
 
 __all__ = [
     "normalize_hashtag",
@@ -88,20 +90,132 @@ def extract_urls(text: str | None) -> list[str]:
     return [u.rstrip(_TRAILING_PUNCT) for u in _URL_RE.findall(text)]
 
 
+# ural's options, spelled out so that a change of its defaults cannot change our keys.
+_URAL_OPTIONS = {
+    "strip_protocol": True,  # http and https lead to the same page
+    "strip_irrelevant_subdomains": True,  # www., www2., m., mobile., amp.
+    "strip_trailing_slash": True,
+    "strip_index": True,  # /index.html, /default.aspx
+    "strip_authentication": True,
+    "strip_fragment": "except-routing",  # '#section' goes, '#/route' and '#!/x' stay
+    "normalize_amp": True,  # /amp, .amp.html, ?amp=1, ?outputType=amp, amp- hosts
+    "sort_query": True,
+    "fix_common_mistakes": True,
+    "infer_redirection": False,  # done by _local_target, with our redirectors
+    "platform_aware": False,  # it maps facebook.com/share/p/<id> and youtube.com/@<name> to
+    # one URL each (different pages, one key); YouTube videos are handled by _youtube_video
+}
+
+# Query items dropped besides ural's own (utm_*, mtm_*, fbclid, gclid, dclid, twclid, mc_cid,
+# mc_eid, igshid, mkt_tok, xtor, at_*, ref=twitter and the like, s=<2 digits>, amp...):
+# trackers found in the shared samples or documented by their vendors, under names that no
+# page uses for its own content. Matched against the lower-cased name.
+_TRACKERS_RE = re.compile(
+    r"(?:cmp|icid|ocid|smid|ssm|igsh|sf\d+|wt\.mc_id|wt_mc"  # publishers, SocialFlow, Webtrends
+    r"|hss_channel|_hsenc|_hsmi|guce_referrer(?:_sig)?"  # HubSpot, Yahoo's consent redirect
+    r"|msclkid|yclid|ttclid|gbraid|wbraid|srsltid|li_fat_id"  # ad click ids
+    r"|ref_src|ref_url|is_copy_url|is_from_webapp|sender_device|sender_web_id)"  # X, TikTok
+)
+
+# Redirectors whose target ural's infer_redirection does not read (it reads url=, u=, q=,
+# link=, next=, redirect=, target=... and AMP caches): Tumblr's t.umblr.com/redirect?z=,
+# VK's away.php?to=, and Google's AMP viewer google.<tld>/amp/s/<host>/<path>.
+_REDIRECTOR_RE = re.compile(
+    r"https?://(?:t\.umblr\.com/redirect|(?:m\.|away\.)?vk\.com/away\.php)"
+    r"\?(?:[^#]*&)?(?:z|to)=([^&#]+)",
+    re.IGNORECASE,
+)
+_AMP_VIEWER_RE = re.compile(
+    r"https?://(?:www\.)?google\.[a-z]{2,3}(?:\.[a-z]{2})?/amp/(s/)?([^#]+)", re.IGNORECASE
+)
+_YOUTUBE_HINT_RE = re.compile(r"youtu|yt\.be", re.IGNORECASE)
+_MAX_HOPS = 5  # redirectors wrapped in redirectors, at most
+
+
 @lru_cache(maxsize=1 << 18)
 def normalize_url(url: str) -> str:
-    """Return the matching key of a URL, using ``ural`` (no network: short links stay as they are).
+    """Return the matching key of a URL: one key per page, whatever link led to it.
 
-    Drops the protocol, ``www``, tracking parameters (``utm_*``, ``fbclid``...) and non-routing
-    fragments; lower-cases the host; sorts the query.
+    Never follows a link over the network. Works on the link itself:
 
+    1. a redirector's target is taken from the link (``facebook.com/l.php?u=``,
+       ``google.com/url?q=``, ``t.umblr.com/redirect?z=``, ``vk.com/away.php?to=``, any
+       ``?url=`` / ``?next=`` / ``?redirect=``, AMP caches and Google's AMP viewer);
+    2. a YouTube video link (``youtu.be/<id>``, ``/shorts/``, ``/embed/``, ``m.``,
+       ``music.``) becomes ``youtube.com/watch?v=<id>``, without playlist or time;
+    3. ``ural.normalize_url`` drops the protocol (``http`` = ``https``), ``www.``, ``m.``,
+       ``mobile.``, ``amp.``, the port 80/443, user and password, ``index.html``, the trailing
+       slash, AMP suffixes, non-routing fragments, and tracking parameters (ural's:
+       ``utm_*``, ``fbclid``, ``gclid``, ``mc_cid``, ``igshid``, ``ref=twitter``...; ours:
+       ``CMP``, ``ocid``, ``smid``, HubSpot's, ad click ids such as ``msclkid``, TikTok's
+       share parameters...); it lower-cases the host, decodes the path and sorts the query.
+
+    What identifies the page is kept: the path as typed (case included) and the other query
+    parameters (``?id=3``, ``?ref=homepage``). A link through a shortener the payload did not
+    resolve (``bit.ly/x``) stays a short link: the same short link gives the same key, which
+    is still right, but it does not meet the page it leads to; the readers therefore give
+    the payload's most resolved URL (``unwound_url``, then ``expanded_url``). Text that
+    ural cannot parse is returned stripped of spaces, as given.
+
+    Examples
+    --------
     >>> normalize_url("https://WWW.Example.com/a/?utm_source=x&id=3#frag")
     'example.com/a?id=3'
+    >>> normalize_url("http://m.example.com/a/amp?fbclid=IwAR0&utm_medium=social")
+    'example.com/a'
+    >>> normalize_url("https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.com%2Fa&h=AT0")
+    'example.com/a'
+    >>> normalize_url("https://youtu.be/ulhx7G5g3EY?t=30")
+    'youtube.com/watch?v=ulhx7G5g3EY'
+    >>> normalize_url("https://bit.ly/3UEGtWn")
+    'bit.ly/3UEGtWn'
     """
+    url = url.strip()
     try:
-        return ural.normalize_url(url.strip())
+        return ural.normalize_url(
+            _local_target(url), query_item_filter=_not_a_tracker, **_URAL_OPTIONS
+        )
     except Exception:  # ural raises assorted errors on malformed URLs; keep the URL as given
-        return url.strip()
+        return url
+
+
+def _not_a_tracker(name: str, value: str | None) -> bool:
+    # ural asks this only for names it keeps itself, and not on facebook.com or youtube.com,
+    # which have their own filters.
+    return _TRACKERS_RE.fullmatch(name) is None
+
+
+def _local_target(url: str) -> str:
+    """Where a link leads, as far as the link itself says (redirectors, YouTube videos)."""
+    for _ in range(_MAX_HOPS):
+        url = ural.infer_redirection(url)
+        target = _redirector_target(url)
+        if target is None:
+            break
+        url = target
+    return _youtube_video(url)
+
+
+def _redirector_target(url: str) -> str | None:
+    """The target of a redirector that ural does not read, or None."""
+    found = _REDIRECTOR_RE.match(url)
+    if found:
+        target = unquote(found.group(1))
+        return target if target.lower().startswith(("http://", "https://")) else None
+    found = _AMP_VIEWER_RE.match(url)
+    if found:
+        return ("https://" if found.group(1) else "http://") + found.group(2)
+    return None
+
+
+def _youtube_video(url: str) -> str:
+    """``https://www.youtube.com/watch?v=<id>`` for a link to a YouTube video, else ``url``."""
+    if not _YOUTUBE_HINT_RE.search(url):
+        return url
+    parsed = parse_youtube_url(url)
+    if isinstance(parsed, YoutubeVideo | YoutubeShort):
+        return f"https://www.youtube.com/watch?v={parsed.id}"
+    return url
 
 
 def simple_lower(text: str) -> str:

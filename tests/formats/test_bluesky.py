@@ -216,6 +216,33 @@ def test_quote_that_replies_is_a_quote_with_its_reply_target():
     )
 
 
+def test_links_and_link_cards_get_the_canonical_url_keys():
+    article = "https://fringe-news.example/2025/11/remigration-now"
+    text = "lisez ça"
+    record = {
+        "text": text,
+        "createdAt": "2024-11-20T10:00:00Z",
+        "facets": [
+            {
+                "index": {"byteStart": 0, "byteEnd": 5},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": uri}],
+            }
+            for uri in (
+                article + "?utm_source=bsky&utm_medium=social",
+                "https://youtu.be/ulhx7G5g3EY",
+            )
+        ],
+        "embed": {
+            "$type": "app.bsky.embed.external",
+            "external": {"uri": "https://www.fringe-news.example/2025/11/remigration-now/amp"},
+        },
+    }
+    assert record_post(ROOT, ALICE, record).urls == (
+        "fringe-news.example/2025/11/remigration-now",
+        "youtube.com/watch?v=ulhx7G5g3EY",
+    )
+
+
 def test_uri_did():
     assert uri_did(ROOT) == ALICE
     assert uri_did("https://bsky.app/profile/x") is None and uri_did(None) is None

@@ -225,6 +225,26 @@ def test_status_items_reject_malformed_statuses(status, message):
         status_items(status)
 
 
+def test_links_and_the_card_get_the_canonical_url_keys():
+    article = "https://fringe-news.example/2025/11/remigration-now"
+    content = (
+        f'<p>lisez <a href="{article}?utm_source=mastodon&amp;fbclid=x">fringe-news</a> '
+        '<a href="https://l.facebook.com/l.php?u=https%3A%2F%2Fyoutu.be%2Fulhx7G5g3EY">vidéo</a>'
+        "</p>"
+    )
+    status = {
+        "id": "5",
+        "created_at": "2022-11-08T10:00:00Z",
+        "account": {"id": "7", "acct": "a"},
+        "content": content,
+        "card": {"url": "http://www.fringe-news.example/2025/11/remigration-now/", "title": "t"},
+    }
+    assert status_items(status)[-1].urls == (
+        "fringe-news.example/2025/11/remigration-now",
+        "youtube.com/watch?v=ulhx7G5g3EY",
+    )
+
+
 def test_account_record_ignores_non_boolean_bot_and_non_integer_counts():
     account = account_record({"id": "1", "acct": "x", "bot": "yes", "followers_count": "12"})
     assert (account.declared_bot, account.followers) == (None, None)

@@ -555,6 +555,27 @@ def test_url_keys_equal_the_former_sql_on_hostile_urls():
     assert _url_keys(urls, _current_url_sql()) == _url_keys(urls, _FORMER_URL_SQL)
 
 
+def test_table_url_keys_are_the_canonical_keys():
+    # Tables carry no unwound URL (twarc-csv and rtweet give expanded_url): what they give
+    # goes through normalize_url, trackers, redirectors and YouTube links included.
+    urls = [
+        "https://fringe-news.example/2025/11/remigration-now?utm_source=tw&fbclid=x",
+        "https://l.facebook.com/l.php?u=https%3A%2F%2Ffringe-news.example%2F2025%2F11%2Fa",
+        "https://t.umblr.com/redirect?z=https%3A%2F%2Fex.org%2Fa&t=x",
+        "https://youtu.be/ulhx7G5g3EY?si=x",
+        "https://bit.ly/3UEGtWn.",
+        "https://t.co/AbC9",
+    ]
+    keys = _url_keys(urls, _current_url_sql())
+    assert keys == [normalize_url(u.rstrip(".")) for u in urls]
+    assert keys[:4] == [
+        "fringe-news.example/2025/11/remigration-now",
+        "fringe-news.example/2025/11/a",
+        "ex.org/a",
+        "youtube.com/watch?v=ulhx7G5g3EY",
+    ]
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(

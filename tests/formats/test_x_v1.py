@@ -300,6 +300,60 @@ def test_activity_without_usable_id_is_quarantined():
     assert item == Quarantined(1, "r", reason)
 
 
+# -- URLs: the final URLs of the enterprise URL enrichment -------------------------------------
+
+ARTICLE = "fringe-news.example/2025/11/remigration-now"
+LINK_KEYS = {  # (post id, collected) -> urls, the same in both formats
+    ("301", True): (ARTICLE,),  # bit.ly unwound, utm_* dropped
+    ("302", True): (ARTICLE,),  # extended tweet: ow.ly unwound to m.fringe-news.example/.../
+    ("301", False): (ARTICLE,),
+    ("303", True): (ARTICLE,),  # retweet of 301
+    ("399", False): ("fringe-news.example/2025/11/the-plan",),  # the quoted tweet: trib.al
+    ("304", True): (ARTICLE,),  # not enriched: expanded_url with utm_* and fbclid
+    ("305", True): ("buff.ly/4xYz",),  # the enrichment failed: the short link stays
+    ("306", True): ("t.co/x6",),  # no expanded_url
+    ("307", True): (ARTICLE,),  # retweet of an old tweet: only the retweet was enriched
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "old_tweet"),
+    [
+        ("links.jsonl", "x-v1", "is.gd/fr1ng3"),
+        # A shared activity has no gnip object: it takes the sharing activity's gnip.urls.
+        ("links_activity.jsonl", "gnip-activity", ARTICLE),
+    ],
+)
+def test_urls_are_the_enrichments_final_urls(name, fmt, old_tweet):
+    items = read(V1 / name, fmt)
+    posts = {(p.post_id, p.collected): p.urls for p in items if isinstance(p, Post)}
+    assert posts == {**LINK_KEYS, ("398", False): (old_tweet,)}
+
+
+@pytest.mark.parametrize("unwound", [None, "x", {"status": 404}, {"url": 5}, {"url": ""}])
+def test_a_missing_or_malformed_enrichment_falls_back_to_expanded_url(unwound):
+    url = {"url": "https://t.co/a", "expanded_url": "https://bit.ly/b", "unwound": unwound}
+    [*_, post] = normalize_v1_tweet({**BASE, "entities": {"urls": [url]}})
+    assert post.urls == ("bit.ly/b",)
+
+
+def test_a_nested_activity_takes_the_enclosing_gnip_urls():
+    activity = {
+        "id": "tag:search.twitter.com,2005:9",
+        "verb": "post",
+        "body": "x https://t.co/a",
+        "twitter_entities": {
+            "urls": [{"url": "https://t.co/a", "expanded_url": "https://bit.ly/b"}]
+        },
+    }
+    final = {"https://t.co/a": "https://www.ex.org/a?utm_source=bitly"}
+    assert normalize_activity(activity, collected=False, unwound=final)[-1].urls == ("ex.org/a",)
+    assert normalize_activity(activity, collected=False)[-1].urls == ("bit.ly/b",)
+    own = {"gnip": {"urls": [{"url": "https://t.co/a", "expanded_url": "https://ex.org/c"}]}}
+    post = normalize_activity({**activity, **own}, collected=False, unwound=final)[-1]
+    assert post.urls == ("ex.org/c",)  # its own enrichment first
+
+
 # -- detection ----------------------------------------------------------------------------------
 
 V1_LINE = json.dumps(BASE).encode()

@@ -3,6 +3,7 @@ cross-check, accounting through ingest, and detection against other formats' hea
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,14 @@ from trendwatch.formats import HEAD_BYTES, ReadOptions, detect_format
 from trendwatch.formats.items import AccountTable, PostTable, Quarantined, Skipped
 from trendwatch.formats.jsonrecords import JsonRecord, RecordNumbers
 from trendwatch.formats.stream import open_input
-from trendwatch.formats.x_v2 import FORMATS, Lookup, account_record, page_items, peek_fields
+from trendwatch.formats.x_v2 import (
+    FORMATS,
+    Lookup,
+    account_record,
+    page_items,
+    peek_fields,
+    tweet_post,
+)
 from trendwatch.ingest import ingest
 from trendwatch.model import Account, Post
 
@@ -340,6 +348,101 @@ def test_tweet_post_resolves_reference_authors_through_lookup():
         "3",
         "c",
     )
+
+
+# -- URLs: the most resolved link the payload gives, one key per article ------------------------
+
+ARTICLE = "fringe-news.example/2025/11/remigration-now"
+VIDEO = "youtube.com/watch?v=ulhx7G5g3EY"
+LINK_KEYS = {
+    "201": (ARTICLE,),  # expanded_url with utm_*
+    "202": (ARTICLE,),  # bit.ly; unwound_url with www, a trailing slash and other utm_*
+    "203": (ARTICLE,),  # ow.ly; unwound_url (status 404: still where the link leads) + fbclid
+    "204": (ARTICLE,),  # a Facebook redirect (l.php?u=) as expanded_url
+    "205": (ARTICLE,),  # the AMP page
+    "206": ("buff.ly/4xYz",),  # a shortener X did not unwind stays a short link
+    "207": ("t.co/a7",),  # no expanded_url: the t.co link
+    "208": (ARTICLE, VIDEO),  # dlvr.it unwound to m.fringe-news...; youtu.be
+    "209": (VIDEO,),  # youtube.com/watch?v=...&feature=youtu.be
+    "210": ("fringe-news.example/article?id=42",),  # another page of the same site
+    "211": (ARTICLE,),  # a retweet of 202 carries its URLs
+    "212": (ARTICLE,),  # a long post: note_tweet entities, tinyurl unwound, mc_cid/mc_eid
+    "213": (ARTICLE,),  # retweet of an old tweet: only the retweet gives the is.gd link unwound
+}
+
+
+def test_urls_are_the_most_resolved_link_canonicalised():
+    items = read(V2 / "links.jsonl")
+    assert {p.post_id: p.urls for p in collected(items)} == LINK_KEYS
+    # The old tweet itself keeps its short link: its own entities do not unwind it.
+    assert context(items)["299"].urls == ("is.gd/fr1ng3",)
+
+
+def test_unwound_url_wins_over_expanded_url_and_the_t_co_link():
+    tweet = {"id": "1", "author_id": "2", "created_at": "2024-03-01T12:00:00Z", "text": "x"}
+    url = {"url": "https://t.co/x", "expanded_url": "https://bit.ly/y"}
+    unwound = {**url, "unwound_url": "https://ex.org/a?utm_source=bitly", "status": 200}
+    lookup = Lookup(users={}, tweets={})
+
+    def urls(*items):
+        return tweet_post({**tweet, "entities": {"urls": list(items)}}, lookup).urls
+
+    assert urls(unwound, url, {"url": "https://t.co/z"}) == ("ex.org/a", "bit.ly/y", "t.co/z")
+
+
+def test_a_retweet_url_entity_without_its_t_co_link_does_not_stop_the_retweet():
+    original = {
+        "id": "1",
+        "author_id": "7",
+        "created_at": "2024-03-01T12:00:00Z",
+        "text": "x",
+        "entities": {"urls": [{"url": "https://t.co/a", "expanded_url": "https://bit.ly/b"}]},
+    }
+    retweet = {
+        "id": "2",
+        "author_id": "8",
+        "created_at": "2024-03-01T12:01:00Z",
+        "text": "RT",
+        "referenced_tweets": [{"type": "retweeted", "id": "1"}],
+        "entities": {"urls": [{"unwound_url": "https://ex.org/a"}]},
+    }
+    users = [{"id": "7", "username": "ann"}]
+    page = {"data": [retweet], "includes": {"tweets": [original], "users": users}}
+    items = records(page_items(JsonRecord(1, b"", page), RecordNumbers()))
+    assert [p.urls for p in collected(items)] == [("bit.ly/b",)]
+
+
+def test_co_link_links_every_account_that_shared_the_article(store):
+    from trendwatch.analysis.coordination import coordinate
+
+    ingest([V2 / "links.jsonl"], store)
+    result = coordinate(store, "co-link", window=60, record=False)
+    pairs = set(zip(result.edges["account_a"], result.edges["account_b"], strict=True))
+    # Reposts (211, 213) do not count, as in the QUT toolkit; 6 and 7 gave short links.
+    sharing = ["1", "2", "3", "4", "5", "8"]
+    assert pairs == set(itertools.combinations(sharing, 2)) | {("8", "9")}
+    assert set(result.evidence["key"]) == {ARTICLE, VIDEO}
+
+
+def test_real_links_through_shorteners_meet_the_article_they_lead_to():
+    posts = {p.post_id: p for p in read(shared_path(TWARC, "entities_test.jsonl"))
+             if isinstance(p, Post)}  # fmt: skip
+    politico = (
+        "politico.eu/article/italy-election-exit-poll-far-right-giorgia-meloni-brothers-of-"
+        "berlusconi-salvini-mario-draghi"
+    )
+    assert posts["1574186239741333504"].urls[0] == politico  # politi.co/3xSGdJG
+    assert posts["1574146959346106369"].urls == (politico,)  # bit.ly/3UEGtWn, utm_* dropped
+    assert posts["1574184402111766528"].urls == ("youtube.com/watch?v=OFWlVzxPJn8",)  # youtu.be
+
+
+def test_real_retweets_take_the_unwound_link_the_retweeted_tweet_lacks():
+    posts = {p.post_id: p for p in read(shared_path(TWARC, "kpop.jsonl")) if isinstance(p, Post)}
+    giveaway = "gleam.io/IihFp/signed-astro-polaroid-giveaway"
+    assert posts["1440716837365243908"].urls[0] == giveaway  # RT, bit.ly unwound in the RT
+    assert posts["1433167533314555908"].urls[0] == "bit.ly/ASTROxDIVEGiveaway"  # the original
+    tiktok = "tiktok.com/@itslive_official/video/7010764427180002561?lang=ko-KR"
+    assert posts["1440717136192626696"].urls[0] == tiktok  # RT of a bit.ly unwound in both
 
 
 # -- detection ----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.conftest import shared_path
+from tests.conftest import FIXTURES, shared_path
 from tests.test_ingest import _contents
 from trendwatch.formats import ReadOptions
 from trendwatch.formats.items import Parallelism, Quarantined, Skipped
@@ -178,6 +178,14 @@ def test_the_flat_format_gives_the_serial_store(tmp_path):
     path.write_bytes(b"\n".join(lines) + b"\n")
     serial, in_parallel = _both_ways(path, tmp_path, parallel(2, 300), format="twarc2-flat")
     assert in_parallel == serial
+
+
+def test_workers_give_the_serial_url_keys(tmp_path):
+    # Workers normalise URLs with their own caches: the keys must not depend on the process.
+    path = FIXTURES / "x_v2" / "links.jsonl"
+    serial, in_parallel = _both_ways(path, tmp_path, parallel(1, 1))
+    assert in_parallel == serial
+    assert "fringe-news.example/2025/11/remigration-now" in str(serial[1]["posts"])
 
 
 def test_accounts_seen_at_the_same_time_keep_the_later_row(tmp_path):

@@ -27,15 +27,25 @@ rebuilt as ``RT @handle: <full text of the retweeted tweet>`` and takes its hash
 from the retweeted tweet (the retweet's own copy is truncated at 140 characters); its mentions
 are the retweeted author followed by the retweeted tweet's mentions. ``source`` is the client
 application's name (``Twitter Web Client``).
+
+URLs are the most resolved form the payload gives, normalised with
+:func:`trendwatch.text.normalize_url`: the final URL of the enterprise URL enrichment when
+present (``entities.urls[].unwound.url`` in the original format; in Activity Streams,
+``gnip.urls[].expanded_url`` for the same t.co link, the enclosing activity's for a shared
+or quoted one), else ``expanded_url`` (the link as typed, perhaps a shortener), else the t.co
+``url``. A retweet takes the retweeted tweet's URLs, resolved by its own enrichment when the
+retweeted tweet's lacks it. Nothing is fetched: a shortener the payload did not unwind stays a
+short link.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -171,20 +181,40 @@ class _Entities:
     urls: tuple[str, ...] = ()
 
 
-def _entities(entities: dict) -> _Entities:
-    """Normalise a v1.1 ``entities`` object (also Activity Streams' ``twitter_entities``)."""
+_NOT_UNWOUND: Mapping[str, str] = MappingProxyType({})
+
+
+def _entities(entities: dict, unwound: Mapping[str, str] = _NOT_UNWOUND) -> _Entities:
+    """Normalise a v1.1 ``entities`` object (also Activity Streams' ``twitter_entities``).
+
+    ``unwound`` maps t.co links to final URLs found outside the entities (Activity Streams'
+    ``gnip.urls``, a retweet's own enriched entities).
+    """
     tags, raw = hashtag_pair(h.get("text") for h in entities.get("hashtags") or ())
     mentions = tuple(
         m["screen_name"].lower()
         for m in entities.get("user_mentions") or ()
         if m.get("screen_name")
     )
-    urls = tuple(
-        normalize_url(u.get("expanded_url") or u["url"])
-        for u in entities.get("urls") or ()
-        if u.get("expanded_url") or u.get("url")
-    )
-    return _Entities(tags, raw, mentions, urls)
+    found = (_best_url(u, unwound) for u in entities.get("urls") or ())
+    return _Entities(tags, raw, mentions, tuple(normalize_url(u) for u in found if u))
+
+
+def _best_url(url: dict, unwound: Mapping[str, str]) -> str | None:
+    """The most resolved URL of a URL entity: where the enterprise API's URL enrichment
+    unwound it to (``unwound.url`` in the original format, ``gnip.urls`` in Activity
+    Streams: the end of any chain of shorteners), else ``expanded_url`` (the link as the
+    author gave it), else ``url`` (t.co)."""
+    short = url.get("url")
+    return _enriched_url(url) or unwound.get(short) or url.get("expanded_url") or short
+
+
+def _enriched_url(url: dict) -> str | None:
+    """``unwound.url`` of a URL entity (the enterprise original format), if any."""
+    enriched = url.get("unwound")
+    if isinstance(enriched, dict) and isinstance(enriched.get("url"), str):
+        return enriched["url"] or None
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,8 +252,22 @@ def _v1_full_text(tweet: dict) -> str | None:
     return _unescape(extended.get("full_text") or tweet.get("full_text") or tweet.get("text"))
 
 
-def _v1_entities(tweet: dict) -> _Entities:
-    return _entities(_dict(_dict(tweet, "extended_tweet"), "entities") or _dict(tweet, "entities"))
+def _v1_raw_entities(tweet: dict) -> dict:
+    return _dict(_dict(tweet, "extended_tweet"), "entities") or _dict(tweet, "entities")
+
+
+def _v1_entities(tweet: dict, unwound: Mapping[str, str] = _NOT_UNWOUND) -> _Entities:
+    return _entities(_v1_raw_entities(tweet), unwound)
+
+
+def _unwound_links(entities: dict) -> Mapping[str, str]:
+    """t.co link -> final URL, for the URLs of ``entities`` that the URL enrichment unwound."""
+    found = {}
+    for url in entities.get("urls") or ():
+        final = _enriched_url(url) if isinstance(url, dict) else None
+        if final and isinstance(url.get("url"), str):
+            found[url["url"]] = final
+    return found or _NOT_UNWOUND
 
 
 def _v1_source(tweet: dict) -> str | None:
@@ -276,7 +320,8 @@ def _v1_content(tweet: dict) -> tuple[str | None, _Entities]:
     if not retweeted:
         return _v1_full_text(tweet), _v1_entities(tweet)
     handle = _dict(retweeted, "user").get("screen_name")
-    own = _v1_entities(retweeted)
+    # The retweet's own entities may be enriched where the older retweeted tweet's are not.
+    own = _v1_entities(retweeted, _unwound_links(_v1_raw_entities(tweet)))
     text = _v1_full_text(retweeted)
     if handle:
         text = f"RT @{handle}: {text or ''}"
@@ -402,18 +447,41 @@ def _activity_full_text(activity: dict) -> str | None:
     return _unescape(_dict(activity, "long_object").get("body") or activity.get("body"))
 
 
-def _activity_entities(activity: dict) -> _Entities:
+def _gnip_urls(activity: dict, inherited: Mapping[str, str]) -> Mapping[str, str]:
+    """t.co link -> final URL, from the URL enrichment (``gnip.urls``), over ``inherited``.
+
+    An activity's ``gnip.urls`` also covers the URLs of the activity it shares or quotes,
+    which have no ``gnip`` object of their own: they inherit it.
+    """
+    urls = _dict(activity, "gnip").get("urls")
+    if not isinstance(urls, list) or not urls:
+        return inherited
+    own = {u["url"]: u["expanded_url"] for u in urls if _is_unwound(u)}
+    return {**inherited, **own} if inherited else own
+
+
+def _is_unwound(url: object) -> bool:
+    return (
+        isinstance(url, dict)
+        and isinstance(url.get("url"), str)
+        and isinstance(url.get("expanded_url"), str)
+        and bool(url["expanded_url"])
+    )
+
+
+def _activity_entities(activity: dict, unwound: Mapping[str, str]) -> _Entities:
     long_object = _dict(activity, "long_object")
-    return _entities(_dict(long_object, "twitter_entities") or _dict(activity, "twitter_entities"))
+    entities = _dict(long_object, "twitter_entities") or _dict(activity, "twitter_entities")
+    return _entities(entities, unwound)
 
 
-def _activity_content(activity: dict) -> tuple[str | None, _Entities]:
+def _activity_content(activity: dict, unwound: Mapping[str, str]) -> tuple[str | None, _Entities]:
     """Text and entities; a share is rebuilt from the shared activity, as a v1.1 retweet."""
     if activity.get("verb") != "share":
-        return _activity_full_text(activity), _activity_entities(activity)
+        return _activity_full_text(activity), _activity_entities(activity, unwound)
     shared = _dict(activity, "object")
     handle = _dict(shared, "actor").get("preferredUsername")
-    own = _activity_entities(shared)
+    own = _activity_entities(shared, unwound)
     text = _activity_full_text(shared)
     if handle:
         text = f"RT @{handle}: {text or ''}"
@@ -453,21 +521,42 @@ def _activity_refs(activity: dict) -> _Refs:
     )
 
 
-def _activity_contexts(activity: dict, observed_at: datetime | None) -> list[Post | Account]:
+def _activity_contexts(
+    activity: dict, observed_at: datetime | None, unwound: Mapping[str, str]
+) -> list[Post | Account]:
     items: list[Post | Account] = []
     nested = [_dict(activity, "twitter_quoted_status")]
     if activity.get("verb") == "share":
         nested.insert(0, _dict(activity, "object"))
     for target in nested:
         if target.get("id"):
-            items += normalize_activity(target, collected=False, observed_at=observed_at)
+            items += normalize_activity(
+                target, collected=False, observed_at=observed_at, unwound=unwound
+            )
     return items
 
 
 def normalize_activity(
-    activity: dict, *, collected: bool = True, observed_at: datetime | None = None
+    activity: dict,
+    *,
+    collected: bool = True,
+    observed_at: datetime | None = None,
+    unwound: Mapping[str, str] | None = None,
 ) -> list[Post | Account]:
     """Normalise one Gnip ``post``/``share`` activity, as :func:`normalize_v1_tweet` does a tweet.
+
+    Parameters
+    ----------
+    activity : dict
+        An Activity Streams activity.
+    collected : bool
+        False for a context activity (shared or quoted), as in :func:`normalize_v1_tweet`.
+    observed_at : datetime, optional
+        When the account counters were seen; the activity's own time by default.
+    unwound : mapping of str to str, optional
+        t.co link -> final URL, from the ``gnip.urls`` of the activity that encloses this one
+        (a shared or quoted activity has no ``gnip`` of its own); the activity's own
+        ``gnip.urls`` adds to it (see the module doc on URLs).
 
     Raises
     ------
@@ -492,7 +581,8 @@ def normalize_activity(
         created_at = _lenient_time(activity.get("postedTime"))
     observed = observed_at or created_at
     author = [_activity_account(actor, observed)] if actor else []
-    text, entities = _activity_content(activity)
+    unwound = _gnip_urls(activity, unwound or _NOT_UNWOUND)
+    text, entities = _activity_content(activity, unwound)
     post = Post(
         platform=Platform.X,
         post_id=post_id,
@@ -505,7 +595,7 @@ def normalize_activity(
         source=_dict(activity, "generator").get("displayName"),
         **_post_fields(_activity_refs(activity), entities),
     )
-    return [*author, *_activity_contexts(activity, observed), post]
+    return [*author, *_activity_contexts(activity, observed, unwound), post]
 
 
 # -- record dispatch --------------------------------------------------------------------------

@@ -44,8 +44,13 @@ with X's three HTML escapes undone as the v1.1 reader does. A retweet's own text
 in v2, so when the retweeted tweet and its author are known the repost's text is
 ``RT @handle: <full text>`` and its hashtags, URLs and mentions (after the retweeted author)
 are those of the retweeted tweet. Hashtags come from the entities (normalised, and raw as
-typed), mentions are lower-cased usernames, URLs are ``expanded_url`` normalised with
-:func:`trendwatch.text.normalize_url`. ``source`` is the client application's name.
+typed), mentions are lower-cased usernames. URLs are the most resolved form the payload
+gives, ``unwound_url`` (X followed the shorteners: ``bit.ly/x`` -> the article), else
+``expanded_url`` (the link as typed), else ``url`` (t.co), normalised with
+:func:`trendwatch.text.normalize_url`; nothing is fetched, so a shortener X did not unwind
+stays a short link. X unwinds the links of recent tweets only, so a retweet's URLs are its
+original's resolved by the retweet's own ``unwound_url`` of the same t.co link when the
+original lacks one. ``source`` is the client application's name.
 Handles are kept as the API spells them.
 
 Each version of an edited tweet has its own id and is its own post.
@@ -316,8 +321,32 @@ def _entities(entities: object) -> tuple[tuple, tuple, tuple, tuple]:
         hashtags,
         raw,
         tuple([m["username"].lower() for m in mentions]) if mentions else (),
-        tuple([normalize_url(u.get("expanded_url") or u["url"]) for u in urls]) if urls else (),
+        tuple([normalize_url(_best_url(u)) for u in urls]) if urls else (),
     )
+
+
+def _best_url(url: dict, unwound: dict[str, str] | None = None) -> str:
+    """The most resolved URL of an ``entities.urls`` item: where X unwound it to (the end of
+    any chain of shorteners; ``unwound`` maps t.co links to such URLs found elsewhere), else
+    the URL as the author gave it, else the t.co link."""
+    found = url.get("unwound_url")
+    if not found and unwound:
+        found = unwound.get(url.get("url"))
+    return found or url.get("expanded_url") or url["url"]
+
+
+def _retweeted_urls(keys: tuple, retweet_entities: object, retweeted: dict | None) -> tuple:
+    """The URL keys of a retweeted tweet, its links resolved by the retweet's own.
+
+    X unwinds the links of recent tweets only: a retweet's own (truncated) entities may give
+    the ``unwound_url`` of a t.co link that the older retweeted tweet gives as a shortener.
+    """
+    own = retweet_entities.get("urls") if retweet_entities else None
+    unwound = {u["url"]: u["unwound_url"] for u in own or () if u.get("unwound_url") and "url" in u}
+    if not unwound or retweeted is None:
+        return keys
+    urls = (_content(retweeted)[1] or {}).get("urls") or ()
+    return tuple([normalize_url(_best_url(u, unwound)) for u in urls])
 
 
 def _references(refs: object) -> tuple[str | None, str | None, str | None]:
@@ -416,6 +445,8 @@ def _post_row(
         handle = target[_AUTHOR_HANDLE]
         text = f"RT @{handle}: {target[_TEXT] or ''}"
         hashtags, raw, urls = target[_HASHTAGS], target[_HASHTAGS_RAW], target[_URLS]
+        if urls:
+            urls = _retweeted_urls(urls, entities, lookup.tweets.get(retweeted))
         mentions = (handle.lower(), *target[_MENTIONS])
     user = lookup.users.get(author_id)
     return (

@@ -21,7 +21,9 @@ co-similar         near-duplicate text among non-reposts: MinHash + LSH over wor
 co-link            the same normalised URL (``posts.urls``, normalised with ``ural`` at ingest)
                    among non-reposts: a repost carries its original's URL, as in the QUT
                    toolkit, which also ignores URLs in reposts. QUT matches the expanded URL as
-                   given; ours merges ``http``/``https``, ``www``, tracking parameters.
+                   given; ours is the payload's unwound URL where it has one (a shortener
+                   resolved), merges ``http``/``https``, ``www``, ``m.``, AMP pages, tracking
+                   parameters and redirector links (:func:`trendwatch.text.normalize_url`).
 co-reply           replies to the same post (key: ``reply_to_post_id``), reposts excluded.
 co-reply-account   replies to the same account (key: ``reply_to_author_id``): a reply raid
                    answers one account's posts within minutes of each.
