@@ -51,7 +51,7 @@ def groups_command(
     if network:
         write_groups_network(result, network)
     if as_json:
-        print_json({**result.summary(), "params": result.params,
+        print_json({**result.summary(), "run_id": result.run_id, "params": result.params,
                     "scores": result.groups.to_dict("records")})  # fmt: skip
         return
     click.echo(_summary_line(result))
@@ -69,9 +69,10 @@ def member_rows(result) -> pd.DataFrame:
 def _summary_line(result) -> str:
     s = result.summary()
     methods = ", ".join(s["methods"]) or "no method"
+    run = f" (run {result.run_id})" if result.run_id else ""
     return (
         f"{plural(s['groups'], 'group')}, {plural(s['accounts_in_groups'], 'account')}, "
-        f"{plural(s['significant_edges'], 'significant link')} from {methods}"
+        f"{plural(s['significant_edges'], 'significant link')} from {methods}{run}"
     )
 
 

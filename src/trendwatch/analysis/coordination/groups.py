@@ -33,6 +33,7 @@ import pandas as pd
 
 from ...errors import ParameterError
 from .engine import Scope, actions
+from .group_runs import record_groups_run
 from .methods import get_method
 from .significance import (
     DEFAULT_ALPHA,
@@ -85,6 +86,8 @@ class GroupsResult:
         Method -> the weight threshold its significance test chose.
     params : dict
         Every parameter used.
+    run_id : str or None
+        The groups run in the store (:mod:`.group_runs`); None when not recorded.
     """
 
     members: pd.DataFrame
@@ -94,6 +97,7 @@ class GroupsResult:
     runs: dict = field(default_factory=dict)
     thresholds: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    run_id: str | None = None
 
     def graph(self) -> igraph.Graph:
         """The fused significant edges as an undirected igraph Graph.
@@ -292,7 +296,8 @@ def groups(
     seed : int
         Seeds the shuffles and Leiden: the same seed gives the same groups.
     record : bool
-        Store each method's coordination run (see :func:`~.engine.coordinate`).
+        Store each method's coordination run (see :func:`~.engine.coordinate`) and the
+        groups run (:func:`~.group_runs.record_groups_run`; the result's ``run_id``).
 
     Examples
     --------
@@ -328,7 +333,7 @@ def groups(
         "alpha": alpha, "fdr": fdr, "block_s": block_s, "algorithm": algorithm,
         "min_size": min_size, "resolution": resolution, "seed": seed,
     }  # fmt: skip
-    return GroupsResult(
+    result = GroupsResult(
         members=_member_stats(groups_of, fused),
         groups=scores,
         edges=fused,
@@ -339,6 +344,7 @@ def groups(
         },
         params=params,
     )
+    return record_groups_run(store, result) if record else result
 
 
 def _window_for(method: str, window: float):
