@@ -1,4 +1,4 @@
-"""``trendwatch coordination``, ``evidence`` and ``runs``: thin commands over the engine.
+"""``trendwatch coordination`` and ``evidence``: thin commands over the engine.
 
 Each command is its own function; further commands (``groups``) append to :data:`COMMANDS`.
 """
@@ -10,7 +10,6 @@ import click
 from ..analysis.coordination import coordinate, method_names
 from ..analysis.coordination.export import write_edges
 from ..analysis.coordination.pair_evidence import pair_evidence
-from ..analysis.coordination.results import list_runs
 from ..store import open_store
 from ..wording import plural
 from .options import db_option, json_option, print_json
@@ -151,18 +150,4 @@ def _short(text) -> str:
     return flat if len(flat) <= _TEXT_WIDTH else flat[: _TEXT_WIDTH - 1] + "…"
 
 
-@click.command("runs")
-@db_option
-@json_option
-def runs_command(db, as_json) -> None:
-    """List coordination runs: method, parameters, version, input fingerprint."""
-    with open_store(db, read_only=True) as store:
-        runs = list_runs(store)
-    if as_json:
-        print_json(runs.to_dict("records"))
-        return
-    cols = ["run_id", "method", "created_at", "version", "fingerprint", "params"]
-    click.echo(format_table(cols, runs[cols].values.tolist(), numeric_from=len(cols)))
-
-
-COMMANDS = [coordination_command, evidence_command, runs_command]
+COMMANDS = [coordination_command, evidence_command]
