@@ -129,8 +129,11 @@ def test_activist_core_is_old_and_retweets_itself_within_minutes(sim):
     for account in core:
         assert truth.attack_start.timestamp() - _when(users[account]) > 365 * 86400
     by_id = {t["id"]: t for t in tweets}
-    retweets = [t for t in tweets if t["author_id"] in core and _ref(t)
-                and _ref(t)[0] == "retweeted" and by_id[_ref(t)[1]]["author_id"] in core]  # fmt: skip
+    retweets = [
+        t for t in tweets
+        if t["author_id"] in core and _ref(t) and _ref(t)[0] == "retweeted"
+        and by_id[_ref(t)[1]]["author_id"] in core
+    ]  # fmt: skip
     assert len(retweets) >= 2 * len(core)
     delays = sorted(_when(t) - _when(by_id[_ref(t)[1]]) for t in retweets)
     assert delays[len(delays) // 2] <= 120
@@ -140,7 +143,7 @@ def test_news_bots_post_the_same_headline_and_link_when_they_poll(sim):
     truth, tweets, users = sim
     bots = set(truth.lookalikes["news bots"])
     posts = [t for t in tweets if t["author_id"] in bots]
-    assert all("IFTTT" == t["source"] for t in posts)
+    assert all(t["source"] == "IFTTT" for t in posts)
     by_link = defaultdict(set)
     for tweet in posts:
         by_link[

@@ -282,7 +282,7 @@ def test_evidence_reads_the_latest_run_that_links_the_pair_with_safe_texts(tmp_p
     runner = CliRunner()
     res = runner.invoke(cli, ["evidence", "b", "a", "--db", str(db)])
     assert res.exit_code == 0, res.output
-    assert "co-retweet" in res.output.splitlines()[0] and "1 post pairs" in res.output
+    assert res.output.splitlines()[0].startswith("1 post pair from the latest co-retweet run")
     assert "RT @x: vote" in res.output and "\x1b" not in res.output and "\u202e" not in res.output
     assert "\ufffd]0;owned\ufffd vote\ufffdeton" in res.output
     res = runner.invoke(cli, ["evidence", "a", "b", "--db", str(db), "--json"])

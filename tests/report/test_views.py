@@ -196,7 +196,7 @@ def test_evidence_view_reads_the_stored_runs_in_either_order(trio_store):
     assert pair["text_a"] == pair["text_b"] == HOSTILE_TEXTS[4]
     assert pair["time_a"] == "2024-03-01T12:20:00+00:00"
     run = views.methods_view(trio_store)["runs"]
-    assert [r["kind"] for r in run] == ["coordination:co-retweet"]
+    assert [r["kind"] for r in run] == ["coordination:co-retweet", "groups"]
     assert pair["run_id"] == run[0]["run_id"] and run[0]["params"]["window"] == 60
 
 

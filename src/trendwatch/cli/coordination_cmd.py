@@ -1,4 +1,4 @@
-"""``trendwatch coordination``, ``evidence`` and ``runs``: thin commands over the engine.
+"""``trendwatch coordination`` and ``evidence``: thin commands over the engine.
 
 Each command is its own function; further commands (``groups``) append to :data:`COMMANDS`.
 """
@@ -9,12 +9,11 @@ import click
 
 from ..analysis.coordination import coordinate, method_names
 from ..analysis.coordination.export import write_edges
-from ..analysis.coordination.results import latest_run_id, list_runs, load_evidence
-from ..errors import NoDataError
+from ..analysis.coordination.pair_evidence import pair_evidence
 from ..store import open_store
 from ..wording import plural
 from .options import db_option, json_option, print_json
-from .tables import format_table
+from .tables import format_table, terminal_safe
 
 __all__ = ["COMMANDS"]
 
@@ -106,29 +105,36 @@ def _edges_table(edges) -> str:
 @click.command("evidence")
 @click.argument("account_a")
 @click.argument("account_b")
-@click.option("--method", "-m", type=click.Choice(method_names()), help="Latest run of it.")
-@click.option("--run", "run_id", help="A run id from `trendwatch runs`.")
+@click.option("--method", "-m", type=click.Choice(method_names()), help="Only this method.")
+@click.option("--run", "run_id", help="A groups or coordination run id from `trendwatch runs`.")
 @db_option
 @json_option
 def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     """Show the post pairs (and their texts) behind the link of two accounts, from a stored run.
 
-    Without --run: the latest run (of --method, when given) that links the two accounts.
+    Without --run: from the latest groups run that links the two accounts, each method that
+    links them in it read from the coordination run that groups run used; when no groups run
+    links them, from the latest coordination run that does. The first line says which.
     """
     with open_store(db, read_only=True) as store:
-        if run_id is None and latest_run_id(store, method) is None:
-            raise NoDataError("no coordination run in this store: run `trendwatch coordination`")
-        run_id = run_id or latest_run_id(store, method, linking=(account_a, account_b))
-        if run_id is None:
-            of = f"{method} run" if method else "coordination run"
-            raise NoDataError(f"no stored {of} links {account_a} and {account_b}")
-        rows = load_evidence(store, run_id, account_a, account_b, texts=True)
+        found = pair_evidence(store, account_a, account_b, run_id=run_id, method=method, texts=True)
+    rows = found.rows
     if as_json:
-        print_json({"run_id": run_id, "evidence": rows.to_dict("records")})
+        print_json(
+            {
+                "account_a": found.account_a,
+                "account_b": found.account_b,
+                "rule": found.rule,
+                "run_id": found.run_id,
+                "method_runs": found.method_runs,
+                "source": found.source(),
+                "evidence": rows.to_dict("records"),
+            }
+        )
         return
-    click.echo(f"run {run_id}: {len(rows):,} post pairs")
+    click.echo(terminal_safe(f"{plural(len(rows), 'post pair')} {found.source()}"))
     # The key (reposted post, URL, text...) is what the two accounts shared.
-    cols = ["time_a", "gap_s", "key", "post_a", "text_a", "post_b", "text_b"]
+    cols = ["method", "time_a", "gap_s", "key", "post_a", "text_a", "post_b", "text_b"]
     table = rows[cols].assign(**{c: rows[c].map(_short) for c in ("key", "text_a", "text_b")})
     click.echo(format_table(cols, table.values.tolist(), numeric_from=len(cols)))
 
@@ -144,18 +150,4 @@ def _short(text) -> str:
     return flat if len(flat) <= _TEXT_WIDTH else flat[: _TEXT_WIDTH - 1] + "…"
 
 
-@click.command("runs")
-@db_option
-@json_option
-def runs_command(db, as_json) -> None:
-    """List coordination runs: method, parameters, version, input fingerprint."""
-    with open_store(db, read_only=True) as store:
-        runs = list_runs(store)
-    if as_json:
-        print_json(runs.to_dict("records"))
-        return
-    cols = ["run_id", "method", "created_at", "version", "fingerprint", "params"]
-    click.echo(format_table(cols, runs[cols].values.tolist(), numeric_from=len(cols)))
-
-
-COMMANDS = [coordination_command, evidence_command, runs_command]
+COMMANDS = [coordination_command, evidence_command]

@@ -78,6 +78,7 @@ def _as_json(result) -> dict:
     links = result.edges.reindex(columns=_LINK_COLUMNS)
     return {
         **result.summary(),
+        "run_id": result.run_id,
         "verdict": result.verdict.to_dict(),
         "tests": result.tests,
         "params": result.params,
@@ -98,10 +99,11 @@ def _summary_line(result) -> str:
     s = result.summary()
     methods = ", ".join(s["methods"]) or "no method"
     tested = sum(t["pairs"] for t in result.tests.values())
+    run = f" (run {result.run_id})" if result.run_id else ""
     return (
         f"{plural(s['groups'], 'group')}, {plural(s['accounts_in_groups'], 'account')}, "
         f"{plural(s['significant_edges'], 'significant link')} (q <= {result.params['q']:g}, "
-        f"{plural(tested, 'pair')} tested) from {methods}"
+        f"{plural(tested, 'pair')} tested) from {methods}{run}"
     )
 
 

@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from ...errors import ParameterError
 from .engine import CoordinationResult, Scope, _scope, actions, coordinate
+from .group_runs import record_groups_run
 from .methods import get_method
 from .results import save_result
 from .significance import (
@@ -95,6 +96,8 @@ class GroupsResult:
         Every parameter used.
     verdict : Verdict or None
         What the groups say about the scope (:mod:`.verdict`).
+    run_id : str or None
+        The groups run in the store (:mod:`.group_runs`); None when not recorded.
     """
 
     members: pd.DataFrame
@@ -105,6 +108,7 @@ class GroupsResult:
     tests: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
     verdict: object = None
+    run_id: str | None = None
 
     def graph(self) -> igraph.Graph:
         """The fused significant edges as an undirected igraph Graph.
@@ -305,7 +309,8 @@ def groups(
     seed : int
         Seeds Leiden: the same seed gives the same groups.
     record : bool
-        Store each method's run with its tested edges and the kept links' evidence.
+        Store each method's run with its tested edges and the kept links' evidence, and
+        the groups run (:func:`~.group_runs.record_groups_run`; the result's ``run_id``).
 
     Examples
     --------
@@ -341,7 +346,7 @@ def groups(
         "min_events": min_events, "algorithm": algorithm, "min_size": min_size,
         "resolution": resolution, "seed": seed,
     }  # fmt: skip
-    return GroupsResult(
+    result = GroupsResult(
         members=_member_stats(groups_of, fused),
         groups=scores,
         edges=fused,
@@ -351,6 +356,7 @@ def groups(
         params=params,
         verdict=verdict_of(store, scores, scope, names),
     )
+    return record_groups_run(store, result) if record else result
 
 
 def _check_method(name: str) -> None:

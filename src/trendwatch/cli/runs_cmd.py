@@ -1,0 +1,163 @@
+"""``trendwatch runs``: list the stored runs (the default) or prune old ones.
+
+``trendwatch runs`` and ``trendwatch runs list`` list; ``trendwatch runs prune`` removes runs
+with all their rows (:mod:`trendwatch.prune`) and compacts the store file
+(:mod:`trendwatch.compact`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..compact import compact_store
+from ..errors import StoreError
+from ..prune import prune_runs
+from ..runs import list_all_runs
+from ..store import default_db_path, open_store
+from ..wording import plural
+from .options import db_option, json_option, print_json
+from .tables import format_table
+
+__all__ = ["COMMANDS"]
+
+_LIST_COLUMNS = ["run_id", "kind", "method", "created_at", "version", "fingerprint", "params"]
+
+
+@click.group("runs", invoke_without_command=True)
+@db_option
+@json_option
+@click.pass_context
+def runs_group(ctx, db, as_json) -> None:
+    """List the stored runs (also `runs list`); `runs prune` removes old ones.
+
+    Each run: its kind (coordination or groups), method(s), parameters, version and input
+    fingerprint. A groups run's JSON also names the coordination run it read for each method.
+    """
+    ctx.ensure_object(dict)["db"] = db
+    if ctx.invoked_subcommand is None:
+        _print_runs(db, as_json)
+
+
+@runs_group.command("list")
+@db_option
+@json_option
+@click.pass_context
+def list_command(ctx, db, as_json) -> None:
+    """List the stored runs, oldest first."""
+    _print_runs(db or ctx.obj.get("db"), as_json)
+
+
+def _print_runs(db, as_json: bool) -> None:
+    with open_store(db, read_only=True) as store:
+        runs = list_all_runs(store)
+    if as_json:
+        print_json(runs.to_dict("records"))
+        return
+    rows = runs[_LIST_COLUMNS].values.tolist()
+    click.echo(format_table(_LIST_COLUMNS, rows, numeric_from=len(_LIST_COLUMNS)))
+
+
+@runs_group.command("prune")
+@click.option("--before", help="Remove runs created before this date or time (ISO 8601, UTC).")
+@click.option(
+    "--keep-latest",
+    type=click.IntRange(min=0),
+    help="Keep the N latest runs of each kind (with --before: of the runs before it).",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Only runs of this kind: groups, coordination, coordination:co-link... "
+    "(repeat for several; default: every kind).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be removed; remove nothing.")
+@click.option(
+    "--no-compact",
+    is_flag=True,
+    help="Do not rewrite the file (it then keeps most of its size; later writes reuse it).",
+)
+@db_option
+@json_option
+@click.pass_context
+def prune_command(ctx, before, keep_latest, kinds, dry_run, no_compact, db, as_json) -> None:
+    """Remove old runs with all their rows, then shrink the store file.
+
+    A run goes with its edges, evidence, group members, edges and scores. A coordination run
+    that a kept groups run read is kept (the table says so): prune that groups run too and it
+    goes. DuckDB does not shrink a file on DELETE (a CHECKPOINT makes the space reusable but
+    gives little of it back), so the store is then copied into a new file (COPY FROM
+    DATABASE) which is renamed over it while the store is locked; --no-compact skips that
+    step. The copy needs free disk space for the compacted store.
+    """
+    db = db or ctx.obj.get("db") or str(default_db_path())
+    if not Path(db).is_file():
+        raise StoreError(f"no store at {db}: run `trendwatch ingest` first")
+    sizes = [_file_size(db)]
+    with open_store(db) as store:
+        pruned = prune_runs(
+            store, before=before, keep_latest=keep_latest, kinds=kinds, dry_run=dry_run
+        )
+    if not (dry_run or pruned.removed.empty):
+        sizes.append(_file_size(db))
+        if not no_compact:
+            sizes.append(compact_store(db).bytes_after)
+    if as_json:
+        print_json(_prune_json(pruned, sizes))
+        return
+    click.echo(_prune_summary(pruned, db, sizes))
+    table = _prune_table(pruned)
+    if not table.empty:
+        click.echo(format_table(list(table.columns), table.values.tolist(), numeric_from=4))
+
+
+def _file_size(db) -> int:
+    return Path(db).stat().st_size
+
+
+def _prune_json(pruned, sizes: list[int]) -> dict:
+    """The prune as JSON; ``bytes``: the file's size before, after the prune's CHECKPOINT and
+    (when compacted) after compaction."""
+    return {
+        "dry_run": pruned.dry_run,
+        "removed": pruned.removed.to_dict("records"),
+        "kept_in_use": pruned.kept_in_use.to_dict("records"),
+        "rows": pruned.rows,
+        "bytes": dict(zip(["before", "checkpointed", "compacted"], sizes, strict=False)),
+    }
+
+
+def _prune_summary(pruned, db, sizes: list[int]) -> str:
+    verb = "would remove" if pruned.dry_run else "removed"
+    line = f"{verb} {plural(len(pruned.removed), 'run')}"
+    if pruned.rows:
+        line += f" and {plural(sum(pruned.rows.values()), 'row')}"
+    if not pruned.kept_in_use.empty:
+        line += f"; kept {plural(len(pruned.kept_in_use), 'run')} read by a groups run that stays"
+    if len(sizes) == 3:
+        line += (
+            f"\n{db}: {_mb(sizes[0])} -> {_mb(sizes[2])} (compacted; "
+            f"{_mb(sizes[1])} after DELETE and CHECKPOINT)"
+        )
+    elif len(sizes) == 2:
+        line += f"\n{db}: {_mb(sizes[0])} -> {_mb(sizes[1])} (not compacted)"
+    return line
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def _prune_table(pruned) -> pd.DataFrame:
+    """One row per run removed or kept: run_id, kind, created_at, what happened."""
+    done = "would remove" if pruned.dry_run else "removed"
+    removed = pruned.removed.assign(action=done)
+    kept = pruned.kept_in_use.assign(action="kept: read by a groups run that stays")
+    table = pd.concat([removed, kept], ignore_index=True)
+    return table.reindex(columns=["run_id", "kind", "created_at", "action"])
+
+
+COMMANDS = [runs_group]
