@@ -59,7 +59,8 @@ def hand_result(edges: pd.DataFrame, runs: dict, **fields) -> GroupsResult:
     })  # fmt: skip
     values = dict(
         members=members, groups=scores, edges=edges, evidence=pd.DataFrame(), runs=runs,
-        thresholds={m: 1 for m in runs}, params={"methods": list(runs), "window": 10},
+        tests={m: {"pairs": 1, "significant": 1} for m in runs},
+        params={"methods": list(runs), "window": 10},
     )  # fmt: skip
     return GroupsResult(**(values | fields))
 

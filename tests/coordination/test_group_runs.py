@@ -43,7 +43,8 @@ def test_groups_records_its_run_with_settings_inputs_and_tables(store):
     assert run.params["method_runs"] == result.runs
     assert run_inputs(store, result.run_id) == result.runs
     assert run.summary["groups"] == 1 and run.summary["accounts_in_groups"] == 3
-    assert set(run.summary["thresholds"]) == set(result.runs)
+    assert set(run.summary["tests"]) == set(result.runs)
+    assert run.summary["verdict"]["finding"] == "coordinated core"
     assert rows_of(store, "group_members", result.run_id) == 3
     assert rows_of(store, "group_edges", result.run_id) == len(result.edges) == 3
     assert rows_of(store, "group_scores", result.run_id) == 1
@@ -154,7 +155,7 @@ def test_a_missing_key_column_is_stored_as_null(store):
 
 @dataclasses.dataclass(frozen=True)
 class WithVerdict(GroupsResult):
-    """A result with a field GroupsResult may gain later."""
+    """A result with fields GroupsResult may gain later (and a verdict as a plain dict)."""
 
     verdict: dict = dataclasses.field(default_factory=dict)
     q_values: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
@@ -163,11 +164,13 @@ class WithVerdict(GroupsResult):
 def test_result_fields_added_later_go_to_the_summary(store):
     edges = edges_frame([("a", "b", 2, "co-link", 1)])
     result = hand_result(edges, {"co-link": "r1"})
-    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)
+              if f.name != "verdict"}  # fmt: skip
     verdict = {"organic": False, "why": "one group wrote 97 % of the first posts"}
     recorded = record_groups_run(store, WithVerdict(**fields, verdict=verdict))
     summary = load_groups_run(store, recorded.run_id).summary
-    assert summary["verdict"] == verdict and summary["thresholds"] == {"co-link": 1}
+    assert summary["verdict"] == verdict
+    assert summary["tests"] == {"co-link": {"pairs": 1, "significant": 1}}
     assert "q_values" not in summary and "members" not in summary
     assert isinstance(recorded, WithVerdict) and recorded.verdict == verdict
 
@@ -219,8 +222,8 @@ def test_groups_command_prints_its_run_id(tmp_path):
     runner = CliRunner()
     res = runner.invoke(cli, ["groups", "--db", str(db), "--hashtag", "tag"])
     assert res.exit_code == 0, res.output
-    first = res.output.splitlines()[0]
-    assert "(run groups-" in first
+    summary = next(line for line in res.output.splitlines() if "significant link" in line)
+    assert "(run groups-" in summary
     res = runner.invoke(cli, ["groups", "--db", str(db), "--hashtag", "tag", "--json"])
     run_id = json.loads(res.output)["run_id"]
     with Store(db, read_only=True) as s:

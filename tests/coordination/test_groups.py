@@ -27,9 +27,10 @@ from trendwatch.model import Account, accounts_to_arrow
 from trendwatch.store import Store
 
 
-def edges_of(pairs, weight=1):
+def edges_of(pairs, weight=1, events=2, q_value=1e-6):
     a, b = zip(*pairs, strict=True)
-    return pd.DataFrame({"account_a": a, "account_b": b, "weight": weight, "min_gap_s": 1.0})
+    return pd.DataFrame({"account_a": a, "account_b": b, "weight": weight, "events": events,
+                         "q_value": q_value, "min_gap_s": 1.0})  # fmt: skip
 
 
 def two_cliques_and_a_bridge():
@@ -39,11 +40,12 @@ def two_cliques_and_a_bridge():
 
 
 def test_fuse_sums_weights_and_names_methods():
-    one = edges_of([("a", "b"), ("a", "c")], weight=2)
-    two = edges_of([("a", "b")], weight=5).assign(min_gap_s=0.5)
+    one = edges_of([("a", "b"), ("a", "c")], weight=2, events=2, q_value=1e-5)
+    two = edges_of([("a", "b")], weight=5, events=3, q_value=1e-7).assign(min_gap_s=0.5)
     fused = fuse_edges({"co-tweet": one, "co-link": two}).set_index(["account_a", "account_b"])
-    assert fused.loc[("a", "b")].tolist() == [7, 2, "co-link,co-tweet", 0.5]
-    assert fused.loc[("a", "c")].tolist() == [2, 1, "co-tweet", 1.0]
+    # weight and events add up; the strongest q-value stands for the pair
+    assert fused.loc[("a", "b")].tolist() == [7, 5, 1e-7, 2, "co-link,co-tweet", 0.5]
+    assert fused.loc[("a", "c")].tolist() == [2, 2, 1e-5, 1, "co-tweet", 1.0]
 
 
 def test_components_number_groups_largest_first_and_drop_pairs():
@@ -57,17 +59,18 @@ def test_components_number_groups_largest_first_and_drop_pairs():
 
 def test_leiden_splits_two_cliques_and_is_deterministic_with_a_seed():
     edges = two_cliques_and_a_bridge()
-    found = partition(edges, seed=3)
+    found = partition(edges, algorithm="leiden", seed=3)
     assert found.groupby("group_id")["account_id"].apply("".join).tolist() == ["abcde", "vwxyz"]
-    pd.testing.assert_frame_equal(found, partition(edges, seed=3))
-    assert partition(edges, algorithm="components")["group_id"].unique().tolist() == [1]
+    pd.testing.assert_frame_equal(found, partition(edges, algorithm="leiden", seed=3))
+    assert partition(edges)["group_id"].unique().tolist() == [1]  # components: one group
     with pytest.raises(ParameterError):
         partition(edges, algorithm="louvain")
 
 
 def campaign_store(store):
     """Three accounts retweet six posts together within 2 s; two strangers meet once; z
-    posts first. Everything carries #tag."""
+    posts first. Everything carries #tag. Forty accounts retweet other posts alone the same
+    day, without the tag: the context the trio stands out from."""
     posts = [
         make_post(f"z{i}", "z", at(-10 + i), hashtags=("tag",), text=f"early {i}") for i in range(5)
     ]
@@ -80,6 +83,10 @@ def campaign_store(store):
         make_post("x1", "x", at(40), "repost", ref_post_id="viral", hashtags=("tag",)),
         make_post("y1", "y", at(40, 10), "repost", ref_post_id="viral", hashtags=("tag",)),
         make_post("out", "a1", at(50), text="no hashtag: out of scope"),
+    ]
+    posts += [
+        make_post(f"bg{i}-{k}", f"bg{i}", at(60 + i, 10 * k), "repost", ref_post_id=f"b{i}-{k}")
+        for i, k in itertools.product(range(40), range(6))
     ]
     add_posts(store, posts)
     created = {"a1": at(-10) - timedelta(days=10), "a2": at(-10) - timedelta(days=20)}
@@ -118,7 +125,12 @@ def test_groups_find_the_trio_and_score_it_by_hand(store, monkeypatch):
         "example_post": "a1-0", "example_text": None,
     }  # fmt: skip
     assert top[0]["example_text"] == "RT original 0"
-    assert result.thresholds == {"co-retweet": 6.0}
+    assert result.tests["co-retweet"] | {"pairs": None} == {
+        "window_s": 60.0, "pairs": None, "significant": 3,
+    }  # fmt: skip
+    assert result.edges["events"].tolist() == [6, 6, 6]
+    assert (result.edges["q_value"] <= 1e-4).all()
+    assert result.verdict.finding == "coordinated core" and result.verdict.core_accounts == 3
     assert set(result.runs) == {"co-retweet"}  # no text, URL or reply shared by two accounts
     graph = result.graph()
     assert sorted(graph.vs["name"]) == ["a1", "a2", "a3"] and set(graph.vs["group_id"]) == {1}

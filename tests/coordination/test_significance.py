@@ -1,206 +1,202 @@
-"""Significance against time-shuffled copies, on hand-worked cases."""
+"""The configuration null, on cases worked out by hand."""
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from tests.conftest import T0, add_posts, at, make_post
+from tests.conftest import add_posts, at, make_post
+from trendwatch.analysis.coordination.engine import Scope
 from trendwatch.analysis.coordination.significance import (
-    edge_significance,
-    shift_times,
-    shuffle_times,
+    benjamini_hochberg,
+    context_of,
+    pair_tests,
     significance,
-    weight_threshold,
+    with_q_values,
 )
 from trendwatch.errors import ParameterError
-from trendwatch.store import Store
+
+DAY0 = datetime(2024, 3, 1, tzinfo=UTC)
 
 
-def retweet(n, account, minutes, seconds, key):
-    return make_post(f"p{n}", account, at(minutes, seconds), "repost", ref_post_id=key)
+def t(seconds: float, day: int = 0) -> datetime:
+    return DAY0 + timedelta(days=day, seconds=seconds)
 
 
-def aligned_and_explained(store):
-    """a, b: six different posts, each retweeted by both within 2 s (keys aligned in time).
-    c, d: active at the very same moments, but always on one post (activity explains it).
-    Everything within one clock hour, five minutes apart."""
+def actions(rows) -> pa.Table:
+    """Context actions from (account, key, seconds[, day]) rows."""
+    return pa.table(
+        {
+            "account_id": [r[0] for r in rows],
+            "key": [r[1] for r in rows],
+            "time": pa.array([t(*r[2:]) for r in rows], pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+
+def evidence(rows) -> pa.Table:
+    """Evidence rows from (a, b, key, seconds_a, seconds_b[, day])."""
+    day = [r[5] if len(r) > 5 else 0 for r in rows]
+    return pa.table(
+        {
+            "account_a": [r[0] for r in rows],
+            "account_b": [r[1] for r in rows],
+            "key": [r[2] for r in rows],
+            "time_a": pa.array([t(r[3], d) for r, d in zip(rows, day, strict=True)],
+                               pa.timestamp("us", tz="UTC")),
+            "time_b": pa.array([t(r[4], d) for r, d in zip(rows, day, strict=True)],
+                               pa.timestamp("us", tz="UTC")),
+        }
+    )  # fmt: skip
+
+
+def poisson_at_least(n: int, lam: float) -> float:
+    return 1 - sum(math.exp(-lam) * lam**k / math.factorial(k) for k in range(n))
+
+
+# Window 30 s: cells of 60 s in two binnings (from 0 and from 30 s). Every action sits in the
+# first 5 s of a 600-s block, so both binnings cut the same cells.
+HAND = [
+    ("a", "k1", 0), ("b", "k1", 2),
+    ("a", "k2", 600), ("b", "k2", 603),
+    ("a", "v", 1200), ("b", "v", 1201), ("c", "v", 1202), ("d", "v", 1204),
+    ("c", "k3", 1800), ("d", "k4", 2400),
+]  # fmt: skip
+HAND_EVIDENCE = [
+    ("a", "b", "k1", 0, 2), ("a", "b", "k2", 600, 603), ("a", "b", "v", 1200, 1201),
+    ("c", "d", "v", 1202, 1204), ("a", "c", "v", 1200, 1202),
+]  # fmt: skip
+
+
+def test_pair_test_by_hand():
+    found = pair_tests(actions(HAND), evidence(HAND_EVIDENCE), window_s=30)
+    found = found.set_index(["account_a", "account_b"])
+    # x: a 3 cells, b 3, c 2, d 2 -> E = 10, sum x^2 = 26, D = 100 - 26 = 74.
+    # Cells of 2 accounts (stratum 0): k1, k2 -> S0 = 2 * (2 * 1) = 4.
+    # The cell of 4 (stratum 1, 3-4 accounts): v -> S1 = 4 * 3 = 12. Two strata.
+    lam0, lam1 = 3 * 3 * 4 / 74, 3 * 3 * 12 / 74
+    p = min(poisson_at_least(2, lam0), poisson_at_least(1, lam1)) * 2  # Bonferroni: 2 strata
+    ab = found.loc[("a", "b")]
+    assert ab["events"] == 3
+    assert ab["expected"] == pytest.approx(lam0 + lam1)
+    assert ab["p_value"] == pytest.approx(min(p * 2, 1.0))  # the better of 2 binnings
+    # One shared event is never tested: p-value 1, no expectation.
+    for pair in [("c", "d"), ("a", "c")]:
+        assert found.loc[pair, "events"] == 1
+        assert found.loc[pair, "p_value"] == 1 and np.isnan(found.loc[pair, "expected"])
+
+
+def test_each_day_is_its_own_null():
+    # The same pattern on two days: x, S and D are those of each day, and the pair's
+    # expectation is the sum of the days'.
+    two_days = [(*row, day) for day in (0, 1) for row in HAND]
+    rows = [(*row, day) for day in (0, 1) for row in HAND_EVIDENCE if row[:2] == ("a", "b")]
+    found = pair_tests(actions(two_days), evidence(rows), window_s=30).iloc[0]
+    assert found["events"] == 6
+    assert found["expected"] == pytest.approx(2 * (9 * 4 / 74 + 9 * 12 / 74))
+
+
+def test_a_co_action_across_a_bin_edge_is_counted_by_the_shifted_binning():
+    # Window 60 s, cells of 120 s: 119 s and 121 s fall in two cells from 0, one from 60 s.
+    context = actions([("a", "k", 119), ("b", "k", 121), ("a", "j", 719), ("b", "j", 721)])
+    found = pair_tests(context, evidence([("a", "b", "k", 119, 121), ("a", "b", "j", 719, 721)]),
+                       window_s=60)  # fmt: skip
+    assert found["events"].tolist() == [2]
+    # Only a and b act: x = 2 each, D = 4**2 - 8 = 8; two cells of 2: S0 = 2 * (2 * 1) = 4;
+    # lambda = 2 * 2 * 4 / 8 = 2, as many as they shared: nothing unexpected.
+    assert found["expected"].iloc[0] == pytest.approx(2.0)
+    assert found["p_value"].iloc[0] == 1
+
+
+def test_min_events_and_empty_evidence():
+    found = pair_tests(actions(HAND), evidence(HAND_EVIDENCE), window_s=30, min_events=4)
+    assert (found["p_value"] == 1).all()
+    empty = pair_tests(actions(HAND), evidence([]), window_s=30)
+    assert empty.empty and list(empty.columns) == [
+        "account_a", "account_b", "events", "expected", "p_value",
+    ]  # fmt: skip
+    with pytest.raises(ParameterError, match="window > 0"):
+        pair_tests(actions(HAND), evidence(HAND_EVIDENCE), window_s=0)
+
+
+def test_benjamini_hochberg_by_hand():
+    # ranks 1..4 of (0.01, 0.03, 0.04, 0.2): 0.04, 0.06, 0.0533, 0.2 -> monotone from the top
+    assert benjamini_hochberg([0.04, 0.01, 0.2, 0.03]).tolist() == pytest.approx(
+        [0.16 / 3, 0.04, 0.2, 0.16 / 3]
+    )
+    assert benjamini_hochberg([]).size == 0
+
+
+def test_q_values_adjust_every_method_together():
+    frame = lambda p, e: pd.DataFrame(  # noqa: E731
+        {"account_a": ["a"] * len(p), "account_b": ["b"] * len(p), "p_value": p, "events": e}
+    )
+    out = with_q_values({"x": frame([0.001, 0.5], [3, 3]), "y": frame([0.002], [1]),
+                         "z": frame([], [])}, q=0.01)  # fmt: skip
+    assert out["x"]["q_value"].tolist() == pytest.approx([0.003, 0.5])
+    assert out["y"]["q_value"].tolist() == pytest.approx([0.003])
+    assert out["x"]["significant"].tolist() == [True, False]
+    assert out["y"]["significant"].tolist() == [False]  # one event only
+    assert out["z"].empty
+    with pytest.raises(ParameterError):
+        with_q_values({}, q=0)
+
+
+def ring_and_crowd(store):
+    """A ring of 3 retweets 12 posts within 2 s of each other, once every 10 minutes; a crowd
+    of 30 retweets 4 viral posts within a minute each; everyone on the same day."""
     posts, n = [], 0
-    for i in range(6):
-        for account, secs, key in (("a", 0, f"o{i}"), ("b", 2, f"o{i}"), ("c", 0, "k"),
-                                   ("d", 3, "k")):  # fmt: skip
+    for i in range(12):
+        for k, account in enumerate(("r1", "r2", "r3")):
             n += 1
-            posts.append(retweet(n, account, 5 * i, secs, key))
+            posts.append(make_post(f"p{n}", account, at(10 * i, k), "repost", ref_post_id=f"o{i}"))
+    for v in range(4):
+        for k in range(30):
+            n += 1
+            posts.append(make_post(f"p{n}", f"c{k}", at(15 + 30 * v, 2 * k), "repost",
+                                   ref_post_id=f"viral{v}"))  # fmt: skip
     add_posts(store, posts)
 
 
-def test_aligned_pair_is_significant_and_activity_explained_pair_is_not(store):
-    aligned_and_explained(store)
-    result = significance(store, "co-retweet", window=60, record=False, seed=0)
+def test_a_ring_meeting_in_small_cells_is_significant_a_crowd_in_big_ones_is_not(store):
+    ring_and_crowd(store)
+    result = significance(store, "co-retweet", window=60, record=False, q=0.01)
     edges = result.edges.set_index(["account_a", "account_b"])
-    ab, cd = edges.loc[("a", "b")], edges.loc[("c", "d")]
-    assert ab["weight"] == cd["weight"] == 6
-    # c and d always act on "k": permuting their times among their own actions changes
-    # nothing, so every shuffle has the same weight 6.
-    assert cd["expected_weight"] == 6 and cd["null_sd"] == 0 and cd["z"] == 0
-    assert cd["p_value"] == 1 and not cd["significant"]
-    # a's and b's keys meet only when both permutations agree (mean 1 fixed point); weight 6
-    # needs identical permutations (1 in 720), so no shuffle reaches it.
-    assert ab["expected_weight"] < 2
-    assert ab["p_value"] == pytest.approx(1 / 21)
-    assert ab["z"] > 3 and ab["significant"]
-    assert result.weight_threshold == 6
+    ring = edges.loc[[("r1", "r2"), ("r1", "r3"), ("r2", "r3")]]
+    assert ring["significant"].all() and (ring["events"] == 12).all()
+    crowd = edges.drop(ring.index)
+    assert len(crowd) > 100 and not crowd["significant"].any()
+    kept = result.significant_only()
+    assert len(kept.edges) == 3 and set(kept.evidence["key"]) == {f"o{i}" for i in range(12)}
+    assert kept.params["significance"]["q"] == 0.01
 
 
-def test_one_action_each_is_never_evidence(store):
-    add_posts(store, [retweet(1, "e", 0, 0, "x"), retweet(2, "f", 0, 10, "x")])
-    row = significance(store, "co-retweet", record=False).edges.iloc[0]
-    assert (row["weight"], row["expected_weight"], row["p_value"]) == (1, 1, 1)
-    assert not row["significant"]
+def test_parameters_are_checked(store):
+    with pytest.raises(ParameterError, match="q"):
+        significance(store, "co-retweet", q=0, record=False)
+    with pytest.raises(ParameterError, match="min_events"):
+        significance(store, "co-retweet", min_events=0, record=False)
+    with pytest.raises(ParameterError, match="co-similar"):
+        significance(store, "co-similar", record=False)
 
 
-def test_same_seed_same_result_and_other_seed_other_shuffles(store):
-    aligned_and_explained(store)
-    one = significance(store, "co-retweet", record=False, seed=5).edges
-    two = significance(store, "co-retweet", record=False, seed=5).edges
-    pd.testing.assert_frame_equal(one, two)
-    acts = pa.table({"account_id": ["a"] * 6, "key": list("uvwxyz"),
-                     "time": [T0 + timedelta(minutes=i) for i in range(6)],
-                     "post_id": list("123456")})  # fmt: skip
-    first = shuffle_times(acts, np.random.default_rng(1))["time"].to_pylist()
-    other = shuffle_times(acts, np.random.default_rng(2))["time"].to_pylist()
-    assert first != other
-
-
-def test_the_order_posts_were_stored_in_does_not_change_the_null(store):
-    # Seen on IRA: the store's scan order changed between runs, and with it the groups.
-    posts = []
-    for i in range(8):
-        for account, secs in (("a", 0), ("b", 2), ("c", 20), ("d", 40)):
-            posts.append(retweet(len(posts), account, 7 * i, secs + i, f"o{i % 3}"))
-    add_posts(store, posts)
-    with Store(":memory:") as reversed_store:
-        add_posts(reversed_store, posts[::-1])
-        one = significance(store, "co-retweet", record=False, seed=3).edges
-        two = significance(reversed_store, "co-retweet", record=False, seed=3).edges
-    columns = ["account_a", "account_b", "expected_weight", "null_sd", "p_value"]
-    pd.testing.assert_frame_equal(
-        one[columns].sort_values(columns[:2], ignore_index=True),
-        two[columns].sort_values(columns[:2], ignore_index=True),
-    )
-
-
-def test_significant_only_keeps_significant_edges_and_their_evidence(store):
-    aligned_and_explained(store)
-    kept = significance(store, "co-retweet", record=False).significant_only()
-    assert kept.edges[["account_a", "account_b"]].values.tolist() == [["a", "b"]]
-    ends = zip(kept.evidence["account_a"], kept.evidence["account_b"], strict=True)
-    assert set(ends) == {("a", "b")}
-    assert len(kept.evidence) == 6
-    assert kept.params["significance"]["weight_threshold"] == 6
-
-
-def test_shuffle_keeps_each_accounts_moments_per_hour():
-    hours = [0, 0, 0, 1, 1, 0, 0]
-    acts = pa.table(
-        {
-            "account_id": ["a", "a", "a", "a", "a", "b", "b"],
-            "key": list("kjlmnkj"),
-            "time": [T0 + timedelta(hours=h, minutes=7 * i) for i, h in enumerate(hours)],
-            "post_id": [str(i) for i in range(7)],
-        }
-    )
-    out = shuffle_times(acts, np.random.default_rng(3)).to_pandas()
-    original = acts.to_pandas()
-    assert out[["account_id", "key", "post_id"]].equals(original[["account_id", "key", "post_id"]])
-    for (account, _hour), rows in original.groupby(["account_id", original["time"].dt.hour]):
-        mask = (out["account_id"] == account) & (out["post_id"].isin(rows["post_id"]))
-        assert sorted(out.loc[mask, "time"]) == sorted(rows["time"])
-
-
-def test_shift_moves_a_whole_account_day_and_recomputes_bins():
-    acts = pa.table(
-        {
-            "account_id": ["a", "a", "b"],
-            "key": ["x", "y", "z"],
-            "time": [T0, T0 + timedelta(minutes=40), T0],
-            "post_id": ["1", "2", "3"],
-        }
-    )
-    out = shift_times(acts, np.random.default_rng(0), bin_s=1800).to_pandas()
-    gap = (out["time"][1] - out["time"][0]).total_seconds() % 86400
-    assert gap == 2400  # a's two posts keep their 40 minutes (modulo the day)
-    day = T0.replace(hour=0)
-    assert all(day <= t < day + timedelta(days=1) for t in out["time"])
-    bins = (out["time"] - pd.Timestamp(0, tz="UTC")).dt.total_seconds() // 1800 * 1800
-    assert out["key"].tolist() == [str(int(b)) for b in bins]
-
-
-def test_edge_statistics_by_hand():
-    edges = pd.DataFrame({"account_a": ["a", "c"], "account_b": ["b", "d"], "weight": [3, 1]})
-    null = pd.DataFrame(
-        {"account_a": ["a", "a"], "account_b": ["b", "b"], "weight": [1, 3], "shuffle": [0, 1]}
-    )
-    out = edge_significance(edges, null, shuffles=4).set_index("account_a")
-    # a-b over 4 shuffles: weights 1, 3, 0, 0 -> mean 1, variance 10/4 - 1 = 1.5.
-    assert out.loc["a", "expected_weight"] == 1
-    assert out.loc["a", "null_sd"] == pytest.approx(math.sqrt(1.5))
-    assert out.loc["a", "z"] == pytest.approx(2 / math.sqrt(1.5 + 0.25))
-    assert out.loc["a", "p_value"] == pytest.approx(2 / 5)  # one shuffle reached 3
-    # c-d never seen: mean 0, sd 0, z = 1 / sqrt(1/4) = 2, p = 1 / 5.
-    assert out.loc["c", ["expected_weight", "null_sd", "z", "p_value"]].tolist() == [0, 0, 2, 0.2]
-
-
-def test_weight_threshold_by_hand():
-    edges = pd.DataFrame({"weight": [1, 1, 1, 1, 2, 3, 5], "p_value": [0.2] * 6 + [0.9]})
-    null = pd.DataFrame(
-        {
-            "account_a": ["x", "u", "u", "u", "u", "m"],
-            "account_b": ["y", "v", "v", "v", "v", "n"],
-            "weight": [1, 2, 2, 2, 2, 3],
-            "shuffle": [0, 0, 1, 2, 3, 1],
-        }
-    )
-    # Leave-one-out p with 4 shuffles: x-y 1/4 and m-n 1/4 pass alpha 0.25; u-v (weight 2 in
-    # every copy) has p 1. False discoveries at weights 1 and 3: 2/4 at >= 1, 1/4 at >= 2, 3.
-    threshold, counts = weight_threshold(edges, null, shuffles=4, alpha=0.25, fdr=0.1)
-    assert counts.values.tolist() == [[1, 6, 0.5], [2, 2, 0.25], [3, 1, 0.25]]
-    assert threshold == 1  # 0.5 <= 0.1 * 6
-    assert weight_threshold(edges, null, 4, 0.25, 0.05)[0] == math.inf
-
-
-def test_too_few_shuffles_for_alpha_is_an_error(store):
-    with pytest.raises(ParameterError, match="at least 19 shuffles"):
-        significance(store, "co-retweet", shuffles=10, alpha=0.05, record=False)
-    with pytest.raises(ParameterError, match="block_s"):
-        significance(store, "co-retweet", block_s=0, record=False)
-
-
-def test_sync_post_null_moves_bins(store):
-    # Two accounts posting in the same three half-hour bins: the shift null separates them.
-    posts = [make_post(f"{acc}{i}", acc, at(30 * i, s)) for i in range(3) for acc, s in
-             (("a", 0), ("b", 5))]  # fmt: skip
-    add_posts(store, posts)
-    result = significance(store, "sync-post", record=False, seed=1)
-    row = result.edges.iloc[0]
-    assert row["weight"] == 3 and row["expected_weight"] < 1
-    assert result.params["null"] == "account-day shift"
-
-
-def test_the_null_shuffles_each_distinct_action_once(store):
-    # Post 1 lists the URL twice: two identical actions, one action in the null model.
-    from trendwatch.analysis.coordination import Scope, coordinate
-    from trendwatch.analysis.coordination.significance import _observed_actions
-
-    add_posts(
-        store,
-        [make_post(1, "a", at(0), urls=("u", "u")), make_post(2, "b", at(0, 5), urls=("u",))],
-    )
-    result = coordinate(store, "co-link", record=False)
-    observed = _observed_actions(store, result, Scope())
-    assert observed["post_id"].to_pylist() == ["1", "2"]
+def test_a_hashtag_scope_is_tested_against_every_post_of_its_days(store):
+    add_posts(store, [
+        make_post("1", "a", at(0), hashtags=("tag",)),
+        make_post("2", "b", at(60 * 24 * 2 + 5), hashtags=("tag",)),
+        make_post("3", "c", at(60 * 24 * 5)),
+    ])  # fmt: skip
+    context = context_of(store, Scope(hashtags=("tag",)))
+    day = at(0).replace(hour=0, minute=0, second=0)
+    assert (context.hashtags, context.since, context.until) == (
+        None, day, day + timedelta(days=3),
+    )  # fmt: skip
+    within = context_of(store, Scope(hashtags=("tag",), until=at(60)))
+    assert within.until == at(60)
+    plain = Scope(since=at(0))
+    assert context_of(store, plain) is plain

@@ -1,5 +1,5 @@
-"""Validity: the simulator's attack is found, its organic trap is not; IRA groups are purer
-than chance against the published account categories."""
+"""Validity: every planted shape is found as one group over several simulator seeds, its
+look-alikes and the organic crowd are not; real archives give the answers they should."""
 
 from __future__ import annotations
 
@@ -9,38 +9,119 @@ import pytest
 
 from tests.conftest import shared_path
 from trendwatch.analysis.coordination.groups import groups
+from trendwatch.ingest import ingest
+from trendwatch.simulate import simulate
+from trendwatch.simulate.evaluate import false_positives, shape_scores
+from trendwatch.simulate.lookalikes import DEBATE_TAG
+from trendwatch.store import Store
+from trendwatch.text import normalize_hashtag
+
+SEEDS = (1, 2, 3, 4, 5)
 
 
-@pytest.fixture(scope="module")
-def sim_groups(simulation):
-    store, truth = simulation
-    return groups(store, record=False), truth
+@pytest.fixture(scope="module", params=SEEDS)
+def seeded(request, tmp_path_factory):
+    """(store, truth, groups over the whole archive) for one simulator seed."""
+    out = tmp_path_factory.mktemp(f"valid{request.param}")
+    truth = simulate(out / "archive", seed=request.param)
+    ingest(sorted((out / "archive").glob("*.jsonl")), out / "sim.duckdb")
+    with Store(out / "sim.duckdb", read_only=True) as store:
+        yield store, truth, groups(store, record=False)
 
 
-def test_simulated_attack_group_is_recovered(sim_groups):
-    result, truth = sim_groups
-    attackers = set(map(str, truth.coordinated_accounts))
-    members = result.members
-    best = members.groupby("group_id")["account_id"].apply(lambda a: len(set(a) & attackers))
-    found = set(members.loc[members["group_id"] == best.idxmax(), "account_id"])
-    precision = len(found & attackers) / len(found)
-    recall = len(found & attackers) / len(attackers)
-    print(f"\nattack group: {len(found)} accounts, precision {precision:.3f}, recall {recall:.3f}")
-    assert precision >= 0.9 and recall >= 0.9
+def test_every_planted_shape_is_one_group(seeded):
+    _, truth, result = seeded
+    scores = shape_scores(truth, result.members)
+    print(f"\nseed {truth.seed}\n{scores.to_string()}")
+    assert (scores["f1"] >= 0.95).all()
+    assert (scores["groups"] == 1).all()
 
 
-def test_organic_cascades_and_counter_campaign_are_not_flagged(sim_groups):
-    result, truth = sim_groups
-    organic = set(map(str, truth.organic_accounts))
-    counter = set(map(str, truth.counter_accounts))
-    grouped = set(result.members["account_id"])
-    print(
-        f"\norganic accounts in a group: {len(grouped & organic)} of {len(organic)}; "
-        f"counter-campaign: {len(grouped & counter)} of {len(counter)}"
-    )
-    # The issue's criterion: <= 5 % of organic accounts (counter-campaign included) in any
-    # group. Measured at seed 7: 37 of 3,445 organic (1.1 %); counter: 22 of 652 (3.4 %).
-    assert len(grouped & organic) <= 0.05 * len(organic)
+def test_no_more_than_one_percent_of_organic_accounts_in_any_group(seeded):
+    _, truth, result = seeded
+    wrong = false_positives(truth, result.members)
+    print(f"\nseed {truth.seed}: {wrong}")
+    assert wrong["organic_share"] <= 0.01
+    # The look-alikes are organic too: together, still at most 1 %.
+    lookalikes = sum(v for k, v in wrong.items() if k not in ("organic", "organic_share"))
+    assert wrong["organic"] + lookalikes <= 0.01 * len(truth.organic_accounts)
+    assert wrong["live debate"] <= 0.01 * len(truth.lookalikes["live debate"])
+
+
+def test_the_attack_reads_as_a_push_and_the_counter_campaign_does_not(seeded):
+    store, truth, _ = seeded
+    attack = groups(store, hashtags=[truth.attack_hashtag], record=False)
+    assert attack.verdict.finding == "coordinated core" and attack.verdict.reading == "push"
+    assert set(attack.members["account_id"]) <= set(truth.attack_accounts)
+    assert attack.verdict.core_accounts >= 0.95 * len(truth.attack_accounts)
+    assert attack.verdict.share >= 0.9
+    counter = groups(store, hashtags=[truth.counter_hashtag], record=False)
+    assert counter.verdict.reading in (None, "organised core in a crowd")
+    assert set(counter.members["account_id"]) <= set(truth.lookalikes["activist core"])
+    assert counter.verdict.share <= 0.2
+
+
+def test_a_live_debate_has_no_coordinated_core(seeded):
+    store, _, _ = seeded
+    debate = groups(store, hashtags=[normalize_hashtag(DEBATE_TAG)], record=False)
+    print(f"\n{debate.verdict.text}")
+    assert debate.verdict.finding == "no coordinated core"
+
+
+# --- real archives -----------------------------------------------------------------------------
+
+# The IRA's pushes (Linvill & Warren's categories in authors.csv): each scope's core must be
+# found, and mostly made of the accounts the archive says ran it.
+IRA_PUSHES = {
+    "kochfarms": ("Fearmonger", 20),
+    "merkelmussbleiben": ("NonEnglish", 4),
+    "demndebate": ("RightTroll", 2),
+    "todolistbeforechristmas": ("HashtagGamer", 10),
+}
+
+
+def _categories() -> pd.DataFrame:
+    authors = pd.read_csv(shared_path("ira-troll-tweets", "authors.csv"),
+                          usecols=["author", "account_category"])  # fmt: skip
+    return authors.assign(handle=authors["author"].str.lower())
+
+
+def _member_categories(store, result) -> pd.Series:
+    handles = store.con.sql("SELECT account_id, lower(handle) AS handle FROM accounts").df()
+    members = result.members.merge(handles, on="account_id", how="left")
+    return members.merge(_categories(), on="handle", how="left")["account_category"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hashtag", sorted(IRA_PUSHES))
+def test_ira_pushes_have_a_coordinated_core(ira_store, hashtag):
+    result = groups(ira_store, hashtags=[hashtag], record=False)
+    categories = _member_categories(ira_store, result)
+    print(f"\n#{hashtag}: {result.verdict.text}\n{categories.value_counts().to_string()}")
+    category, least = IRA_PUSHES[hashtag]
+    assert result.verdict.finding == "coordinated core"
+    assert (categories == category).sum() >= least
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "#IslamKills (22 March 2016): 130 accounts made all 4,053 posts in 80 minutes, and those "
+    "accounts are nearly the whole archive's activity that day; a null per day then finds "
+    "their co-occurrence ordinary. Nothing outside the operation gives a baseline here."
+))  # fmt: skip
+def test_ira_islamkills_flood_has_a_coordinated_core(ira_store):
+    result = groups(ira_store, hashtags=["islamkills"], record=False)
+    assert result.verdict.finding == "coordinated core"
+
+
+def test_x_v2_and_mastodon_samples_give_no_group(tmp_path):
+    files = sorted(shared_path("twitter-v2-twarc").glob("*.jsonl"))
+    files += sorted(shared_path("mastodon-rtoot", "responses").glob("*.json"))
+    ingest(files, tmp_path / "samples.duckdb")
+    with Store(tmp_path / "samples.duckdb", read_only=True) as store:
+        result = groups(store, record=False)
+    print(f"\n{result.verdict.text}")
+    assert result.groups.empty and result.verdict.finding == "no coordinated core"
 
 
 def purity(labels, group_ids) -> float:
@@ -54,37 +135,14 @@ def test_purity_by_hand():
     assert purity(["a", "a", "b", "b", "b", "c"], [1, 1, 1, 2, 2, 2]) == pytest.approx(4 / 6)
 
 
-# Slices of the archive keep each run under ~35 s (after the session's ingest): co-tweet over
-# 2016 with a five-minute window; co-retweet (reposts keyed by their original's content: the
-# IRA files give no retweeted post id) and sync-post (30-minute bins) over October 2016. The
-# co-tweet
-# window stays well under the null's one-hour permutation block: with a one-hour window the
-# shuffles keep almost every pair within the window, so only 7 accounts were significant
-# (36 at 300 s, all in single-category groups). Over the second half of 2016 alone, only
-# NonEnglish accounts are grouped, so purity cannot beat chance.
-IRA_RUNS = {
-    "co-retweet": {"since": "2016-10-01", "until": "2016-11-01"},
-    "co-tweet": {"window": 300, "since": "2016-01-01", "until": "2017-01-01"},
-    "sync-post": {"since": "2016-10-01", "until": "2016-11-01"},
-}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("method", sorted(IRA_RUNS))
-def test_ira_groups_are_purer_than_random_groupings(ira_store, method):
-    authors = pd.read_csv(
-        shared_path("ira-troll-tweets", "authors.csv"), usecols=["author_id", "account_category"]
-    )
-    result = groups(ira_store, [method], min_size=2, record=False, **IRA_RUNS[method])
-    members = result.members.merge(authors, left_on="account_id", right_on="author_id", how="left")
-    labels = members["account_category"].fillna("unknown").to_numpy()
-    assert len(members) >= 4, "too few grouped accounts to judge purity"
-    observed = purity(labels, members["group_id"])
+def test_ira_groups_over_a_month_are_purer_than_random_groupings(ira_store):
+    result = groups(ira_store, since="2016-10-01", until="2016-11-01", record=False)
+    labels = _member_categories(ira_store, result).fillna("unknown").to_numpy()
+    assert len(labels) >= 10, "too few grouped accounts to judge purity"
+    observed = purity(labels, result.members["group_id"])
     rng = np.random.default_rng(0)
-    shuffled = [purity(rng.permutation(labels), members["group_id"]) for _ in range(200)]
-    table = members.groupby("group_id")["account_category"].agg(lambda c: dict(c.value_counts()))
-    print(
-        f"\n{method}: {len(result.groups)} groups, {len(members)} accounts, purity "
-        f"{observed:.3f} vs {np.mean(shuffled):.3f} for random groupings\n{table.to_string()}"
-    )
+    shuffled = [purity(rng.permutation(labels), result.members["group_id"]) for _ in range(200)]
+    print(f"\n{len(result.groups)} groups, {len(labels)} accounts, purity {observed:.3f} vs "
+          f"{np.mean(shuffled):.3f} for random groupings")  # fmt: skip
     assert observed > np.mean(shuffled)

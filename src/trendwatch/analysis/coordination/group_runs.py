@@ -3,7 +3,7 @@
 :func:`~.groups.groups` (with ``record=True``, on a writable store) records its result as a
 run of kind ``groups`` (:meth:`~trendwatch.store.Store.record_run`). The run's parameters are
 the result's (scope, methods, every setting) plus ``method_runs`` (method -> the coordination
-run it read); its summary holds the result's counts, its other fields (``thresholds``...)
+run it read); its summary holds the result's counts, its other fields (``tests``, ``verdict``...)
 and the column names of its tables. Three tables keep its rows under its ``run_id``:
 
 ``group_members``
@@ -85,7 +85,7 @@ class StoredGroups:
     params : dict
         The run's parameters, ``method_runs`` included.
     summary : dict
-        Its counts and the result's other fields (``thresholds``...).
+        Its counts and the result's other fields (``tests``, ``verdict``...).
     runs : dict
         Method -> the coordination run it read.
     members, groups, edges : DataFrame
@@ -139,7 +139,7 @@ def _check_method_runs(runs: dict) -> None:
 
 
 def _summary(result) -> dict:
-    """The result's counts, its other fields (thresholds...) and its tables' column names."""
+    """The result's counts, its other fields (tests, verdict...) and its tables' column names."""
     extras = {
         f.name: getattr(result, f.name)
         for f in dataclasses.fields(result)

@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ...errors import ParameterError
+from ...runs import is_read_only
 from .engine import CoordinationResult, Scope, _scope, actions, coordinate
 from .group_runs import record_groups_run
 from .methods import get_method
@@ -330,7 +331,7 @@ def groups(
         {name: tested_edges(store, run, min_events) for name, run in runs.items()}, q, min_events
     )
     kept = {name: _significant(runs[name], tested[name]) for name in names}
-    if record:
+    if record and not is_read_only(store):
         runs = {name: _saved(store, runs[name], tested[name], kept[name], q, min_events)
                 for name in names}  # fmt: skip
     fused = fuse_edges({name: r.edges for name, r in kept.items()})
