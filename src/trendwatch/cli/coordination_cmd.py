@@ -9,7 +9,9 @@ import click
 
 from ..analysis.coordination import coordinate, method_names
 from ..analysis.coordination.export import write_edges
+from ..analysis.coordination.methods import get_method
 from ..analysis.coordination.pair_evidence import pair_evidence
+from ..analysis.coordination.significance import DEFAULT_Q, significance
 from ..store import open_store
 from ..wording import plural
 from .options import db_option, json_option, print_json
@@ -20,8 +22,8 @@ __all__ = ["COMMANDS"]
 _SHOWN_EDGES = 20
 
 
-def _window(value: str):
-    if value == "auto":
+def _window(value: str | None):
+    if value is None or value == "auto":
         return value
     try:
         return float(value)
@@ -33,7 +35,12 @@ def _window(value: str):
 
 @click.command("coordination")
 @click.option("--method", "-m", type=click.Choice(method_names()), required=True)
-@click.option("--window", default="60", show_default=True, help="Seconds, or 'auto' (CooRnet).")
+@click.option("--window", default=None,
+              help="Seconds, or 'auto' (CooRnet); default: the method's own (60 s for most).")
+@click.option("--test/--no-test", default=True, show_default=True,
+              help="Test every link against the configuration null (q-values).")
+@click.option("--q", "q", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_Q,
+              show_default=True, help="False discovery rate of the test.")  # fmt: skip
 @click.option("--min-weight", type=int, default=1, show_default=True)
 @click.option("--hashtag", "hashtags", multiple=True, help="Scope to posts with this hashtag.")
 @click.option("--since", help="Only posts at or after this time (ISO 8601).")
@@ -48,21 +55,20 @@ def _window(value: str):
 @db_option
 @json_option
 def coordination_command(
-    method, window, min_weight, hashtags, since, until, max_key_fanout, out, db, as_json
-) -> None:
-    """Link accounts that act on the same key within the window (one method)."""
+    method, window, test, q, min_weight, hashtags, since, until, max_key_fanout, out, db,
+    as_json,
+) -> None:  # fmt: skip
+    """Link accounts that act on the same key within the window (one method), each link
+    tested against chance (q-value; --no-test for the links alone, as the published tools)."""
     extra = {} if max_key_fanout is None else {"max_key_fanout": max_key_fanout}
+    test = test and get_method(method).link is None  # co-similar's links have no shared key
+    kwargs = dict(window=_window(window), min_weight=min_weight, hashtags=hashtags or None,
+                  since=since, until=until, **extra)  # fmt: skip
     with open_store(db) as store:
-        result = coordinate(
-            store,
-            method,
-            window=_window(window),
-            min_weight=min_weight,
-            hashtags=hashtags or None,
-            since=since,
-            until=until,
-            **extra,
-        )
+        if test:
+            result = significance(store, method, q=q, **kwargs).result
+        else:
+            result = coordinate(store, method, **kwargs)
     if out:
         write_edges(result, out)
     if as_json:
@@ -83,7 +89,7 @@ def _summary_line(result) -> str:
     s = result.summary()
     line = (
         f"{s['method']}: {plural(s['accounts'], 'account')}, {plural(s['edges'], 'pair')}, "
-        f"{plural(s['evidence'], 'post pair')} (run {s['run_id']})"
+        f"{plural(s['evidence'], 'post pair')}{_tested(result)} (run {s['run_id']})"
     )
     if s["bounded_keys"]:
         line += (
@@ -93,13 +99,27 @@ def _summary_line(result) -> str:
     return line
 
 
+def _tested(result) -> str:
+    test = result.params.get("significance")
+    if not test:
+        return ""
+    significant = int(result.edges["significant"].sum())
+    return f"; {plural(significant, 'significant link')} (q <= {test['q']:g})"
+
+
 def _edges_table(edges) -> str:
     cols = ["account_a", "account_b", "weight", "n_keys", "symmetry", "median_gap_s"]
-    rows = [
-        [r[c] if not isinstance(r[c], float) else round(r[c], 3) for c in cols]
-        for r in edges.to_dict("records")
-    ]
+    if "q_value" in edges:
+        cols = ["account_a", "account_b", "weight", "events", "expected", "q_value",
+                "median_gap_s"]  # fmt: skip
+    rows = [[_cell(r[c]) for c in cols] for r in edges.to_dict("records")]
     return format_table(cols, rows, numeric_from=2)
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return "-" if value != value else (f"{value:.2g}" if 0 < value < 1e-3 else round(value, 3))
+    return value
 
 
 @click.command("evidence")

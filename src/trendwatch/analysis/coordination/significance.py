@@ -79,10 +79,11 @@ from scipy import stats
 
 from ...connections import connect
 from ...errors import ParameterError
+from ...runs import is_read_only
 from .coded import registered
 from .engine import CoordinationResult, Scope, _scope, coordinate
 from .methods import get_method
-from .results import decoded
+from .results import decoded, save_result
 
 __all__ = [
     "DEFAULT_Q",
@@ -372,7 +373,9 @@ def tested_edges(store, result: CoordinationResult, min_events: int = MIN_EVENTS
     context = context_actions(store, result.method, scope, result.params)
     tests = pair_tests(context, result.evidence_table, result.params["window_s"], min_events)
     merged = result.edges.merge(tests, on=_PAIR, how="left")
-    return merged.assign(p_value=merged["p_value"].fillna(1.0))
+    # Every edge has evidence, so every edge has been counted; fill only the empty case.
+    events = merged["events"].fillna(0).astype(np.int64)
+    return merged.assign(events=events, p_value=merged["p_value"].fillna(1.0))
 
 
 def significance(
@@ -399,7 +402,9 @@ def significance(
     min_events : int
         Fewest events of a significant link (default 2).
     hashtags, since, until, platform, **coordinate_kwargs :
-        As for :func:`~.engine.coordinate` (``window``, method parameters, ``record``...).
+        As for :func:`~.engine.coordinate` (``window``, method parameters...); ``record``
+        stores the run with every edge's test (and all its evidence) when the store is
+        writable.
 
     Examples
     --------
@@ -409,12 +414,25 @@ def significance(
     """
     _check(q, min_events)
     _check_testable(method)
+    record = coordinate_kwargs.pop("record", True)
     result = coordinate(
         store, method, hashtags=hashtags, since=since, until=until, platform=platform,
-        **coordinate_kwargs,
+        record=False, **coordinate_kwargs,
     )  # fmt: skip
     edges = with_q_values({method: tested_edges(store, result, min_events)}, q, min_events)
-    return SignificanceResult(result, edges[method], null_params(store, result, q, min_events))
+    test = null_params(store, result, q, min_events)
+    tested = dataclasses.replace(
+        result, edges=_by_evidence(edges[method]), params={**result.params, "significance": test}
+    )
+    if record and not is_read_only(store):
+        tested = save_result(store, tested)
+    return SignificanceResult(tested, tested.edges, test)
+
+
+def _by_evidence(edges: pd.DataFrame) -> pd.DataFrame:
+    """Strongest evidence first: q-value, then weight."""
+    order = edges.sort_values(["q_value", "weight"], ascending=[True, False], kind="stable")
+    return order.reset_index(drop=True)
 
 
 def null_params(store, result: CoordinationResult, q: float, min_events: int) -> dict:
