@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -126,3 +128,23 @@ def test_poisson_score_ranks_a_push_above_a_crowd_of_few_posts_and_a_steady_tag(
     assert push > steady_doubling > new_small
     assert new_small == pytest.approx(6 * np.log(6) - 5)  # 5.75
     assert steady_doubling == pytest.approx(600 * np.log(2) - 300)  # 115.9
+
+
+def poisson_tail(count: int, rate: float) -> float:
+    """P(X >= count) for X ~ Poisson(rate), summed in log space from ``count`` upwards."""
+    terms = np.arange(count, count + 60 + int(10 * np.sqrt(rate) + 10))
+    logs = terms * np.log(rate) - rate - np.array([math.lgamma(k + 1) for k in terms])
+    return float(np.exp(logs).sum())
+
+
+def test_the_onset_threshold_is_rare_at_the_expected_rate():
+    # A score >= 10 (the onset rule) needs at least C posts; at the expected rate B that
+    # happens with probability below 1e-5 for any B (1/24 to 10,000 posts checked).
+    assert poisson_tail(3, 1.0) == pytest.approx(1 - 2.5 * math.exp(-1))  # the helper
+    worst = 0.0
+    for rate in np.geomspace(1 / 24, 10_000, 120):
+        count = math.floor(rate) + 1
+        while poisson_scores([count], [rate])[0] < 10:
+            count += 1
+        worst = max(worst, poisson_tail(count, rate))
+    assert 1e-6 < worst < 1e-5

@@ -8,21 +8,24 @@ The default scorer, ``poisson``, answers "what is being pushed now": the expecta
 Poisson score of the window's posts against the posts the hashtag's own last 24 hours lead
 one to expect (Neill et al., KDD 2005; see :mod:`~trendwatch.analysis.scores`). It counts
 posts, not accounts, and carries nothing over from earlier windows, so at the peak of a push
-the pushed hashtag leads the list: 1,186 posts by 42 accounts where 1 post was expected score
-about 11,000, while a busy everyday hashtag at its usual rate scores about 0. The other
-scorers stay available: ``surge`` (Mastodon's trending tags: distinct accounts, and the best
+the pushed hashtag leads the list: in the demo, 1,186 posts by 42 accounts where 1/24 post was
+expected score 10,978, and a busy everyday hashtag at five times its usual rate (295 posts
+where 56 were expected) 250; at its usual rate it scores about 0. The other scorers stay
+available: ``surge`` (Mastodon's trending tags: distinct accounts, and the best
 score of the last hours decayed with a 4-hour half-life, so it answers "what has trended
 lately among many accounts"), ``ratio`` (BotSlayer, DMI-TCAT), ``kleinberg`` (the burst
 automaton) and ``zscore`` (robust z-score).
 
 A bucket is flagged (:data:`ONSET_RULES`) when: ``poisson`` — the score is ≥ 10 (a likelihood
-ratio of e¹⁰ ≈ 22,000 to 1; one-sided p ≈ 4·10⁻⁶ for a true Poisson count); ``kleinberg`` —
+ratio of e¹⁰ ≈ 22,000 to 1: a Poisson count at the expected rate gets there with probability
+below 10⁻⁵ whatever that rate, checked from 1/24 to 10,000 posts); ``kleinberg`` —
 the burst automaton is in a state ≥ 1 (runs continue across quiet buckets while the automaton
 stays up); ``surge`` — the Mastodon score is positive; ``ratio`` — the ratio is ≥ 2;
 ``zscore`` — the robust z-score is ≥ 3.5. An onset is a run of flagged buckets of one hashtag
 and must gather at least ``min_posts`` posts. With ``poisson`` a run is bounded by the
 scorer itself: the expected rate follows the hashtag's last 24 hours, so a hashtag that stays
-busy stops being flagged within a day instead of making an "onset" that lasts months.
+busy at a new level stops being flagged within a day (10 hours for a jump from nothing to 30
+posts an hour) instead of making an "onset" that lasts months.
 
 Each onset has its ``start`` (start of its first bucket), ``end`` (end of its last bucket),
 ``peak`` (start of its busiest bucket), ``peak_rate_per_min`` (that bucket's posts per minute),
