@@ -75,7 +75,7 @@ def trends_command(at, window, method, top, show_onsets, min_posts, db, as_json)
     with open_store(db, read_only=True) as store:
         if show_onsets:
             found = onsets(store, window=window, method=method, min_posts=min_posts)
-            _print_onsets(found, top, window, as_json)
+            _print_onsets(found, top, f"{method}, {window} buckets", as_json)
             return
         result = trending(store, at=at, window=window, method=method, top=top)
     note = truncation_note(len(result.table), result.total)
@@ -97,16 +97,15 @@ ONSET_SHOWN = {
 """Onset columns shown in the table, and their headers (``--json`` has every column)."""
 
 
-def _print_onsets(found, top, window, as_json) -> None:
+def _print_onsets(found, top, how: str, as_json) -> None:
     shown, note = _first_rows(found, top)
     if as_json:
         rows = shown.assign(**{c: shown[c].map(_iso) for c in ("start", "peak", "end")})
         print_json(rows.to_dict("records"))
         _echo_note(note, as_json)
         return
-    method = found["method"].iloc[0] if len(found) else ""
     click.echo(
-        f"{len(found):,} trend onsets ({method}, {window} buckets, UTC), sharpest first: "
+        f"{len(found):,} trend onsets ({how}, UTC), sharpest first: "
         "by how far the peak rate rose above the baseline rate"
     )
     times = {c: shown[c].map(_minute) for c in ("start", "peak", "end")}

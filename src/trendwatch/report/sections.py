@@ -113,9 +113,9 @@ def trending_section(trending: dict) -> str:
     onsets = _shown_of(len(trending["onsets"]), trending.get("onsets_total"), "onsets")
     inner = (
         _note(f"Trending list as it looked at {fmt_time(trending['at'])} over a {window}-minute "
-              f"window, ranked by {trending['method']}: how much more likely the window's posts "
-              "are under a rise than at the rate of the hashtag's last 24 hours (expected); "
-              f"every scorer is shown. {listed}")
+              f"window, ranked by {trending['method']}: the log of how much better a rise "
+              "explains the window's posts than the hashtag's rate over the last 24 hours "
+              f"(expected); every scorer is shown. {listed}")
         + table(columns, [_trend_row(r) for r in trending["trends"]], css="trending",
                 numeric=columns[1:])
         + "<h3>Trend onsets over the whole archive</h3>"
