@@ -94,6 +94,22 @@ def test_trailing_sums_reach_back_span_buckets_of_the_same_hashtag():
     assert trailing_sums(frame, 10).tolist() == [0, 1, 3, 7, 0, 16]
 
 
+def test_trailing_sums_equal_a_row_by_row_sum_on_random_series():
+    rng = np.random.default_rng(3)
+    frames = []
+    for tag in "abcde":  # negative buckets too, as the trending list counts back from --at
+        buckets = np.sort(rng.choice(np.arange(-40, 40), size=rng.integers(1, 30), replace=False))
+        frames.append(series(tag, buckets.tolist(), rng.integers(1, 9, buckets.size).tolist()))
+    frame = pd.concat(frames, ignore_index=True)
+    for span in (1, 5, 24, 100):
+        brute = [
+            frame[(frame["hashtag"] == row.hashtag) & (frame["bucket"] >= row.bucket - span)
+                  & (frame["bucket"] < row.bucket)]["posts"].sum()
+            for row in frame.itertuples()
+        ]  # fmt: skip
+        assert trailing_sums(frame, span).tolist() == brute
+
+
 def test_expected_posts_average_the_known_history_plus_one_pseudo_post():
     frame = series("a", [0, 1, 2, 30], [4, 7, 1, 9])
     expected = expected_posts(frame, 24, first_bucket=0)

@@ -89,13 +89,25 @@ def trailing_sums(frame: pd.DataFrame, span: int, column: str = "posts") -> np.n
     >>> trailing_sums(f, 2).tolist()  # a@4 sees buckets 2-3: 5; b@3 sees no b bucket
     [0.0, 3.0, 5.0, 0.0]
     """
-    codes = _codes(frame).astype(np.int64)
-    buckets = frame["bucket"].to_numpy().astype(np.int64)
-    keys = codes * (1 << 40) + (buckets - buckets.min() if buckets.size else buckets)
+    keys = _series_keys(frame, span)
     before = np.r_[0.0, np.cumsum(frame[column].to_numpy(dtype=float))]
     upto_previous = before[np.searchsorted(keys, keys, side="left")]
     upto_reach = before[np.searchsorted(keys, keys - span, side="left")]
     return upto_previous - upto_reach
+
+
+def _series_keys(frame: pd.DataFrame, span: int) -> np.ndarray:
+    """One increasing int per row such that ``key - span`` never reaches the previous hashtag.
+
+    Each hashtag gets a block of ``bucket range + span + 1`` keys, its buckets offset by
+    ``span`` inside it.
+    """
+    buckets = frame["bucket"].to_numpy().astype(np.int64)
+    if buckets.size == 0:
+        return buckets
+    low = int(buckets.min())
+    block = int(buckets.max()) - low + span + 1
+    return _codes(frame).astype(np.int64) * block + (buckets - low + span)
 
 
 def expected_posts(frame: pd.DataFrame, span: int, first_bucket: int) -> np.ndarray:
