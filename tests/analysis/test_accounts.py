@@ -105,3 +105,26 @@ def test_accounts_command_lists_flagged_accounts_first(tmp_path):
     as_json = runner.invoke(cli, ["accounts", "--db", str(db), "--min-signals", "0", "--json"])
     # Unscoped, z counts: a day old, generated handle: 2 signals, one post (after m's four).
     assert [row["account_id"] for row in orjson.loads(as_json.output)] == ["n", "m", "z", "o", "u"]
+
+
+def test_accounts_command_top_shows_all_with_0_and_says_when_it_cuts(tmp_path):
+    db = tmp_path / "t.duckdb"
+    with Store(db) as store:
+        signals_store(store)
+    runner = CliRunner()
+    args = ["accounts", "--db", str(db), "--min-signals", "0"]
+    every = runner.invoke(cli, [*args, "--top", "0"]).output.splitlines()
+    assert [line.split()[0] for line in every[3:]] == ["n", "m", "z", "o", "u"]  # real rows
+    assert not any(line.startswith("showing") for line in every)
+    cut = runner.invoke(cli, [*args, "--top", "2"]).output.splitlines()
+    assert [line.split()[0] for line in cut[3:5]] == ["n", "m"]
+    assert cut[-1] == "showing 2 of 5; --top N or --top 0 for all" and len(cut) == 6
+    as_json = runner.invoke(cli, [*args, "--top", "2", "--json"])
+    assert [row["account_id"] for row in orjson.loads(as_json.stdout)] == ["n", "m"]
+    assert as_json.stderr == "showing 2 of 5; --top N or --top 0 for all\n"
+
+
+@pytest.mark.parametrize("top", ["-1", "-20", "two"])
+def test_accounts_command_refuses_a_bad_top(tmp_path, top):
+    bad = CliRunner().invoke(cli, ["accounts", "--db", str(tmp_path / "t.duckdb"), "--top", top])
+    assert bad.exit_code == 2 and "Invalid value for '--top'" in bad.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,10 +11,13 @@ import pytest
 from trendwatch.analysis.scores import (
     burst_levels,
     decayed_max,
+    expected_posts,
+    poisson_scores,
     previous_bucket_values,
     ratio_scores,
     robust_z_scores,
     surge_scores,
+    trailing_sums,
 )
 
 
@@ -78,3 +83,84 @@ def test_burst_levels_find_a_burst_in_a_quiet_hashtag():
     assert levels.tolist()[2] >= 1
     assert levels[[0, 1, 3]].tolist() == [0, 0, 0]
     assert gaps.tolist() == [-1, 0, 0, 0]
+
+
+def test_trailing_sums_reach_back_span_buckets_of_the_same_hashtag():
+    # a: buckets 0, 1, 3, 7 with 1, 2, 4, 8 posts; b starts right after a's last row.
+    frame = pd.concat([series("a", [0, 1, 3, 7], [1, 2, 4, 8]), series("b", [8, 9], [16, 32])])
+    # span 3: a@0 nothing; a@1 sees 0 (1); a@3 sees 0-2 (1+2); a@7 sees 4-6 (none);
+    # b@8 sees no b bucket (a's rows never count); b@9 sees 6-8 (16)
+    assert trailing_sums(frame, 3).tolist() == [0, 1, 3, 0, 0, 16]
+    assert trailing_sums(frame, 10).tolist() == [0, 1, 3, 7, 0, 16]
+
+
+def test_trailing_sums_equal_a_row_by_row_sum_on_random_series():
+    rng = np.random.default_rng(3)
+    frames = []
+    for tag in "abcde":  # negative buckets too, as the trending list counts back from --at
+        buckets = np.sort(rng.choice(np.arange(-40, 40), size=rng.integers(1, 30), replace=False))
+        frames.append(series(tag, buckets.tolist(), rng.integers(1, 9, buckets.size).tolist()))
+    frame = pd.concat(frames, ignore_index=True)
+    for span in (1, 5, 24, 100):
+        brute = [
+            frame[(frame["hashtag"] == row.hashtag) & (frame["bucket"] >= row.bucket - span)
+                  & (frame["bucket"] < row.bucket)]["posts"].sum()
+            for row in frame.itertuples()
+        ]  # fmt: skip
+        assert trailing_sums(frame, span).tolist() == brute
+
+
+def test_expected_posts_average_the_known_history_plus_one_pseudo_post():
+    frame = series("a", [0, 1, 2, 30], [4, 7, 1, 9])
+    expected = expected_posts(frame, 24, first_bucket=0)
+    assert np.isnan(expected[0])  # the archive's first bucket: nothing known before
+    assert expected[1] == pytest.approx((4 + 1) / 1)  # one bucket of history: bucket 0
+    assert expected[2] == pytest.approx((4 + 7 + 1) / 2)
+    assert expected[3] == pytest.approx((0 + 1) / 24)  # buckets 6-29: quiet, 24 known
+
+
+def test_expected_posts_count_history_from_the_archive_start_not_the_hashtag_start():
+    # a hashtag first seen at bucket 5 of an archive that began at bucket 0: 5 quiet buckets
+    frame = series("new", [5], [10])
+    assert expected_posts(frame, 24, first_bucket=0)[0] == pytest.approx(1 / 5)
+
+
+def test_poisson_score_is_the_log_likelihood_ratio_of_a_rate_increase():
+    # C ln(C/B) + B - C: 2,000 posts where 1/24 was expected; 1,186 where 1/24;
+    # 295 where 56.25 (a busy hashtag at five times its rate); 40 where 30.
+    posts = [2000, 1186, 295, 40, 30, 10, 7]
+    expected = [1 / 24, 1 / 24, 56.25, 30.0, 30.0, 12.0, np.nan]
+    scores = poisson_scores(posts, expected)
+    assert scores[0] == pytest.approx(2000 * np.log(48000) + 1 / 24 - 2000)  # 19,558.0
+    assert scores[0] == pytest.approx(19557.95, abs=0.01)
+    assert scores[1] == pytest.approx(10978.13, abs=0.01)
+    assert scores[2] == pytest.approx(295 * np.log(295 / 56.25) + 56.25 - 295)  # 250.11
+    assert scores[3] == pytest.approx(40 * np.log(4 / 3) - 10)  # 1.507
+    assert scores[4:].tolist() == [0.0, 0.0, 0.0]  # at, below, or without a baseline
+
+
+def test_poisson_score_ranks_a_push_above_a_crowd_of_few_posts_and_a_steady_tag():
+    push, new_small, steady_doubling = poisson_scores([2000, 6, 600], [1.0, 1.0, 300.0])
+    assert push > steady_doubling > new_small
+    assert new_small == pytest.approx(6 * np.log(6) - 5)  # 5.75
+    assert steady_doubling == pytest.approx(600 * np.log(2) - 300)  # 115.9
+
+
+def poisson_tail(count: int, rate: float) -> float:
+    """P(X >= count) for X ~ Poisson(rate), summed in log space from ``count`` upwards."""
+    terms = np.arange(count, count + 60 + int(10 * np.sqrt(rate) + 10))
+    logs = terms * np.log(rate) - rate - np.array([math.lgamma(k + 1) for k in terms])
+    return float(np.exp(logs).sum())
+
+
+def test_the_onset_threshold_is_rare_at_the_expected_rate():
+    # A score >= 10 (the onset rule) needs at least C posts; at the expected rate B that
+    # happens with probability below 1e-5 for any B (1/24 to 10,000 posts checked).
+    assert poisson_tail(3, 1.0) == pytest.approx(1 - 2.5 * math.exp(-1))  # the helper
+    worst = 0.0
+    for rate in np.geomspace(1 / 24, 10_000, 120):
+        count = math.floor(rate) + 1
+        while poisson_scores([count], [rate])[0] < 10:
+            count += 1
+        worst = max(worst, poisson_tail(count, rate))
+    assert 1e-6 < worst < 1e-5

@@ -9,10 +9,11 @@ import orjson
 import pandas as pd
 import pytest
 
+from tests.analysis.test_trends import level_and_sharp
 from tests.conftest import add_posts, at, make_post
 from tests.report.conftest import HOSTILE_TEXTS
 from trendwatch.analysis.coordination import coordinate
-from trendwatch.report import views
+from trendwatch.report import sections, views
 
 ISO = "2024-03-01T12:{:02d}:00+00:00"
 
@@ -132,6 +133,25 @@ def test_trending_view_has_every_scorer(alpha_store):
     assert set(row) >= {"hashtag", "posts", "accounts", "surge", "ratio", "kleinberg", "zscore"}
     assert (row["hashtag"], row["posts"], row["accounts"], row["reposts"]) == ("alpha", 4, 2, 1)
     assert row["ratio"] == 5.0  # (4 + 1) / (0 + 1)
+
+
+def test_trending_view_follows_the_default_ranking_and_says_what_it_leaves_out(store):
+    level_and_sharp(store)  # onsets: #sharp (120 posts in an hour), then #level (300 in ten)
+    view = views.trending_view(store, top=1)
+    assert (view["method"], view["onset_method"]) == ("poisson", "poisson")
+    assert [o["hashtag"] for o in view["onsets"]] == ["sharp"] and view["onsets_total"] == 2
+    assert view["onsets"][0]["excess_per_min"] == pytest.approx((120 - 1 / 24) / 60)
+    assert len(view["trends"]) == 1 and view["total"] == 2  # #bg and #level in the last hour
+    html = sections.trending_section(view)
+    assert "ranked by poisson" in html and "The first 1 of 2 onsets." in html
+    assert "The first 1 of 2 hashtags of the window." in html
+
+
+def test_summary_lists_the_sharpest_onsets(store):
+    level_and_sharp(store)
+    view = views.summary_view(store)
+    assert [f["hashtag"] for f in view["top_findings"]] == ["sharp", "level"]
+    assert "All 2 onsets." in sections.summary_section(view, [])
 
 
 def test_trending_view_on_an_empty_store_is_empty(store):
@@ -255,7 +275,7 @@ def test_methods_view_lists_only_the_asked_runs(store):
     assert [r["run_id"] for r in view["runs"]] == [first]
     assert view["runs"][0]["params"] == {"window": 10}
     assert len(views.methods_view(store)["runs"]) == 2
-    assert view["trend_methods"] == ["surge", "ratio", "kleinberg", "zscore"]
+    assert view["trend_methods"] == ["poisson", "surge", "ratio", "kleinberg", "zscore"]
 
 
 @pytest.mark.parametrize("text", HOSTILE_TEXTS)

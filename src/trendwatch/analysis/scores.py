@@ -3,6 +3,22 @@
 They all work on the frame :func:`~trendwatch.analysis.timeseries.hashtag_series` returns
 (rows sorted by hashtag then bucket, only buckets with posts) and return one value per row:
 
+* :func:`poisson_scores` — the expectation-based Poisson scan statistic of D. B. Neill,
+  A. W. Moore, M. Sabhnani and K. Daniel, "Detection of emerging space-time clusters", KDD 2005
+  (and D. B. Neill, "Expectation-based scan statistics for monitoring spatial time series
+  data", International Journal of Forecasting 25, 2009), applied to one hashtag and one bucket:
+  with ``C`` the bucket's posts and ``B`` the posts expected from the hashtag's own recent
+  rate, the log-likelihood ratio of "the rate went up by the factor ``q = C / B``" against
+  "it stayed at ``B``" is ``C ln(C / B) + B - C`` when ``C > B``, else 0. It is the natural
+  log of how much better a surge explains the bucket than the usual rate does, so it grows
+  with both the jump and the number of posts: 2,000 posts where 1 was expected score about
+  13,000, 6 posts where 1 was expected 5.8, and a steady hashtag (``C ≈ B``) about 0, however
+  busy it is. :func:`expected_posts` gives ``B``: the hashtag's posts in the ``span`` buckets
+  before this one (24 h by default), plus one pseudo-post (so that a never-seen hashtag
+  expects a little, not zero), divided by the number of those buckets that lie inside the
+  archive; it is unknown (NaN, score 0) in the archive's first bucket, where nothing came
+  before. A burst of one account's posts scores like any other: the score says *what* is
+  surging, the campaign and coordination analyses say *who* pushes it.
 * :func:`surge_scores` — Mastodon's trending tags (``app/models/trends/tags.rb``): observed
   ``o`` = distinct accounts in the bucket, expected ``e`` = distinct accounts in the previous
   bucket (1 if none); score ``(o - e)² / e`` when ``o > e`` and ``o ≥ threshold`` (default 5),
@@ -27,6 +43,9 @@ import pandas as pd
 from .burst import batched_states
 
 __all__ = [
+    "trailing_sums",
+    "expected_posts",
+    "poisson_scores",
     "previous_bucket_values",
     "surge_scores",
     "decayed_max",
@@ -57,6 +76,71 @@ def _lagged(codes: np.ndarray, buckets: np.ndarray, lag: int) -> tuple[np.ndarra
         same[lag:] = codes[lag:] == codes[:-lag]
         distance[lag:] = buckets[lag:] - buckets[:-lag]
     return same, distance
+
+
+def trailing_sums(frame: pd.DataFrame, span: int, column: str = "posts") -> np.ndarray:
+    """Per row, ``column`` summed over the same hashtag's ``span`` buckets before this one.
+
+    Rows are sorted by hashtag then bucket; a cumulative sum and a binary search per row find
+    the buckets ``t - span .. t - 1`` (quiet buckets have no row and count as 0).
+
+    >>> f = pd.DataFrame({"hashtag": ["a", "a", "a", "b"], "bucket": [1, 2, 4, 3],
+    ...                   "posts": [3, 5, 7, 9]})
+    >>> trailing_sums(f, 2).tolist()  # a@4 sees buckets 2-3: 5; b@3 sees no b bucket
+    [0.0, 3.0, 5.0, 0.0]
+    """
+    keys = _series_keys(frame, span)
+    before = np.r_[0.0, np.cumsum(frame[column].to_numpy(dtype=float))]
+    upto_previous = before[np.searchsorted(keys, keys, side="left")]
+    upto_reach = before[np.searchsorted(keys, keys - span, side="left")]
+    return upto_previous - upto_reach
+
+
+def _series_keys(frame: pd.DataFrame, span: int) -> np.ndarray:
+    """One increasing int per row such that ``key - span`` never reaches the previous hashtag.
+
+    Each hashtag gets a block of ``bucket range + span + 1`` keys, its buckets offset by
+    ``span`` inside it.
+    """
+    buckets = frame["bucket"].to_numpy().astype(np.int64)
+    if buckets.size == 0:
+        return buckets
+    low = int(buckets.min())
+    block = int(buckets.max()) - low + span + 1
+    return _codes(frame).astype(np.int64) * block + (buckets - low + span)
+
+
+def expected_posts(frame: pd.DataFrame, span: int, first_bucket: int) -> np.ndarray:
+    """Posts each row's bucket should hold at the hashtag's recent rate (see module docstring).
+
+    ``span`` is the history in buckets; ``first_bucket`` the archive's first bucket: history
+    before it is unknown, not quiet. NaN in ``first_bucket`` itself.
+
+    >>> f = pd.DataFrame({"hashtag": ["a", "a", "a"], "bucket": [0, 1, 5], "posts": [3, 5, 7]})
+    >>> expected_posts(f, 4, first_bucket=0).tolist()  # (0+1)/0, (3+1)/1, (5+1)/4
+    [nan, 4.0, 1.5]
+    """
+    covered = np.minimum(span, frame["bucket"].to_numpy() - first_bucket).astype(float)
+    history = trailing_sums(frame, span)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(covered > 0, (history + 1.0) / covered, np.nan)
+
+
+def poisson_scores(posts, expected) -> np.ndarray:
+    """Expectation-based Poisson score ``C ln(C / B) + B - C`` when ``C > B``, else 0.
+
+    ``posts`` is ``C``, ``expected`` is ``B`` (NaN: unknown, score 0).
+
+    >>> poisson_scores([6, 2000, 3, 5], [1.0, 1.0, 4.0, float("nan")]).round(2).tolist()
+    [5.75, 13202.8, 0.0, 0.0]
+    """
+    observed = np.asarray(posts, dtype=float)
+    base = np.asarray(expected, dtype=float)
+    rising = observed > base  # False where base is NaN
+    safe = np.where(rising, base, 1.0)
+    with np.errstate(divide="ignore"):
+        log_ratio = np.log(np.where(rising, observed, 1.0) / safe)
+    return np.where(rising, observed * log_ratio + safe - observed, 0.0)
 
 
 def previous_bucket_values(frame: pd.DataFrame, column: str) -> np.ndarray:

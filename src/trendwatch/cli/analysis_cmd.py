@@ -1,6 +1,12 @@
 """``trendwatch trends``, ``campaign``, ``compare``, ``accounts``: thin commands over the analyses.
 
 These only read the store (it is opened read-only), so they run beside the dashboard.
+
+Every ``--top N`` (:func:`top_option`) follows one convention: it shows the first N rows of
+the ranked list (20 by default), ``--top 0`` shows them all, and a negative value is a usage
+error. When rows are left out, a note says so under the table (on standard error with
+``--json``, so that standard output stays one JSON document), e.g. ``showing 20 of 153;
+--top N or --top 0 for all``.
 """
 
 from __future__ import annotations
@@ -14,44 +20,103 @@ from ..analysis.coordination.engine import _scope
 from ..analysis.trends import METHODS, onsets, trending
 from ..store import open_store
 from .options import db_option, json_option, print_json
-from .tables import format_table
+from .tables import format_table, truncation_note
 
-__all__ = ["COMMANDS"]
+__all__ = ["COMMANDS", "DEFAULT_TOP", "top_option"]
+
+DEFAULT_TOP = 20
+"""Rows every ``--top`` shows by default."""
+
+
+def top_option(what: str):
+    """``--top N``: show the first N rows (default 20); 0 shows all; negative is refused."""
+    return click.option(
+        "--top",
+        type=click.IntRange(min=0),
+        default=DEFAULT_TOP,
+        show_default=True,
+        help=f"{what} to show (0: all). A note says when rows are left out.",
+    )
+
+
+def _first_rows(frame, top: int):
+    """The first ``top`` rows (all when 0) and the note to print when rows were left out."""
+    shown = frame.head(top) if top else frame
+    return shown, truncation_note(len(shown), len(frame))
+
+
+def _echo_note(note: str | None, as_json: bool) -> None:
+    """The truncation note: under the table, or on standard error beside JSON output."""
+    if note:
+        click.echo(note, err=as_json)
 
 
 @click.command("trends")
 @click.option("--at", "at", help="Show the list as it was at this time (ISO 8601, UTC).")
 @click.option("--window", default="1h", show_default=True, help="Window: 30s, 5min, 1h, 1d...")
-@click.option("--method", type=click.Choice(METHODS), default=None, help="Rank by this scorer.")
-@click.option("--top", type=int, default=20, show_default=True, help="Rows to show.")
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default=METHODS[0],
+    show_default=True,
+    help="Rank the list (or flag the onsets) by this scorer.",
+)
+@top_option("Rows")
 @click.option("--onsets", "show_onsets", is_flag=True, help="List trend onsets over the archive.")
-@click.option("--min-posts", type=int, default=20, show_default=True, help="Onsets: min posts.")
+@click.option(
+    "--min-posts", type=click.IntRange(min=1), default=20, show_default=True,
+    help="Onsets: the least posts of a burst.",
+)  # fmt: skip
 @db_option
 @json_option
 def trends_command(at, window, method, top, show_onsets, min_posts, db, as_json) -> None:
-    """What is trending (every scorer side by side), or trend onsets with --onsets."""
+    """What is trending at a time (every scorer side by side), or, with --onsets, the
+    archive's bursts, sharpest first."""
     with open_store(db, read_only=True) as store:
         if show_onsets:
-            found = onsets(store, window=window, method=method or "kleinberg", min_posts=min_posts)
-            _print_onsets(found, top, as_json)
+            found = onsets(store, window=window, method=method, min_posts=min_posts)
+            _print_onsets(found, top, f"{method}, {window} buckets", as_json)
             return
-        result = trending(store, at=at, window=window, method=method or "surge", top=top)
+        result = trending(store, at=at, window=window, method=method, top=top)
+    note = truncation_note(len(result.table), result.total)
     if as_json:
         print_json(result.to_dict())
+        _echo_note(note, as_json)
         return
     click.echo(f"trending at {result.at.isoformat()} over {window}, ranked by {result.method}")
-    click.echo(_table(result.table, ["hashtag", "posts", "accounts", *METHODS], numeric_from=1))
+    columns = ["hashtag", "posts", "accounts", "expected", *METHODS]
+    click.echo(_table(result.table, columns, numeric_from=1))
+    _echo_note(note, as_json)
 
 
-def _print_onsets(found, top, as_json) -> None:
-    found = found.sort_values("posts", ascending=False).head(top) if top else found
-    found = found.sort_values("start")
+ONSET_SHOWN = {
+    "hashtag": "hashtag", "start": "start", "peak": "peak", "end": "end", "posts": "posts",
+    "accounts_peak": "peak_accounts", "peak_rate_per_min": "peak_per_min",
+    "baseline_per_min": "baseline_per_min",
+}  # fmt: skip
+"""Onset columns shown in the table, and their headers (``--json`` has every column)."""
+
+
+def _print_onsets(found, top, how: str, as_json) -> None:
+    shown, note = _first_rows(found, top)
     if as_json:
-        rows = found.assign(**{c: found[c].map(_iso) for c in ("start", "peak", "end")})
+        rows = shown.assign(**{c: shown[c].map(_iso) for c in ("start", "peak", "end")})
         print_json(rows.to_dict("records"))
+        _echo_note(note, as_json)
         return
-    columns = ["hashtag", "start", "peak", "end", "peak_rate_per_min", "posts"]
-    click.echo(_table(found, columns, numeric_from=4))
+    click.echo(
+        f"{len(found):,} trend onsets ({how}, UTC), sharpest first: "
+        "by how far the peak rate rose above the baseline rate"
+    )
+    times = {c: shown[c].map(_minute) for c in ("start", "peak", "end")}
+    table = shown.assign(**times)[list(ONSET_SHOWN)].rename(columns=ONSET_SHOWN)
+    click.echo(_table(table, list(ONSET_SHOWN.values()), numeric_from=4))
+    _echo_note(note, as_json)
+
+
+def _minute(moment) -> str:
+    """A UTC time to the minute (to the second when it has seconds)."""
+    return moment.strftime("%Y-%m-%d %H:%M" if moment.second == 0 else "%Y-%m-%d %H:%M:%S")
 
 
 def _iso(moment) -> str:
@@ -125,7 +190,7 @@ def _shown(value):
 @click.option("--since", help="Only posts at or after this time (ISO 8601).")
 @click.option("--until", help="Only posts before this time (ISO 8601).")
 @click.option("--min-signals", type=int, default=1, show_default=True, help="Hide the others.")
-@click.option("--top", type=int, default=20, show_default=True, help="Rows to show.")
+@top_option("Accounts")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write every row (CSV).")
 @db_option
 @json_option
@@ -138,14 +203,17 @@ def accounts_command(hashtags, since, until, min_signals, top, out, db, as_json)
     found = found[found["signals"] >= min_signals]
     if out:
         found.to_csv(out, index=False)
+    shown, note = _first_rows(found, top)
     if as_json:
-        print_json(found.head(top).to_dict("records"))
+        print_json(shown.to_dict("records"))
+        _echo_note(note, as_json)
         return
     click.echo(f"{len(found):,} accounts with at least {min_signals} signal(s)")
     columns = ["account_id", "handle", "signals", "posts", "repost_share", "age_days",
                "posts_per_day", *SIGNALS]  # fmt: skip
-    shown = found.head(top).assign(**{name: found[name].map(_yes) for name in SIGNALS})
+    shown = shown.assign(**{name: shown[name].map(_yes) for name in SIGNALS})
     click.echo(_table(shown, columns, numeric_from=2))
+    _echo_note(note, as_json)
 
 
 def _yes(flag) -> str:

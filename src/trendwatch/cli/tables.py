@@ -5,11 +5,24 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-__all__ = ["format_table", "fmt_count", "terminal_safe"]
+__all__ = ["format_table", "fmt_count", "terminal_safe", "truncation_note"]
 
 
 def fmt_count(value) -> str:
     return f"{value:,}" if isinstance(value, int) else ("" if value is None else str(value))
+
+
+def truncation_note(shown: int, total: int) -> str | None:
+    """The line printed under a list that shows only part of its rows; None when it shows all.
+
+    >>> truncation_note(20, 153)
+    'showing 20 of 153; --top N or --top 0 for all'
+    >>> truncation_note(5, 5) is None
+    True
+    """
+    if shown >= total:
+        return None
+    return f"showing {shown:,} of {total:,}; --top N or --top 0 for all"
 
 
 # Post texts, handles and names are attacker-controlled: an escape sequence printed as is

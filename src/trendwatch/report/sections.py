@@ -50,7 +50,7 @@ def _tag(tag) -> str:
 
 
 def summary_section(summary: dict, notes: list[str]) -> str:
-    """Headline numbers, the biggest onsets, and how the report chose what it shows."""
+    """Headline numbers, the sharpest onsets, and how the report chose what it shows."""
     numbers = facts(
         [
             ("posts", fmt_int(summary["posts"])),
@@ -67,38 +67,63 @@ def summary_section(summary: dict, notes: list[str]) -> str:
         f"{escape(fmt_time(f['start']))}, peak {fmt_num(f['peak_rate_per_min'])} posts/min</li>"
         for f in summary["top_findings"]
     )
+    shown = _shown_of(len(summary["top_findings"]), summary.get("onsets_total"), "onsets")
     inner = (
         numbers
         + f"<p>Platforms: {escape(platforms or 'none')}.</p>"
-        + (f"<h3>Biggest trend onsets</h3><ul class=findings>{findings}</ul>" if findings else "")
+        + (f"<h3>Sharpest trend onsets</h3><ul class=findings>{findings}</ul>"
+           + _note(shown) if findings else "")
         + "".join(_note(n) for n in notes)
     )  # fmt: skip
     return _section("summary", "Summary", inner)
 
 
+def _shown_of(shown: int, total: int | None, what: str) -> str:
+    """'The first 20 of 153 onsets.' (or 'All 12 onsets.'), for a list that may be cut."""
+    total = shown if total is None else total
+    if shown >= total:
+        return f"All {fmt_int(total)} {what}."
+    return f"The first {fmt_int(shown)} of {fmt_int(total)} {what}."
+
+
+_TREND_COLUMNS = ("hashtag", "posts", "accounts", "reposts", "expected", "poisson", "surge",
+                  "ratio", "kleinberg", "zscore")  # fmt: skip
+
+
+def _trend_row(r: dict) -> list[str]:
+    return [_tag(r["hashtag"]), fmt_int(r["posts"]), fmt_int(r["accounts"]),
+            fmt_int(r["reposts"]), fmt_num(r["expected"]), fmt_num(r["poisson"]),
+            fmt_num(r["surge"]), fmt_num(r["ratio"]), fmt_int(r["kleinberg"]),
+            fmt_num(r["zscore"])]  # fmt: skip
+
+
+def _onset_row(o: dict) -> list[str]:
+    return [_tag(o["hashtag"]), escape(fmt_time(o["start"])), escape(fmt_time(o["peak"])),
+            escape(fmt_time(o["end"])), fmt_int(o["posts"]), fmt_num(o["peak_rate_per_min"]),
+            fmt_num(o.get("baseline_per_min"))]  # fmt: skip
+
+
 def trending_section(trending: dict) -> str:
-    """The trending list at the end of the archive (every scorer) and the biggest onsets."""
-    columns = ["hashtag", "posts", "accounts", "reposts", "surge", "ratio", "kleinberg", "zscore"]
-    rows = [
-        [_tag(r["hashtag"]), fmt_int(r["posts"]), fmt_int(r["accounts"]), fmt_int(r["reposts"]),
-         fmt_num(r["surge"]), fmt_num(r["ratio"]), fmt_int(r["kleinberg"]), fmt_num(r["zscore"])]
-        for r in trending["trends"]
-    ]  # fmt: skip
-    onset_cols = ["hashtag", "start", "peak", "end", "posts", "peak posts/min"]
-    onset_rows = [
-        [_tag(o["hashtag"]), escape(fmt_time(o["start"])), escape(fmt_time(o["peak"])),
-         escape(fmt_time(o["end"])), fmt_int(o["posts"]), fmt_num(o["peak_rate_per_min"])]
-        for o in trending["onsets"]
-    ]  # fmt: skip
+    """The trending list at the end of the archive (every scorer) and the sharpest onsets."""
+    columns = list(_TREND_COLUMNS)
+    onset_cols = ["hashtag", "start", "peak", "end", "posts", "peak posts/min",
+                  "baseline posts/min"]  # fmt: skip
     window = fmt_int((trending["window_s"] or 0) // 60)
+    listed = _shown_of(len(trending["trends"]), trending.get("total"), "hashtags of the window")
+    onsets = _shown_of(len(trending["onsets"]), trending.get("onsets_total"), "onsets")
     inner = (
         _note(f"Trending list as it looked at {fmt_time(trending['at'])} over a {window}-minute "
-              "window, ranked by the unique-account surge; every scorer is shown.")
-        + table(columns, rows, css="trending", numeric=columns[1:])
+              f"window, ranked by {trending['method']}: the log of how much better a rise "
+              "explains the window's posts than the hashtag's rate over the last 24 hours "
+              f"(expected); every scorer is shown. {listed}")
+        + table(columns, [_trend_row(r) for r in trending["trends"]], css="trending",
+                numeric=columns[1:])
         + "<h3>Trend onsets over the whole archive</h3>"
-        + _note(f"{trending['onset_method']} burst automaton on {trending['onset_window']} "
-                "buckets; the biggest onsets by posts.")
-        + table(onset_cols, onset_rows, css="onsets", numeric=onset_cols[4:])
+        + _note(f"Bursts flagged by {trending['onset_method']} on {trending['onset_window']} "
+                "buckets, sharpest first: by how far the peak rate rose above the baseline "
+                f"rate. {onsets}")
+        + table(onset_cols, [_onset_row(o) for o in trending["onsets"]], css="onsets",
+                numeric=onset_cols[4:])
     )  # fmt: skip
     return _section("trending", "Trending", inner)
 
@@ -151,7 +176,8 @@ def campaign_card(view: dict, block_id: str) -> str:
         + chart("timeline", block_id, "timeline", css="timeline-box")
         + chart("lorenz", block_id, "lorenz", css="lorenz-box")
         + "</div>"
-        + _note("Dashed lines: onset (Kleinberg, 1-hour buckets), busiest minute, 2,000th post. "
+        + _note("Dashed lines: onset (start of the biggest Poisson burst, 1-hour buckets), busiest "
+                "minute, 2,000th post. "
                 "Lorenz curve: accounts from least to most active against their share of posts.")
         + "<h4>First movers</h4>" + _movers_table(view["first_movers"])
         + "<h4>Amplifiers (most reposted accounts)</h4>" + _amplifiers_table(view["amplifiers"])
@@ -253,7 +279,8 @@ def methods_section(view: dict, groups_params: dict | None, *, recorded: bool = 
     they were recorded, else every run stored)."""
     p = view["trend_params"]
     trend = (
-        f"<p>Trend scorers: {escape(', '.join(view['trend_methods']))}. Surge threshold "
+        f"<p>Trend scorers: {escape(', '.join(view['trend_methods']))}. Poisson history "
+        f"{fmt_num(p['history_s'] / 3600, 1)} h; surge threshold "
         f"{p['surge_threshold']} accounts, half-life {fmt_num(p['half_life_s'] / 3600, 1)} h; "
         f"Kleinberg s={p['kleinberg_s']}, γ={p['kleinberg_gamma']}, {p['kleinberg_states']} "
         f"states; robust z over {p['zscore_baseline_buckets']} trailing buckets. Onsets: "

@@ -71,7 +71,7 @@ TIMELINE_BUCKETS = ("1min", "5min", "15min", "1h", "6h", "1D")
 MAX_BUCKETS = 500
 LORENZ_POINTS = 200
 ONSET_WINDOW = "1h"
-ONSET_METHOD = "kleinberg"
+ONSET_METHOD = METHODS[0]
 TOP_FINDINGS = 5
 MAX_NETWORK_EDGES = 1500
 MAX_NETWORK_NODES = 600
@@ -127,9 +127,11 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def summary_view(store, *, onset_table: pd.DataFrame | None = None) -> dict:
-    """Headline numbers: posts, authors, span, platforms, kinds and the biggest trend onsets.
+    """Headline numbers: posts, authors, span, platforms, kinds and the sharpest trend onsets.
 
-    ``accounts`` counts account profiles in the store, ``authors`` distinct posting accounts.
+    ``accounts`` counts account profiles in the store, ``authors`` distinct posting accounts;
+    ``top_findings`` are the first onsets of the archive's list (sharpest first), and
+    ``onsets_total`` how many there are.
 
     ``onset_table`` (from :func:`archive_onsets`) avoids computing the onsets twice.
     """
@@ -149,7 +151,8 @@ def summary_view(store, *, onset_table: pd.DataFrame | None = None) -> dict:
             "kinds": info.by_kind,
             "quarantined": info.quarantined,
             "top_hashtags": [{"hashtag": t, "posts": n} for t, n in info.top_hashtags],
-            "top_findings": _onset_records(_biggest(found, TOP_FINDINGS)),
+            "top_findings": _onset_records(found.head(TOP_FINDINGS)),
+            "onsets_total": len(found),
         }
     )
 
@@ -162,7 +165,7 @@ def _authors(store) -> int:
 
 
 def archive_onsets(store) -> pd.DataFrame:
-    """Trend onsets over the whole archive (Kleinberg, 1-hour buckets)."""
+    """Trend onsets over the whole archive, sharpest first (the default scorer, 1-hour buckets)."""
     return onsets(store, window=ONSET_WINDOW, method=ONSET_METHOD)
 
 
@@ -170,8 +173,12 @@ def _biggest(found: pd.DataFrame, n: int) -> pd.DataFrame:
     return found.sort_values(["posts", "start"], ascending=[False, True]).head(n)
 
 
+_ONSET_FIELDS = ("hashtag", "method", "start", "peak", "end", "posts", "peak_rate_per_min",
+                 "baseline_per_min", "excess_per_min")  # fmt: skip
+
+
 def _onset_records(found: pd.DataFrame) -> list[dict]:
-    columns = ["hashtag", "method", "start", "peak", "end", "peak_rate_per_min", "posts"]
+    columns = [c for c in _ONSET_FIELDS if c in found.columns]
     return _records(found[columns])
 
 
@@ -191,10 +198,12 @@ def top_campaigns(store, n: int = 2, *, onset_table: pd.DataFrame | None = None)
 def trending_view(
     store, *, at=None, window="1h", top: int = 20, onset_table: pd.DataFrame | None = None
 ) -> dict:
-    """The trending list at ``at`` with every scorer's value, and the biggest onsets.
+    """The trending list at ``at`` with every scorer's value, and the sharpest onsets.
 
-    ``trends`` rows: hashtag, posts, accounts, originals, reposts, surge, ratio, kleinberg,
-    zscore (ranked by surge). ``onsets``: the ``top`` biggest onsets of the archive by posts.
+    ``trends`` rows: hashtag, posts, accounts, originals, reposts, expected, then every scorer
+    of :data:`~trendwatch.analysis.trends.METHODS`, ranked by the first (``method``);
+    ``total``: the hashtags of the window, of which ``trends`` holds the first ``top``.
+    ``onsets``: the first ``top`` onsets of the archive (sharpest first) of ``onsets_total``.
     """
     try:
         table = trending(store, at=at, window=window, top=top)
@@ -204,10 +213,12 @@ def trending_view(
     return {
         "at": None if table is None else _iso(table.at),
         "window_s": None if table is None else int(table.window.total_seconds()),
-        "method": "surge",
+        "method": METHODS[0],
         "methods": list(METHODS),
+        "total": 0 if table is None else table.total,
         "trends": [] if table is None else _records(table.table),
-        "onsets": _onset_records(_biggest(found, top)),
+        "onsets": _onset_records(found.head(top)),
+        "onsets_total": len(found),
         "onset_method": ONSET_METHOD,
         "onset_window": ONSET_WINDOW,
     }
@@ -550,6 +561,7 @@ def methods_view(store, run_ids=None) -> dict:
         "onset_rules": plain(ONSET_RULES),
         "onsets": {"method": ONSET_METHOD, "window": ONSET_WINDOW},
         "trend_params": {
+            "history_s": defaults.history.total_seconds(),
             "surge_threshold": defaults.surge_threshold,
             "half_life_s": defaults.half_life.total_seconds(),
             "kleinberg_s": defaults.s,
