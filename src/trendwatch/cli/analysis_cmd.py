@@ -19,36 +19,10 @@ from ..analysis.compare import compare
 from ..analysis.coordination.engine import _scope
 from ..analysis.trends import METHODS, onsets, trending
 from ..store import open_store
-from .options import db_option, json_option, print_json
+from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
 from .tables import format_table, truncation_note
 
-__all__ = ["COMMANDS", "DEFAULT_TOP", "top_option"]
-
-DEFAULT_TOP = 20
-"""Rows every ``--top`` shows by default."""
-
-
-def top_option(what: str):
-    """``--top N``: show the first N rows (default 20); 0 shows all; negative is refused."""
-    return click.option(
-        "--top",
-        type=click.IntRange(min=0),
-        default=DEFAULT_TOP,
-        show_default=True,
-        help=f"{what} to show (0: all). A note says when rows are left out.",
-    )
-
-
-def _first_rows(frame, top: int):
-    """The first ``top`` rows (all when 0) and the note to print when rows were left out."""
-    shown = frame.head(top) if top else frame
-    return shown, truncation_note(len(shown), len(frame))
-
-
-def _echo_note(note: str | None, as_json: bool) -> None:
-    """The truncation note: under the table, or on standard error beside JSON output."""
-    if note:
-        click.echo(note, err=as_json)
+__all__ = ["COMMANDS"]
 
 
 @click.command("trends")
@@ -81,12 +55,12 @@ def trends_command(at, window, method, top, show_onsets, min_posts, db, as_json)
     note = truncation_note(len(result.table), result.total)
     if as_json:
         print_json(result.to_dict())
-        _echo_note(note, as_json)
+        echo_note(note, as_json)
         return
     click.echo(f"trending at {result.at.isoformat()} over {window}, ranked by {result.method}")
     columns = ["hashtag", "posts", "accounts", "expected", *METHODS]
     click.echo(_table(result.table, columns, numeric_from=1))
-    _echo_note(note, as_json)
+    echo_note(note, as_json)
 
 
 ONSET_SHOWN = {
@@ -98,11 +72,11 @@ ONSET_SHOWN = {
 
 
 def _print_onsets(found, top, how: str, as_json) -> None:
-    shown, note = _first_rows(found, top)
+    shown, note = first_rows(found, top)
     if as_json:
         rows = shown.assign(**{c: shown[c].map(_iso) for c in ("start", "peak", "end")})
         print_json(rows.to_dict("records"))
-        _echo_note(note, as_json)
+        echo_note(note, as_json)
         return
     click.echo(
         f"{len(found):,} trend onsets ({how}, UTC), sharpest first: "
@@ -111,7 +85,7 @@ def _print_onsets(found, top, how: str, as_json) -> None:
     times = {c: shown[c].map(_minute) for c in ("start", "peak", "end")}
     table = shown.assign(**times)[list(ONSET_SHOWN)].rename(columns=ONSET_SHOWN)
     click.echo(_table(table, list(ONSET_SHOWN.values()), numeric_from=4))
-    _echo_note(note, as_json)
+    echo_note(note, as_json)
 
 
 def _minute(moment) -> str:
@@ -203,17 +177,17 @@ def accounts_command(hashtags, since, until, min_signals, top, out, db, as_json)
     found = found[found["signals"] >= min_signals]
     if out:
         found.to_csv(out, index=False)
-    shown, note = _first_rows(found, top)
+    shown, note = first_rows(found, top)
     if as_json:
         print_json(shown.to_dict("records"))
-        _echo_note(note, as_json)
+        echo_note(note, as_json)
         return
     click.echo(f"{len(found):,} accounts with at least {min_signals} signal(s)")
     columns = ["account_id", "handle", "signals", "posts", "repost_share", "age_days",
                "posts_per_day", *SIGNALS]  # fmt: skip
     shown = shown.assign(**{name: shown[name].map(_yes) for name in SIGNALS})
     click.echo(_table(shown, columns, numeric_from=2))
-    _echo_note(note, as_json)
+    echo_note(note, as_json)
 
 
 def _yes(flag) -> str:

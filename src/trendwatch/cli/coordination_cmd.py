@@ -14,12 +14,10 @@ from ..analysis.coordination.pair_evidence import pair_evidence
 from ..analysis.coordination.significance import DEFAULT_Q, significance
 from ..store import open_store
 from ..wording import plural
-from .options import db_option, json_option, print_json
+from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
 from .tables import format_table, terminal_safe
 
 __all__ = ["COMMANDS"]
-
-_SHOWN_EDGES = 20
 
 
 def _window(value: str | None):
@@ -35,10 +33,17 @@ def _window(value: str | None):
 
 @click.command("coordination")
 @click.option("--method", "-m", type=click.Choice(method_names()), required=True)
-@click.option("--window", default=None,
-              help="Seconds, or 'auto' (CooRnet); default: the method's own (60 s for most).")
-@click.option("--test/--no-test", default=True, show_default=True,
-              help="Test every link against the configuration null (q-values).")
+@click.option(
+    "--window",
+    default=None,
+    help="Seconds, or 'auto' (CooRnet); default: the method's own (60 s for most).",
+)
+@click.option(
+    "--test/--no-test",
+    default=True,
+    show_default=True,
+    help="Test every link against the configuration null (q-values).",
+)
 @click.option("--q", "q", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_Q,
               show_default=True, help="False discovery rate of the test.")  # fmt: skip
 @click.option("--min-weight", type=int, default=1, show_default=True)
@@ -52,10 +57,11 @@ def _window(value: str | None):
     help="Hot-key bound: partners per action per key (default: the engine's, see docs).",
 )
 @click.option("--out", type=click.Path(dir_okay=False), help="Write .csv/.parquet/.graphml/.gexf.")
+@top_option("Links")
 @db_option
 @json_option
 def coordination_command(
-    method, window, test, q, min_weight, hashtags, since, until, max_key_fanout, out, db,
+    method, window, test, q, min_weight, hashtags, since, until, max_key_fanout, out, top, db,
     as_json,
 ) -> None:  # fmt: skip
     """Link accounts that act on the same key within the window (one method), each link
@@ -71,18 +77,21 @@ def coordination_command(
             result = coordinate(store, method, **kwargs)
     if out:
         write_edges(result, out)
+    shown, note = first_rows(result.edges, top)
     if as_json:
         print_json(
             {
                 **result.summary(),
                 "params": result.params,
                 "bounded_keys": result.bounded_keys.to_dict("records"),
-                "top_edges": result.edges.head(_SHOWN_EDGES).to_dict("records"),
+                "top_edges": shown.astype(object).where(shown.notna(), None).to_dict("records"),
             }
         )
+        echo_note(note, as_json)
         return
     click.echo(_summary_line(result))
-    click.echo(_edges_table(result.edges.head(_SHOWN_EDGES)))
+    click.echo(_edges_table(shown))
+    echo_note(note, as_json)
 
 
 def _summary_line(result) -> str:

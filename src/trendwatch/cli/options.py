@@ -6,8 +6,20 @@ import click
 import orjson
 
 from ..store import default_db_path
+from .tables import truncation_note
 
-__all__ = ["db_option", "json_option", "print_json"]
+__all__ = [
+    "db_option",
+    "json_option",
+    "print_json",
+    "top_option",
+    "first_rows",
+    "echo_note",
+    "DEFAULT_TOP",
+]
+
+DEFAULT_TOP = 20
+"""Rows every ``--top`` shows by default."""
 
 db_option = click.option(
     "--db",
@@ -21,3 +33,26 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 def print_json(data) -> None:
     """Print JSON the way every command does: UTF-8, indented, datetimes in ISO 8601."""
     click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode())
+
+
+def top_option(what: str):
+    """``--top N``: show the first N rows (default 20); 0 shows all; negative is refused."""
+    return click.option(
+        "--top",
+        type=click.IntRange(min=0),
+        default=DEFAULT_TOP,
+        show_default=True,
+        help=f"{what} to show (0: all). A note says when rows are left out.",
+    )
+
+
+def first_rows(frame, top: int):
+    """The first ``top`` rows (all when 0) and the note to print when rows were left out."""
+    shown = frame.head(top) if top else frame
+    return shown, truncation_note(len(shown), len(frame))
+
+
+def echo_note(note: str | None, as_json: bool) -> None:
+    """The truncation note: under the table, or on standard error beside JSON output."""
+    if note:
+        click.echo(note, err=as_json)
