@@ -52,6 +52,16 @@ def make_post(post_id, author, when=None, kind="post", **fields) -> Post:
     )
 
 
+def background_reposts(n_accounts: int = 40, per_account: int = 6, minute: float = 60) -> list:
+    """Accounts that repost alone, each its own posts, without hashtags, from ``minute`` on:
+    the context a coordinated handful stands out from (the significance test needs one)."""
+    return [
+        make_post(f"bg{i}-{k}", f"bg{i}", at(minute + i, 10 * k), "repost",
+                  ref_post_id=f"b{i}-{k}")
+        for i in range(n_accounts) for k in range(per_account)
+    ]  # fmt: skip
+
+
 def add_posts(store: Store, posts: list[Post]):
     """Write hand-made posts into a store; returns the BatchCounts."""
     return store.write_batch(posts_to_arrow(posts))

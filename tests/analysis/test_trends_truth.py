@@ -14,7 +14,7 @@ import pytest
 
 from trendwatch.analysis.timeseries import Buckets, hashtag_series
 from trendwatch.analysis.trends import onsets, trending
-from trendwatch.cli.analysis_cmd import DEFAULT_TOP
+from trendwatch.cli.options import DEFAULT_TOP
 from trendwatch.ingest import ingest
 from trendwatch.simulate import simulate
 from trendwatch.store import Store

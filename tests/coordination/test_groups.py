@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import add_posts, at, make_post
+from tests.conftest import add_posts, at, background_reposts, make_post
 from trendwatch.analysis.coordination import scores as scores_module
 from trendwatch.analysis.coordination.export import write_groups_network
 from trendwatch.analysis.coordination.groups import (
@@ -84,11 +84,7 @@ def campaign_store(store):
         make_post("y1", "y", at(40, 10), "repost", ref_post_id="viral", hashtags=("tag",)),
         make_post("out", "a1", at(50), text="no hashtag: out of scope"),
     ]
-    posts += [
-        make_post(f"bg{i}-{k}", f"bg{i}", at(60 + i, 10 * k), "repost", ref_post_id=f"b{i}-{k}")
-        for i, k in itertools.product(range(40), range(6))
-    ]
-    add_posts(store, posts)
+    add_posts(store, posts + background_reposts())
     created = {"a1": at(-10) - timedelta(days=10), "a2": at(-10) - timedelta(days=20)}
     accounts = [
         Account(platform="x", account_id="a1", created_at=created["a1"], followers=5),

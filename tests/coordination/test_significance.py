@@ -196,7 +196,8 @@ def test_a_hashtag_scope_is_tested_against_every_post_of_its_days(store):
     assert (context.hashtags, context.since, context.until) == (
         None, day, day + timedelta(days=3),
     )  # fmt: skip
-    within = context_of(store, Scope(hashtags=("tag",), until=at(60)))
-    assert within.until == at(60)
-    plain = Scope(since=at(0))
+    # A time slice is widened to its whole days too: the day is the null's unit.
+    sliced = context_of(store, Scope(since=at(1), until=at(60 * 24 * 2 + 10)))
+    assert (sliced.since, sliced.until) == (day + timedelta(days=2), day + timedelta(days=3))
+    plain = Scope(platform="x")
     assert context_of(store, plain) is plain

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import T0, add_posts, at, make_post
+from tests.conftest import T0, add_posts, at, background_reposts, make_post
 from trendwatch.model import Account, accounts_to_arrow
 
 HOSTILE_TEXTS = (
@@ -37,7 +37,8 @@ def alpha_posts():
 
 def trio_posts():
     """a1, a2, a3 repost six posts of #tag together (0, 1, 2 s apart), one every 5 minutes;
-    z posts five times before. Texts are hostile."""
+    z posts five times before. Texts are hostile. Forty accounts repost alone later, without
+    the tag (the context of the significance test)."""
     posts = [
         make_post(f"z{i}", "z", at(-10 + i), hashtags=("tag",), text=f"early {i}") for i in range(5)
     ]
@@ -47,7 +48,7 @@ def trio_posts():
                       hashtags=("tag",), text=HOSTILE_TEXTS[i % len(HOSTILE_TEXTS)],
                       urls=(HOSTILE_URL,))
         )  # fmt: skip
-    return posts
+    return posts + background_reposts()
 
 
 def trio_accounts():

@@ -38,7 +38,7 @@ def test_simulated_report_shows_the_attack_card_and_its_group(sim_report):
     assert "not over the whole archive" in html  # and what the groups were scoped to
     groups = json_block(html, "tw-groups")
     biggest = {n["id"] for n in groups["nodes"] if n["group"] == 1}
-    attackers = set(truth.coordinated_accounts)
+    attackers = set(truth.attack_accounts)
     assert len(biggest & attackers) >= 0.9 * len(attackers)
     assert '<tr data-group="1">' in html and 'id="network"' in html
 
@@ -97,7 +97,7 @@ def test_report_lists_only_its_own_runs_on_a_writable_store(trio_store):
     assert "Runs of this report" in second
     assert runs[1][0] in second and runs[0][0] not in second
     assert runs[0][0] in first
-    assert "&quot;window&quot;:60" in second  # parameters as JSON
+    assert "&quot;window_s&quot;:60" in second  # parameters as JSON
 
 
 def test_read_only_store_says_the_runs_were_not_recorded(simulation):

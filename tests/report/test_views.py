@@ -178,10 +178,14 @@ def test_groups_view_nodes_edges_and_evidence(trio_store):
         {"id": "a3", "handle": "three", "group": 1, "posts": 6, "age_days": None,
          "followers": None},
     ]  # fmt: skip
-    assert view["edges"] == [
-        {"a": a, "b": b, "weight": 6, "methods": ["co-retweet"]}
+    assert [
+        {k: e[k] for k in ("a", "b", "weight", "events", "methods")} for e in view["edges"]
+    ] == [
+        {"a": a, "b": b, "weight": 6, "events": 6, "methods": ["co-retweet"]}
         for a, b in (("a1", "a2"), ("a1", "a3"), ("a2", "a3"))
     ]
+    assert all(e["q_value"] <= 1e-4 for e in view["edges"])
+    assert view["verdict"]["finding"] == "coordinated core"
     first = view["evidence"]["a1|a3"]
     assert [p["key"] for p in first] == ["o0", "o1", "o2"]  # three per edge, earliest first
     assert (first[0]["post_a"], first[0]["post_b"], first[0]["gap_s"]) == ("a1-0", "a3-0", 2.0)
@@ -217,7 +221,7 @@ def test_evidence_view_reads_the_stored_runs_in_either_order(trio_store):
     assert pair["time_a"] == "2024-03-01T12:20:00+00:00"
     run = views.methods_view(trio_store)["runs"]
     assert [r["kind"] for r in run] == ["coordination:co-retweet", "groups"]
-    assert pair["run_id"] == run[0]["run_id"] and run[0]["params"]["window"] == 60
+    assert pair["run_id"] == run[0]["run_id"] and run[0]["params"]["window_s"] == 60
 
 
 def test_evidence_view_skips_a_later_run_that_does_not_link_the_pair(trio_store):

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import T0, add_posts, make_post
+from tests.conftest import T0, add_posts, background_reposts, make_post
 from trendwatch.model import Account, accounts_to_arrow
 from trendwatch.serve import make_server
 from trendwatch.store import Store
@@ -73,7 +73,8 @@ def hostile_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
     rng = random.Random(1)
     with Store(path) as store:
-        add_posts(store, _campaign_posts(rng) + _organic_posts(rng))
+        # The background reposters are the crowd the attackers stand out from.
+        add_posts(store, _campaign_posts(rng) + _organic_posts(rng) + background_reposts(60))
         store.write_batch(None, accounts_to_arrow(_accounts()))
         store.write_batch(None, None, [(HOSTILE[0], 1, HOSTILE[5], HOSTILE[1])])
     return path

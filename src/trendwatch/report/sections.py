@@ -199,14 +199,24 @@ def _group_rows(groups: list[dict]) -> tuple[list[list[str]], list[str]]:
         keys = "; ".join(
             f"{k['method']}: {k.get('example_text') or k['key']}" for k in g["top_keys"]
         )
+        tag = g.get("top_hashtag")
+        pushed = f"{fmt_share(g['hashtag_share'])} of #{tag}" if tag else ""
         rows.append(
             [fmt_int(g["group_id"]), fmt_int(g["size"]), fmt_num(g["density"]),
              fmt_num(g["median_gap_s"], 0), fmt_int(g["posts"]), fmt_share(g["share_posts"]),
              fmt_share(g["share_first_2000"]), fmt_num(g["median_age_days"], 0),
-             fmt_num(g["median_followers"], 0), fmt_share(g.get("share_flagged")), text(keys)]
+             fmt_num(g["median_followers"], 0), fmt_share(g.get("share_flagged")),
+             text(pushed), text(g.get("reading") or ""), text(keys)]
         )  # fmt: skip
         attrs.append(f'data-group="{escape(g["group_id"])}"')
     return rows, attrs
+
+
+def _verdict(verdict: dict | None) -> str:
+    """The verdict's sentence, first thing in the section (it names hashtags: escaped)."""
+    if not verdict:
+        return ""
+    return f'<p class="verdict">{text(verdict["text"])}</p>'
 
 
 def groups_section(view: dict, block_id: str, scope_note: str) -> str:
@@ -214,7 +224,7 @@ def groups_section(view: dict, block_id: str, scope_note: str) -> str:
     columns = [
         "group", "accounts", "density", "median gap (s)", "posts", "share of posts",
         "share of first 2,000", "median age (days)", "median followers",
-        "flagged accounts", "top shared keys",
+        "flagged accounts", "hashtag pushed", "reading", "top shared keys",
     ]  # fmt: skip
     rows, attrs = _group_rows(view["groups"])
     summary = view["summary"]
@@ -222,9 +232,12 @@ def groups_section(view: dict, block_id: str, scope_note: str) -> str:
     if drawn < summary["accounts_in_groups"]:
         scope_note += f" The network draws the largest groups: {fmt_int(drawn)} accounts."
     inner = (
-        _note(scope_note)
+        _verdict(view.get("verdict"))
+        + _note(scope_note)
         + _note(f"Methods: {', '.join(summary['methods']) or 'none applicable'}; "
-                f"{fmt_int(summary['significant_edges'])} significant links; "
+                f"{fmt_int(summary['significant_edges'])} significant links (q-value at most "
+                f"{view.get('params', {}).get('q', '')}, each against a configuration null: every "
+                "account's activity per day, every key's burst); "
                 f"{fmt_int(summary['accounts_in_groups'])} accounts in "
                 f"{fmt_int(summary['groups'])} groups.")
         + table(columns, rows, css="groups", numeric=columns[:10], row_attrs=attrs)

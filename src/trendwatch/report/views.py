@@ -388,6 +388,7 @@ def groups_view(
     edges = _member_edges(result.edges, shown).head(max_edges)
     evidence = _edge_evidence(store, result.evidence, edges, evidence_per_edge)
     return {
+        "verdict": plain(result.verdict.to_dict()),
         "scope": plain(
             {
                 "hashtags": list(scope.hashtags or ()),
@@ -404,7 +405,7 @@ def groups_view(
         "evidence": evidence,
         "posts": _evidence_texts(store, evidence),
         "runs": plain(result.runs),
-        "thresholds": plain(result.thresholds),
+        "tests": plain(result.tests),
         "params": plain(result.params),
     }
 
@@ -433,6 +434,8 @@ def _edge(row: dict) -> dict:
         "a": str(row["account_a"]),
         "b": str(row["account_b"]),
         "weight": plain(row["weight"]),
+        "events": plain(row.get("events")),
+        "q_value": plain(row.get("q_value")),
         "methods": str(row["methods"]).split(","),
     }
 

@@ -49,12 +49,13 @@ simulator's planted networks and look-alikes (six seeds; ``trendwatch.simulate``
   were never significant.
 * A link needs at least ``min_events`` (2) events: one co-action is never evidence.
 
-Scoped tests (a hashtag)
-------------------------
+Scoped tests (a hashtag, a time slice)
+--------------------------------------
 The members of a campaign are most of its scope, and a null built from the campaign alone
 finds their co-occurrence ordinary (0 of 40 attackers in the simulator's attack scope). The
-null is therefore built from the **context**: every post of the same platform on the days the
-scope spans; ``events`` still counts only the scope's evidence. See :func:`context_of`.
+null is therefore built from the **context**: every post of the same platform on the whole
+days the scope spans (a time slice too: a day is the null's unit); ``events`` still counts
+only the scope's evidence. See :func:`context_of`.
 
 Multiple tests
 --------------
@@ -147,8 +148,11 @@ def _check(q: float, min_events: int) -> None:
 
 
 def context_of(store, scope: Scope) -> Scope:
-    """The posts the null is built from: the scope itself, or, for a hashtag scope, every post
-    of its platform on the UTC days its posts span (within ``since`` / ``until`` if given).
+    """The posts the null is built from: every post of the scope's platform on the whole UTC
+    days its posts span (the scope itself when it has neither hashtags nor a time slice).
+
+    A day's activity is the null's unit (module docs): a slice of a day, or one campaign's
+    posts, would leave out the crowd its accounts are compared with.
 
     Examples
     --------
@@ -156,7 +160,7 @@ def context_of(store, scope: Scope) -> Scope:
     >>> context_of(Store(":memory:"), Scope(hashtags=("x",))).hashtags is None
     True
     """
-    if not scope.hashtags:
+    if not (scope.hashtags or scope.since or scope.until):
         return scope
     span = scope.apply(store.posts()).aggregate(
         first=lambda t: t.created_at.min(), last=lambda t: t.created_at.max()
@@ -165,11 +169,7 @@ def context_of(store, scope: Scope) -> Scope:
         return Scope(since=scope.since, until=scope.until, platform=scope.platform)
     since = _day_start(span["first"])
     until = _day_start(span["last"]) + timedelta(days=1)
-    return Scope(
-        since=max(since, scope.since) if scope.since else since,
-        until=min(until, scope.until) if scope.until else until,
-        platform=scope.platform,
-    )
+    return Scope(since=since, until=until, platform=scope.platform)
 
 
 def _day_start(moment: datetime) -> datetime:
