@@ -39,6 +39,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from ...connections import connect
 from ..accounts import FLAGGED_SIGNALS, account_signals
 from .engine import Scope
 
@@ -116,6 +117,29 @@ def _account_scores(store, groups_of: pd.DataFrame, scope: Scope) -> pd.DataFram
     )
 
 
+# The keys most members share, per group: pairs = evidence rows, accounts = distinct ends.
+_TOP_KEYS_SQL = """
+    WITH inner_rows AS (
+        SELECT e.*, ga.group_id FROM _tw_evidence e
+        JOIN _tw_groups ga ON ga.account_id = e.account_a
+        JOIN _tw_groups gb ON gb.account_id = e.account_b AND gb.group_id = ga.group_id
+    ), keys AS (
+        SELECT group_id, method, key, count(*) AS pairs, min(post_a) AS example_post
+        FROM inner_rows GROUP BY ALL
+    ), ends AS (
+        SELECT group_id, method, key, count(DISTINCT account) AS accounts FROM (
+            SELECT group_id, method, key, account_a AS account FROM inner_rows
+            UNION ALL SELECT group_id, method, key, account_b FROM inner_rows
+        ) GROUP BY ALL
+    )
+    SELECT group_id, method, key, accounts, pairs, example_post
+    FROM keys JOIN ends USING (group_id, method, key)
+    QUALIFY row_number() OVER (
+        PARTITION BY group_id ORDER BY accounts DESC, pairs DESC, method, key) <= ?
+    ORDER BY group_id, accounts DESC, pairs DESC, method, key
+"""
+
+
 def top_keys(
     store, evidence: pd.DataFrame, groups_of: pd.DataFrame, n: int = TOP_KEYS
 ) -> dict[int, list[dict]]:
@@ -123,21 +147,18 @@ def top_keys(
 
     Returns ``{group_id: [{method, key, accounts, pairs, example_post, example_text}, ...]}``.
     """
-    inner = _inner_evidence(evidence, groups_of)
-    if inner.empty:
+    if evidence.empty or groups_of.empty:
         return {}
-    ends = pd.concat(
-        [inner.assign(account=inner["account_a"]), inner.assign(account=inner["account_b"])]
-    )
-    keys = ends.groupby(["group_id", "method", "key"]).agg(
-        accounts=("account", "nunique"), pairs=("post_a", "size"), example_post=("post_a", "min")
-    )
-    keys["pairs"] //= 2  # each evidence row was counted once per end
-    keys = keys.reset_index().sort_values(
-        ["group_id", "accounts", "pairs", "method", "key"],
-        ascending=[True, False, False, True, True],
-    )
-    top = keys.groupby("group_id").head(n)
+    con = connect()  # in SQL: the evidence of big groups is millions of post pairs
+    try:
+        con.register("_tw_evidence", evidence[["account_a", "account_b", "method", "key",
+                                               "post_a"]])  # fmt: skip
+        con.register("_tw_groups", groups_of[["account_id", "group_id"]])
+        top = con.execute(_TOP_KEYS_SQL, [n]).df()
+    finally:
+        con.close()
+    if top.empty:
+        return {}
     texts = store.post_texts(top["example_post"], _EXAMPLE_CHARS)
     top = top.assign(example_text=top["example_post"].map(texts))
     cols = ["method", "key", "accounts", "pairs", "example_post", "example_text"]

@@ -69,10 +69,13 @@ of the simulator's organic accounts landed in a group; at 1e-4, none in six seed
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -83,6 +86,7 @@ from ...errors import ParameterError
 from ...runs import is_read_only
 from .coded import registered
 from .engine import CoordinationResult, Scope, _scope, coordinate
+from .join import memory_limit
 from .methods import get_method
 from .results import decoded, save_result
 
@@ -176,8 +180,9 @@ def _day_start(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def context_actions(store, method: str, scope: Scope, params: dict) -> pa.Table:
-    """``account_id, key, time`` of ``method`` over the context of ``scope``.
+def context_actions(store, method: str, scope: Scope, params: dict) -> ibis.Table:
+    """``account_id, key, time`` of ``method`` over the context of ``scope`` (an Ibis table
+    over the store: the null's tables are built where the posts are).
 
     ``params`` are the run's resolved method parameters: a hashtag scope's own hashtags stay
     out of co-hashtag's keys in the context as in the scope.
@@ -187,15 +192,16 @@ def context_actions(store, method: str, scope: Scope, params: dict) -> pa.Table:
     context = context_of(store, scope)
     posts = context.apply(store.posts(text_keys=spec.text_keys(merged)))
     built = spec.build(posts, merged).select("account_id", "key", "time")
-    return built.filter(built.time.notnull() & built.key.notnull()).distinct().to_pyarrow()
+    return built.filter(built.time.notnull() & built.key.notnull())
 
 
 # --- the test ----------------------------------------------------------------------------------
 
 # Memberships of accounts in cells, for both binnings o = 0, 1; a cell's day is its start's.
+# Keys are hashed (64 bits): a repost's key can be its original's whole text.
 _CELLS_SQL = """
     CREATE OR REPLACE TEMP TABLE _tw_ac AS
-    SELECT DISTINCT o, account_id, key,
+    SELECT DISTINCT o, account_id, hash(key) AS key,
            floor((epoch_us(time) / 1e6 + o * $w) / (2 * $w))::BIGINT AS bin
     FROM {actions}, (VALUES (0), (1)) binnings(o);
     CREATE OR REPLACE TEMP TABLE _tw_cells AS
@@ -215,7 +221,7 @@ _CELLS_SQL = """
 _EVENTS_SQL = """
     CREATE OR REPLACE TEMP TABLE _tw_n AS
     WITH binned AS (
-        SELECT o, account_a, account_b, key,
+        SELECT o, account_a, account_b, hash(key) AS key,
                floor((epoch_us(time_a) / 1e6 + o * $w) / (2 * $w))::BIGINT AS bin,
                floor((epoch_us(time_b) / 1e6 + o * $w) / (2 * $w))::BIGINT AS bin_b
         FROM {evidence}, (VALUES (0), (1)) binnings(o)
@@ -252,14 +258,18 @@ _EXPECTED_SQL = """
 
 
 def pair_tests(
-    context: pa.Table, evidence: pa.Table, window_s: float, min_events: int = MIN_EVENTS
+    context: pa.Table | ibis.Table,
+    evidence: pa.Table,
+    window_s: float,
+    min_events: int = MIN_EVENTS,
 ) -> pd.DataFrame:
     """Test every pair of ``evidence`` against the configuration null of ``context``.
 
     Parameters
     ----------
-    context : Arrow table ``account_id, key, time``
-        The method's actions the null is built from (:func:`context_actions`).
+    context : Arrow table, or Ibis table over DuckDB, ``account_id, key, time``
+        The method's actions the null is built from (:func:`context_actions`); an Ibis
+        table is read where it lives, in its own DuckDB connection.
     evidence : Arrow table ``account_a, account_b, key, time_a, time_b``
         The engine's evidence rows (post pairs at most ``window_s`` apart).
     window_s : float
@@ -277,21 +287,51 @@ def pair_tests(
     if not evidence.num_rows:
         columns = {c: pd.Series([], dtype=object) for c in _PAIR}
         return pd.DataFrame({**columns, "events": [], "expected": [], "p_value": []})
-    con = connect()
-    try:
-        events, counts, n_strata = _count(con, context, evidence, window_s, min_events)
-    finally:
-        con.close()
+    with _context_relation(context) as (con, relation), memory_limit(con, NULL_MEMORY_LIMIT):
+        try:
+            events, counts, n_strata = _count(con, relation, evidence, window_s, min_events)
+        finally:
+            con.execute(_DROP_SQL)
     out = events.merge(_p_values(counts, n_strata), on=_PAIR, how="left")
     return out.assign(p_value=out["p_value"].fillna(1.0)).astype({c: object for c in _PAIR})
 
 
-def _count(con, context: pa.Table, evidence: pa.Table, window_s: float, min_events: int):
+@contextlib.contextmanager
+def _context_relation(context: pa.Table | ibis.Table):
+    """``(connection, relation name)`` of the context actions for the block."""
+    if isinstance(context, pa.Table):
+        con = connect()
+        try:
+            with registered(con, decoded(context)) as name:
+                yield con, name
+        finally:
+            con.close()
+        return
+    con = context.get_backend().con
+    name = f"_tw_context_{uuid.uuid4().hex[:8]}"
+    con.execute(f"CREATE TEMP VIEW {name} AS {ibis.to_sql(context, dialect='duckdb')}")
+    try:
+        yield con, name
+    finally:
+        con.execute(f"DROP VIEW IF EXISTS {name}")
+
+
+NULL_MEMORY_LIMIT = "500MB"
+"""DuckDB's memory limit while the null's tables are built (its joins spill beyond it): the
+whole IRA archive's co-hashtag cells would otherwise stay in DuckDB's buffers, and the
+groups of all methods peaked at 1.99 GB instead of staying well under 2 GB."""
+_DROP_SQL = "".join(
+    f"DROP TABLE IF EXISTS {t};"
+    for t in ("_tw_ac", "_tw_cells", "_tw_x", "_tw_s", "_tw_dd", "_tw_n")
+)
+
+
+def _count(con, relation: str, evidence: pa.Table, window_s: float, min_events: int):
     """(events per pair, per-stratum counts and expectations of the tested pairs, strata)."""
     evidence = decoded(evidence.select(["account_a", "account_b", "key", "time_a", "time_b"]))
-    with registered(con, decoded(context)) as acts, registered(con, evidence) as ev:
-        for statement in _statements(_CELLS_SQL.format(actions=acts)):
-            con.execute(statement, _used({"w": float(window_s)}, statement))
+    for statement in _statements(_CELLS_SQL.format(actions=relation)):
+        con.execute(statement, _used({"w": float(window_s)}, statement))
+    with registered(con, evidence) as ev:
         con.execute(_EVENTS_SQL.format(evidence=ev), {"w": float(window_s)})
     n_strata = con.execute("SELECT count(DISTINCT s) FROM _tw_s").fetchall()[0][0]
     events = con.execute(_EVENTS_PER_PAIR_SQL).df()
