@@ -40,8 +40,13 @@ def simulate_command(out, seed, scale, as_json) -> None:
     click.echo(f"accounts              {truth.accounts:,}")
     click.echo(f"attack hashtag        #{truth.attack_hashtag}  ({truth.attack_posts:,} posts)")
     click.echo(f"counter hashtag       #{truth.counter_hashtag}  ({truth.counter_posts:,} posts)")
-    click.echo(f"coordinated accounts  {len(truth.coordinated_accounts)}")
+    click.echo(f"coordinated accounts  {len(truth.coordinated_accounts)}: {_sizes(truth.shapes)}")
+    click.echo(f"look-alikes           {_sizes(truth.lookalikes)}")
     click.echo(f"truth                 {summary['truth']}")
+
+
+def _sizes(named: dict) -> str:
+    return ", ".join(f"{name} {len(accounts)}" for name, accounts in named.items())
 
 
 def _summary(folder: Path, truth: SimulationTruth) -> dict:
@@ -55,6 +60,8 @@ def _summary(folder: Path, truth: SimulationTruth) -> dict:
         "counter_hashtag": truth.counter_hashtag,
         "counter_posts": truth.counter_posts,
         "coordinated_accounts": len(truth.coordinated_accounts),
+        "shapes": {name: len(accounts) for name, accounts in truth.shapes.items()},
+        "lookalikes": {name: len(accounts) for name, accounts in truth.lookalikes.items()},
     }
 
 
