@@ -50,6 +50,7 @@ from ..analysis.timeseries import Buckets
 from ..analysis.trends import METHODS, ONSET_RULES, TrendParams, onsets, trending
 from ..errors import NoDataError
 from ..overview import overview
+from ..runs import is_read_only
 
 __all__ = [
     "summary_view",
@@ -381,7 +382,7 @@ def groups_view(
     are in ``posts``. ``record`` defaults to True when the store is writable (the runs are
     then listed by ``trendwatch runs`` and :func:`methods_view`).
     """
-    params.setdefault("record", not _read_only(store))
+    params.setdefault("record", not is_read_only(store))
     result = groups(store, hashtags=hashtags, **params)
     scope = _scope(hashtags, *(params.get(k) for k in ("since", "until", "platform")))
     shown = _largest_groups(result.members, max_nodes)
@@ -408,11 +409,6 @@ def groups_view(
         "tests": plain(result.tests),
         "params": plain(result.params),
     }
-
-
-def _read_only(store) -> bool:
-    mode = store.con.execute("SELECT current_setting('access_mode')").fetchall()[0][0]
-    return str(mode).lower() == "read_only"
 
 
 def _largest_groups(members: pd.DataFrame, max_nodes: int) -> pd.DataFrame:

@@ -53,6 +53,7 @@ import pyarrow.compute as pc
 
 from ...errors import ParameterError
 from ...hugepages import huge_pages_off
+from ...runs import is_read_only
 from ...text import normalize_hashtag
 from ...times import parse_time
 from .coded import evidence_frame
@@ -385,7 +386,7 @@ def coordinate(
         params=run_params,
     )
     result = spec.link(acts, link_kwargs) if spec.link else link(acts, **link_kwargs)
-    if record and not _read_only(store):
+    if record and not is_read_only(store):
         result = save_result(store, result)
     return result
 
@@ -427,10 +428,3 @@ def _resolve_window(store, spec, scope: Scope, params: dict, window) -> float:
         return float(window)
     except (TypeError, ValueError):
         raise ParameterError(f"window must be seconds or 'auto', got {window!r}") from None
-
-
-def _read_only(store) -> bool:
-    row = store.con.execute(
-        "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchall()
-    return bool(row and row[0][0])
