@@ -90,9 +90,10 @@ def reading_of(share: float, share_first: float, core: int, crowd: int) -> str:
 def verdict_of(store, scores: pd.DataFrame, scope: Scope, methods) -> Verdict:
     """The verdict on ``scope`` given the groups' ``scores`` (one row per group).
 
-    A hashtag scope is one campaign: the verdict reads its core as a whole. Any other scope
-    (the archive, a time range) may hold many campaigns: the verdict lists the groups, each
-    with the hashtag it pushed and its own reading (``scores["reading"]``).
+    A scope of one hashtag is one campaign: the verdict reads its core as a whole. Any other
+    scope (the archive, a time range, several hashtags: an attack and its counter-campaign)
+    may hold several campaigns: the verdict lists the groups, each with the hashtag it pushed
+    and its own reading (``scores["reading"]``).
     """
     posts, accounts = _scope_totals(store, scope)
     label = _scope_label(scope)
@@ -106,7 +107,7 @@ def verdict_of(store, scores: pd.DataFrame, scope: Scope, methods) -> Verdict:
     share_first = float(scores["share_first_2000"].fillna(0).sum())
     crowd = max(accounts - core, 0)
     used = _methods_of(scores, methods)
-    if scope.hashtags:
+    if scope.hashtags and len(scope.hashtags) == 1:
         reading = reading_of(share, share_first, core, crowd)
         text = _core_text(label, core, posts, share, share_first, crowd, reading, used)
     else:
