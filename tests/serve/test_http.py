@@ -127,7 +127,11 @@ def test_groups_find_the_attackers_and_link_to_their_evidence(hostile_server):
     data = json.loads(fetch(hostile_server.url + "/api/groups?hashtag=attack")[2])
     members = {n["id"] for n in data["nodes"]}
     assert members == set(ATTACKERS)
+    assert data["verdict"]["finding"] == "coordinated core"
+    assert data["verdict"]["core_accounts"] == len(ATTACKERS)
+    assert all(edge["q_value"] <= 1e-4 for edge in data["edges"])
     html = fetch(hostile_server.url + "/groups?hashtag=attack")[2].decode()
+    assert "Coordinated core: 6 accounts made" in html  # the verdict is on the page
     links = re.findall(r'class="evidence-link" href="([^"]+)"', html)
     assert len(links) == len(data["edges"]) == 15
     status, _, body = fetch(hostile_server.url + "/api" + links[0].replace("&amp;", "&"))
