@@ -57,6 +57,7 @@ def test_the_attack_reads_as_a_push_and_the_counter_campaign_does_not(seeded):
     assert attack.verdict.share >= 0.9
     counter = groups(store, hashtags=[truth.counter_hashtag], record=False)
     assert counter.verdict.reading in (None, "organised core in a crowd")
+    assert "volume" not in counter.verdict.text
     assert set(counter.members["account_id"]) <= set(truth.lookalikes["activist core"])
     assert counter.verdict.share <= 0.2
 
@@ -66,6 +67,7 @@ def test_a_live_debate_has_no_coordinated_core(seeded):
     debate = groups(store, hashtags=[normalize_hashtag(DEBATE_TAG)], record=False)
     print(f"\n{debate.verdict.text}")
     assert debate.verdict.finding == "no coordinated core"
+    assert debate.verdict.heavy_share < 0.05 and "volume" not in debate.verdict.text
 
 
 # --- real archives -----------------------------------------------------------------------------
@@ -112,6 +114,14 @@ def test_ira_pushes_have_a_coordinated_core(ira_store, hashtag):
 def test_ira_islamkills_flood_has_a_coordinated_core(ira_store):
     result = groups(ira_store, hashtags=["islamkills"], record=False)
     assert result.verdict.finding == "coordinated core"
+
+
+@pytest.mark.slow
+def test_ira_islamkills_verdict_says_a_few_accounts_made_it_by_volume(ira_store):
+    verdict = groups(ira_store, hashtags=["islamkills"], record=False).verdict
+    print(f"\n{verdict.text}")
+    assert verdict.heavy_accounts >= 120 and verdict.heavy_share >= 0.95
+    assert "a push by volume" in verdict.text
 
 
 def test_x_v2_and_mastodon_samples_give_no_group(tmp_path):

@@ -103,3 +103,25 @@ def test_hashtags_reach_the_sentence_as_given(store, tag):
     campaign(store, core_posts=5, crowd_posts=0, crowd_accounts=1, tag=tag)
     found = verdict_of(store, scores([]), Scope(hashtags=(tag,)), [])
     assert f"#{tag}" in found.text
+
+
+def test_no_core_but_a_push_by_volume_is_said(store):
+    # c0, c1, c2 post 30 times each over 90 minutes (20 within any hour): heavy posters; the
+    # ten others post 3 times each.
+    campaign(store, core_posts=90, crowd_posts=30, crowd_accounts=10)
+    found = verdict_of(store, scores([]), Scope(hashtags=("push",)), ["co-retweet"])
+    assert found.finding == "no coordinated core"
+    assert (found.heavy_accounts, found.heavy_share) == (3, 0.75)
+    assert found.text.endswith(
+        "But 3 accounts posted 10 times or more within an hour each and made 75% of the posts: "
+        "a push by volume that the link test cannot tell from their own activity. Check them: "
+        "trendwatch accounts --hashtag push."
+    )
+
+
+def test_nine_posts_an_hour_are_not_heavy(store):
+    # 9 posts each, one every 6 minutes: never 10 within an hour.
+    add_posts(store, [make_post(f"n{i}", f"a{i % 12}", at(6 * (i // 12)), hashtags=("calm",))
+                      for i in range(108)])  # fmt: skip
+    found = verdict_of(store, scores([]), Scope(hashtags=("calm",)), [])
+    assert found.heavy_accounts == 0 and "volume" not in found.text

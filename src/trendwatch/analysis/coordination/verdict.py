@@ -17,6 +17,14 @@ its first 2,000 posts (``share_first``), and the crowd (accounts outside the cor
     :data:`CROWD_RATIO` (10) times or more: organised, but most of the voice is not its own
     (an activist core, a campaign team). ``"coordinated minority"`` otherwise.
 
+Volume (:attr:`Verdict.heavy_accounts`, :attr:`Verdict.heavy_share`)
+    the accounts that posted at least :data:`HEAVY_POSTS` (10) times within one hour in the
+    scope, and their share of its posts. When no core is found but they made at least
+    :data:`HEAVY_SHARE` (half) of the posts, the verdict says so: a push by a few very active
+    accounts that the link test cannot tell from their own activity (an archive that holds
+    only the operation, as the IRA's #IslamKills: 129 of its 132 accounts posted ten times
+    within an hour and made all but 11 of its 4,053 posts; the simulator's live debate: none).
+
 These cut-offs describe; they do not judge intent. An organised activist core and a paid
 network can look alike in the links: the shares, the crowd and the account ages (in each
 group's scores) are what tell them apart, and the verdict shows them.
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import ibis
 import pandas as pd
 
 from ...wording import plural
@@ -40,6 +49,9 @@ __all__ = [
     "CROWD_RATIO",
     "MIN_POSTS",
     "MIN_ACCOUNTS",
+    "HEAVY_POSTS",
+    "HEAVY_SHARE",
+    "heavy_posters",
 ]
 
 PUSH_SHARE = 0.5
@@ -47,6 +59,8 @@ CROWD_SHARE = 0.2
 CROWD_RATIO = 10
 MIN_POSTS = 100
 MIN_ACCOUNTS = 10
+HEAVY_POSTS = 10
+HEAVY_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,8 @@ class Verdict:
     methods: list = field(default_factory=list)
     groups: int = 0
     too_small: bool = False
+    heavy_accounts: int = 0
+    heavy_share: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -98,9 +114,12 @@ def verdict_of(store, scores: pd.DataFrame, scope: Scope, methods) -> Verdict:
     posts, accounts = _scope_totals(store, scope)
     label = _scope_label(scope)
     too_small = posts < MIN_POSTS or accounts < MIN_ACCOUNTS
+    heavy, heavy_posts = heavy_posters(store, scope)
+    volume = {"heavy_accounts": heavy, "heavy_share": heavy_posts / posts if posts else 0.0}
     if scores.empty:
-        text = _no_core_text(label, posts, accounts, too_small)
-        return Verdict("no coordinated core", text, label, posts, accounts, too_small=too_small)
+        text = _no_core_text(label, posts, accounts, too_small) + _volume_text(scope, **volume)
+        return Verdict("no coordinated core", text, label, posts, accounts, too_small=too_small,
+                       **volume)  # fmt: skip
     core = int(scores["size"].sum())
     core_posts = int(scores["posts"].sum())
     share = core_posts / posts if posts else 0.0
@@ -115,8 +134,49 @@ def verdict_of(store, scores: pd.DataFrame, scope: Scope, methods) -> Verdict:
         text = _groups_text(label, scores, core, posts, share, used)
     return Verdict(
         "coordinated core", text, label, posts, accounts, core, core_posts, share,
-        share_first, crowd, reading, used, len(scores), too_small,
+        share_first, crowd, reading, used, len(scores), too_small, **volume,
     )  # fmt: skip
+
+
+_HEAVY_SQL = """
+    WITH scoped AS ({posts}), rates AS (
+        SELECT author_id, count(*) OVER (
+            PARTITION BY author_id ORDER BY created_at
+            RANGE BETWEEN INTERVAL 1 HOUR PRECEDING AND CURRENT ROW) AS in_hour
+        FROM scoped
+    ), heavy AS (SELECT author_id FROM rates GROUP BY author_id HAVING max(in_hour) >= ?)
+    SELECT (SELECT count(*) FROM heavy), count(*) FROM scoped SEMI JOIN heavy USING (author_id)
+"""
+
+
+def heavy_posters(store, scope: Scope) -> tuple[int, int]:
+    """``(accounts, their posts)``: the scope's accounts that posted at least
+    :data:`HEAVY_POSTS` times within one hour, and all their posts in the scope."""
+    posts = scope.apply(store.posts()).select("author_id", "created_at")
+    sql = _HEAVY_SQL.format(posts=ibis.to_sql(posts, dialect="duckdb"))
+    accounts, heavy_posts = store.con.execute(sql, [HEAVY_POSTS]).fetchall()[0]
+    return int(accounts), int(heavy_posts)
+
+
+def _percent(share: float) -> str:
+    """A share in whole percent that never says 100 % unless it is all.
+
+    >>> _percent(0.976), _percent(0.997), _percent(1.0)
+    ('98%', '99%', '100%')
+    """
+    return "100%" if share >= 1 else f"{min(round(share * 100), 99)}%"
+
+
+def _volume_text(scope: Scope, heavy_accounts: int, heavy_share: float) -> str:
+    if heavy_share < HEAVY_SHARE:
+        return ""
+    check = " ".join(f"--hashtag {t}" for t in scope.hashtags or ())
+    return (
+        f" But {plural(heavy_accounts, 'account')} posted {HEAVY_POSTS} times or more within "
+        f"an hour each and made {_percent(heavy_share)} of the posts: a push by volume that "
+        f"the link test cannot tell from their own activity. Check them: trendwatch accounts "
+        f"{check}"
+    ).rstrip() + "."
 
 
 def _scope_totals(store, scope: Scope) -> tuple[int, int]:
@@ -167,7 +227,7 @@ SHOWN_GROUPS = 5
 def _groups_text(label, scores: pd.DataFrame, core: int, posts: int, share: float, methods):
     head = (
         f"{plural(len(scores), 'coordinated group')} ({plural(core, 'account')}, "
-        f"{', '.join(methods)}) made {share:.0%} of the {plural(posts, 'post')} of {label}"
+        f"{', '.join(methods)}) made {_percent(share)} of the {plural(posts, 'post')} of {label}"
     )
     parts = [_group_phrase(row) for row in scores.head(SHOWN_GROUPS).to_dict("records")]
     more = len(scores) - SHOWN_GROUPS
@@ -183,15 +243,15 @@ def _group_phrase(row: dict) -> str:
         methods = sorted({k["method"] for k in row["top_keys"]})
         return f"{start} ({', '.join(methods)}), {plural(int(row['posts']), 'post')}"
     return (
-        f"{start} made {row['hashtag_share']:.0%} of the {plural(int(n), 'post')} of #{tag} "
+        f"{start} made {_percent(row['hashtag_share'])} of the {plural(int(n), 'post')} of #{tag} "
         f"({row['reading']})"
     )
 
 
 def _core_text(label, core, posts, share, share_first, crowd, reading, methods):
-    first = f" and {share_first:.0%} of the first 2,000" if share_first >= PUSH_SHARE else ""
+    first = f" and {_percent(share_first)} of the first 2,000" if share_first >= PUSH_SHARE else ""
     return (
-        f"Coordinated core: {plural(core, 'account')} made {share:.0%} of the "
+        f"Coordinated core: {plural(core, 'account')} made {_percent(share)} of the "
         f"{plural(posts, 'post')} of {label} ({', '.join(methods)}). "
         + _READINGS[reading].format(first=first, crowd=f"{crowd:,}")
     )
