@@ -10,9 +10,10 @@
 3. Groups are the **connected components** of that graph (default), or Leiden communities
    (Traag, Waltman & van Eck 2019, via ``leidenalg``) inside each component. Components,
    because the test already removed the chance links: on the simulator's planted networks
-   (six seeds) every network is exactly one component, while Leiden's modularity cut a
-   40-account retweet ring into three to five "groups" (a dense group whose links carry
-   uneven weights looks like several communities to modularity). Groups smaller than
+   (five seeds) every network is exactly one component (F1 1.0), while Leiden's modularity
+   cut the retweet ring into three groups, the link network into two and the reply raid into
+   one to three (seeds 1-3, F1 0.55-0.76 for those): a dense group whose links carry uneven
+   weights looks like several communities to modularity. Groups smaller than
    ``min_size`` (3: a pair is a link, not a group) are dropped.
 4. Each group is scored (:mod:`.scores`) and the scope gets a verdict (:mod:`.verdict`).
 
