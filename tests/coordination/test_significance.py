@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from tests.conftest import add_posts, at, make_post
+from tests.conftest import add_posts, at, background_reposts, make_post
 from trendwatch.analysis.coordination.engine import Scope
 from trendwatch.analysis.coordination.significance import (
     benjamini_hochberg,
@@ -181,8 +181,6 @@ def test_parameters_are_checked(store):
         significance(store, "co-retweet", q=0, record=False)
     with pytest.raises(ParameterError, match="min_events"):
         significance(store, "co-retweet", min_events=0, record=False)
-    with pytest.raises(ParameterError, match="co-similar"):
-        significance(store, "co-similar", record=False)
 
 
 def test_a_hashtag_scope_is_tested_against_every_post_of_its_days(store):
@@ -201,3 +199,26 @@ def test_a_hashtag_scope_is_tested_against_every_post_of_its_days(store):
     assert (sliced.since, sliced.until) == (day + timedelta(days=2), day + timedelta(days=3))
     plain = Scope(platform="x")
     assert context_of(store, plain) is plain
+
+
+def test_near_duplicates_are_tested_on_their_clusters(store):
+    # Three accounts post six slogans, each copied with a one-word change, seconds apart;
+    # forty others write texts of their own the same day (and repost alone: the crowd).
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+    posts = []
+    for i in range(6):
+        base = f"le slogan numero {i} dit que {words[i]} et {words[i + 1]} vont ensemble"
+        for k, account in enumerate(("s1", "s2", "s3")):
+            posts.append(make_post(f"s{i}-{k}", account, at(10 * i, 2 * k), text=f"{base} {k}",
+                                   hashtags=("tag",)))  # fmt: skip
+    posts += [make_post(f"own{i}", f"o{i}", at(i), text=f"mon texte a moi numero {i} {i * 7}")
+              for i in range(40)]  # fmt: skip
+    add_posts(store, posts + background_reposts())
+    result = significance(store, "co-similar", window=60, record=False, q=0.01)
+    edges = result.edges.set_index(["account_a", "account_b"])
+    trio = edges.loc[[("s1", "s2"), ("s1", "s3"), ("s2", "s3")]]
+    assert trio["significant"].all() and (trio["events"] == 6).all()
+    assert result.edges["significant"].sum() == 3
+    # In a hashtag scope, the clusters come from the links over the scope's whole days.
+    scoped = significance(store, "co-similar", window=60, hashtags=["tag"], record=False, q=0.01)
+    assert scoped.edges["significant"].sum() == 3

@@ -9,7 +9,6 @@ import click
 
 from ..analysis.coordination import coordinate, method_names
 from ..analysis.coordination.export import write_edges
-from ..analysis.coordination.methods import get_method
 from ..analysis.coordination.pair_evidence import pair_evidence
 from ..analysis.coordination.significance import DEFAULT_Q, significance
 from ..store import open_store
@@ -67,7 +66,6 @@ def coordination_command(
     """Link accounts that act on the same key within the window (one method), each link
     tested against chance (q-value; --no-test for the links alone, as the published tools)."""
     extra = {} if max_key_fanout is None else {"max_key_fanout": max_key_fanout}
-    test = test and get_method(method).link is None  # co-similar's links have no shared key
     kwargs = dict(window=_window(window), min_weight=min_weight, hashtags=hashtags or None,
                   since=since, until=until, **extra)  # fmt: skip
     with open_store(db) as store:

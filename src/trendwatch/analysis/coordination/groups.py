@@ -21,8 +21,9 @@ Default methods (:data:`DEFAULT_METHODS`), each where the data holds actions of 
 accounts or more, with its own window: co-retweet, co-tweet and co-link (60 s), co-reply and
 co-reply-account (120 s: replies to one post, and to one account, as a raid does), co-hashtag
 (300 s: a flood's wave). Together they cover the common shapes: a retweet ring, copy-paste,
-a link network, a reply raid, a hashtag flood. Not by default: co-similar (its links are post
-pairs without a shared key, which the test cannot count yet), co-mention (a celebrity's handle
+a link network, a reply raid, a hashtag flood. Not by default: co-similar (near-duplicate
+texts, tested on their clusters: :mod:`.near_duplicates`; its MinHash link costs more than
+all the defaults together on a big archive), co-mention (a celebrity's handle
 is shared by everyone talking about them), sync-post (everybody active in the same half hour)
 and hashtag-sequence (co-hashtag's waves cover it); ask for them with ``methods=``.
 """
@@ -351,7 +352,7 @@ def groups(
     scope = _scope(hashtags, since, until, platform)
     names = list(methods) if methods else applicable_methods(store, scope)
     for name in names:
-        _check_method(name)
+        get_method(name)
     runs, tested = {}, {}
     for name in _costliest_first(names):  # only candidates' evidence is kept
         runs[name], tested[name] = _tested_run(store, name, scope, window, q, min_events)
@@ -385,15 +386,6 @@ def groups(
         verdict=verdict_of(store, scores, scope, names),
     )
     return record_groups_run(store, result) if record else result
-
-
-def _check_method(name: str) -> None:
-    if get_method(name).link is not None:
-        raise ParameterError(
-            f"{name} cannot be tested for groups yet (its links are post pairs without a "
-            "shared key); use co-tweet for identical texts, or `trendwatch coordination -m "
-            f"{name}` for its links"
-        )
 
 
 def _run(store, name: str, scope: Scope, window) -> CoordinationResult:

@@ -88,6 +88,7 @@ from .coded import registered
 from .engine import CoordinationResult, Scope, _scope, coordinate
 from .join import memory_limit
 from .methods import get_method
+from .near_duplicates import cluster_keys, evidence_with_cluster_keys, with_cluster_keys
 from .results import decoded, save_result
 
 __all__ = [
@@ -181,8 +182,8 @@ def _day_start(moment: datetime) -> datetime:
 
 
 def context_actions(store, method: str, scope: Scope, params: dict) -> ibis.Table:
-    """``account_id, key, time`` of ``method`` over the context of ``scope`` (an Ibis table
-    over the store: the null's tables are built where the posts are).
+    """``account_id, key, time, post_id`` of ``method`` over the context of ``scope`` (an
+    Ibis table over the store: the null's tables are built where the posts are).
 
     ``params`` are the run's resolved method parameters: a hashtag scope's own hashtags stay
     out of co-hashtag's keys in the context as in the scope.
@@ -191,7 +192,7 @@ def context_actions(store, method: str, scope: Scope, params: dict) -> ibis.Tabl
     merged = {**spec.resolve({k: params[k] for k in spec.defaults if k in params}, scope)}
     context = context_of(store, scope)
     posts = context.apply(store.posts(text_keys=spec.text_keys(merged)))
-    built = spec.build(posts, merged).select("account_id", "key", "time")
+    built = spec.build(posts, merged).select("account_id", "key", "time", "post_id")
     return built.filter(built.time.notnull() & built.key.notnull())
 
 
@@ -411,7 +412,10 @@ def tested_edges(store, result: CoordinationResult, min_events: int = MIN_EVENTS
     """``result.edges`` with ``events, expected, p_value`` from :func:`pair_tests`."""
     scope = _scope_of(result)
     context = context_actions(store, result.method, scope, result.params)
-    tests = pair_tests(context, result.evidence_table, result.params["window_s"], min_events)
+    evidence = result.evidence_table
+    if get_method(result.method).link is not None:  # co-similar: clusters as keys
+        context, evidence = _keyed_by_clusters(store, result, scope, context)
+    tests = pair_tests(context, evidence, result.params["window_s"], min_events)
     merged = result.edges.merge(tests, on=_PAIR, how="left")
     # Every edge has evidence, so every edge has been counted; fill only the empty case.
     events = merged["events"].fillna(0).astype(np.int64)
@@ -436,7 +440,8 @@ def significance(
     ----------
     store : Store
     method : str
-        A coordination method name (keyed methods; co-similar is not testable yet).
+        A coordination method name (co-similar is tested on its near-duplicate clusters,
+        :mod:`.near_duplicates`).
     q : float
         The false discovery rate over this method's pairs (default :data:`DEFAULT_Q`).
     min_events : int
@@ -453,7 +458,6 @@ def significance(
     True
     """
     _check(q, min_events)
-    _check_testable(method)
     record = coordinate_kwargs.pop("record", True)
     result = coordinate(
         store, method, hashtags=hashtags, since=since, until=until, platform=platform,
@@ -475,6 +479,31 @@ def _by_evidence(edges: pd.DataFrame) -> pd.DataFrame:
     return order.reset_index(drop=True)
 
 
+def _keyed_by_clusters(store, result, scope: Scope, context: ibis.Table):
+    """Context actions and evidence keyed by near-duplicate clusters (:mod:`.near_duplicates`).
+
+    The clusters come from the method's links over the whole context, so a post outside a
+    hashtag scope joins the cluster of its near-duplicates inside it.
+    """
+    linked = result
+    wider = context_of(store, scope)
+    if wider != scope:
+        linked = coordinate(store, result.method, record=False, **_link_args(result, wider))
+    clusters = cluster_keys(decoded(linked.evidence_table.select(["post_a", "post_b"])))
+    actions = with_cluster_keys(context.to_pyarrow(), clusters)
+    evidence = decoded(result.evidence_table)
+    return actions, evidence_with_cluster_keys(evidence, clusters)
+
+
+def _link_args(result: CoordinationResult, scope: Scope) -> dict:
+    """The run's own parameters over another scope."""
+    spec = get_method(result.method)
+    p = result.params
+    method_params = {k: p[k] for k in spec.defaults if k in p}
+    return dict(window=p["window_s"], since=scope.since, until=scope.until,
+                platform=scope.platform, **method_params)  # fmt: skip
+
+
 def null_params(store, result: CoordinationResult, q: float, min_events: int) -> dict:
     """The test's parameters as runs record them."""
     context = context_of(store, _scope_of(result))
@@ -484,14 +513,6 @@ def null_params(store, result: CoordinationResult, q: float, min_events: int) ->
         "min_events": min_events,
         "context": {"since": context.since, "until": context.until, "platform": context.platform},
     }
-
-
-def _check_testable(method: str) -> None:
-    if get_method(method).link is not None:
-        raise ParameterError(
-            f"{method} links posts pairwise, without shared keys, so the significance test "
-            "cannot count its events yet; use co-tweet for identical texts"
-        )
 
 
 def _scope_of(result: CoordinationResult) -> Scope:
