@@ -55,3 +55,28 @@ def test_info_json_keys_and_text(tmp_path):
     text = runner.invoke(cli, ["info", "--db", str(db)]).output
     assert "accounts     1 profiles; 3 authors posted" in text
     assert ["invalid", "JSON", "2"] in [line.split() for line in text.splitlines()]
+
+
+def test_a_post_repeating_a_hashtag_counts_once(store):
+    add_posts(store, [
+        make_post(1, "a", at(0), hashtags=("brexit", "brexit", "uk")),
+        make_post(2, "b", at(1), hashtags=("brexit",)),
+        make_post(3, "c", at(2), hashtags=("uk", "brexit", "uk", "uk")),
+    ])  # fmt: skip
+    assert overview(store).top_hashtags == [("brexit", 3), ("uk", 2)]
+
+
+def test_info_counts_posts_per_hashtag_on_the_x_v2_sample(shared_data, tmp_path):
+    """brexit.jsonl: 100 posts carry #brexit, 19 of them twice (the count was 119)."""
+    from trendwatch.ingest import ingest
+
+    db = tmp_path / "b.duckdb"
+    ingest([shared_data("twitter-v2-twarc", "brexit.jsonl")], db)
+    with Store(db, read_only=True) as store:
+        tags = dict(overview(store).top_hashtags)
+        carrying = store.con.execute(
+            "SELECT count(*) FROM posts WHERE collected AND list_contains(hashtags, 'brexit')"
+        ).fetchone()[0]
+    assert tags["brexit"] == carrying == 100
+    data = orjson.loads(CliRunner().invoke(cli, ["info", "--db", str(db), "--json"]).output)
+    assert data["top_hashtags"][0] == ["brexit", 100]

@@ -16,6 +16,8 @@ class StoreOverview:
 
     ``accounts`` counts the account profiles stored; ``authors`` the distinct accounts that
     wrote collected posts (tables without profiles have authors but no accounts).
+    ``top_hashtags`` counts, for each hashtag, the collected posts that carry it: a post that
+    repeats a tag counts once.
     """
 
     posts: int
@@ -85,8 +87,9 @@ def _top_reasons(store: Store, top: int) -> list[tuple[str, int]]:
 
 
 def _top_hashtags(store: Store, top: int) -> list[tuple[str, int]]:
+    # list_distinct: posts carrying the tag, not its occurrences ("#brexit ... #Brexit").
     return store.con.execute(
-        "SELECT tag, count(*) AS n FROM (SELECT unnest(hashtags) AS tag FROM posts "
-        "WHERE collected) GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?",
+        "SELECT tag, count(*) AS n FROM (SELECT unnest(list_distinct(hashtags)) AS tag "
+        "FROM posts WHERE collected) GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?",
         [top],
     ).fetchall()

@@ -258,7 +258,7 @@ def test_cli_coordination_evidence_runs(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "2 accounts, 1 pair," in res.output
-    assert out.read_text().splitlines()[1].startswith("a,b,1,")
+    assert out.read_text().splitlines()[1].startswith('"a","b",1,')  # text quoted
     res = runner.invoke(cli, ["evidence", "b", "a", "--db", str(db), "--json"])
     assert res.exit_code == 0 and '"post_b": "2"' in res.output
     res = runner.invoke(cli, ["runs", "--db", str(db)])
@@ -286,7 +286,9 @@ def test_evidence_reads_the_latest_run_that_links_the_pair_with_safe_texts(tmp_p
     assert "RT @x: vote" in res.output and "\x1b" not in res.output and "\u202e" not in res.output
     assert "\ufffd]0;owned\ufffd vote\ufffdeton" in res.output
     res = runner.invoke(cli, ["evidence", "a", "b", "--db", str(db), "--json"])
-    assert f'"text_a": {orjson.dumps(hostile).decode()}' in res.output
+    # --json keeps the text (it parses back to it) with its controls as \u escapes
+    assert '"text_a": "RT @x: \\u001b]0;owned\\u0007 vote\\u202eeton"' in res.output
+    assert orjson.loads(res.output)["evidence"][0]["text_a"] == hostile
     res = runner.invoke(cli, ["evidence", "a", "c", "--db", str(db)])
     assert res.exit_code != 0 and "no stored coordination run links a and c" in res.output
     res = runner.invoke(cli, ["evidence", "a", "b", "-m", "co-tweet", "--db", str(db)])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import orjson
 import pytest
 from click.testing import CliRunner
 
@@ -218,7 +217,8 @@ def test_command_json_carries_the_runs_and_the_method_of_every_row(db):
         ("co-retweet", runs.retweet),
         ("co-link", runs.link),
     ]
-    assert f'"text_a": {orjson.dumps(HOSTILE).decode()}' in res.output
+    # the full text, its controls as \u escapes (no raw bidi override reaches the terminal)
+    assert data["evidence"][0]["text_a"] == HOSTILE and "\u202e" not in res.output
 
 
 def test_command_fallback_header(db):

@@ -13,6 +13,7 @@ import sys
 import click
 
 from ..errors import TrendwatchError
+from .tables import terminal_lines
 
 __all__ = ["cli", "main"]
 
@@ -30,14 +31,21 @@ COMMAND_MODULES = (
 
 
 class _Group(click.Group):
-    """Turns TrendwatchError into a clean message instead of a traceback."""
+    """Turns TrendwatchError into a clean message instead of a traceback.
+
+    Messages name files, columns and values the user's data chose: every ``Error:`` line is
+    made terminal-safe (:func:`~.tables.terminal_lines`), click's usage errors too.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except TrendwatchError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {terminal_lines(str(exc))}", err=True)
             sys.exit(1)
+        except click.ClickException as exc:
+            exc.message = terminal_lines(exc.message)
+            raise
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

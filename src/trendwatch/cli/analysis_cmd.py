@@ -18,6 +18,7 @@ from ..analysis.campaign import campaign
 from ..analysis.compare import compare
 from ..analysis.coordination.engine import _scope
 from ..analysis.trends import METHODS, onsets, trending
+from ..exports import write_csv
 from ..store import open_store
 from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
 from .tables import format_table, truncation_note
@@ -176,7 +177,7 @@ def accounts_command(hashtags, since, until, min_signals, top, out, db, as_json)
         found = account_signals(store, scope=scope)
     found = found[found["signals"] >= min_signals]
     if out:
-        found.to_csv(out, index=False)
+        write_csv(found, out)
     shown, note = first_rows(found, top)
     if as_json:
         print_json(shown.to_dict("records"))

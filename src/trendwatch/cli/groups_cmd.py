@@ -11,6 +11,7 @@ from ..analysis.coordination import method_names
 from ..analysis.coordination.export import write_groups_network
 from ..analysis.coordination.groups import ALGORITHMS, groups
 from ..analysis.coordination.significance import DEFAULT_Q, MIN_EVENTS
+from ..exports import write_csv
 from ..store import open_store
 from ..wording import plural
 from .options import db_option, json_option, print_json
@@ -62,7 +63,7 @@ def groups_command(
             window=window, q=q, min_events=min_events, algorithm=algorithm, seed=seed,
         )  # fmt: skip
     if out:
-        member_rows(result).to_csv(out, index=False)
+        write_csv(member_rows(result), out)
     if network:
         write_groups_network(result, network)
     if as_json:

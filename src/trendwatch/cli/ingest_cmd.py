@@ -13,7 +13,7 @@ from ..ingest import COUNT_FIELDS, IngestReport, ingest
 from ..overview import overview
 from ..store import open_store
 from .options import db_option, json_option, print_json
-from .tables import format_table
+from .tables import format_table, terminal_lines
 
 __all__ = ["COMMANDS"]
 
@@ -73,7 +73,7 @@ def ingest_command(paths, db, format_, mapping, platform, as_json) -> None:
     else:
         click.echo(_report_table(report))
     for failed in report.failed:
-        click.echo(f"Error: {failed.error}", err=True)
+        click.echo(f"Error: {terminal_lines(failed.error)}", err=True)
     if report.failed:
         sys.exit(1)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 import orjson
 
 from ..store import default_db_path
-from .tables import truncation_note
+from .tables import json_safe, truncation_note
 
 __all__ = [
     "db_option",
@@ -31,8 +33,20 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 
 def print_json(data) -> None:
-    """Print JSON the way every command does: UTF-8, indented, datetimes in ISO 8601."""
-    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode())
+    """Print JSON the way every command does: UTF-8, indented, datetimes in ISO 8601.
+
+    Strings keep their characters, but DEL, C1 and bidi controls are written as ``\\uXXXX``
+    escapes (:func:`~.tables.json_safe`; JSON's own rules escape the C0 controls): the output
+    parses to the same strings and cannot reorder or control the terminal that shows it.
+    """
+    click.echo(json_safe(_dumps(data)))
+
+
+def _dumps(data) -> str:
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate (a file name that is not UTF-8)
+        return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
 def top_option(what: str):

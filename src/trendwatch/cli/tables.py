@@ -1,11 +1,19 @@
-"""Plain-text tables for the terminal (no dependency beyond click)."""
+"""Plain-text tables for the terminal, and text made safe to print there (no dependency)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 
-__all__ = ["format_table", "fmt_count", "terminal_safe", "truncation_note"]
+__all__ = [
+    "format_table",
+    "fmt_count",
+    "json_safe",
+    "terminal_lines",
+    "terminal_safe",
+    "truncation_note",
+]
 
 
 def fmt_count(value) -> str:
@@ -43,6 +51,43 @@ def terminal_safe(text: str) -> str:
     'ok�[31mred�evil'
     """
     return text.translate(_UNSAFE)
+
+
+def terminal_lines(text: str) -> str:
+    r"""``text`` made :func:`terminal_safe` line by line: its line breaks (LF) are kept.
+
+    For messages that span lines on purpose, such as an error with a hint under it.
+
+    Examples
+    --------
+    >>> terminal_lines("bad \x1b]0;title\x07 file\nhint")
+    'bad �]0;title� file\nhint'
+    """
+    return "\n".join(terminal_safe(line) for line in text.split("\n"))
+
+
+# In JSON text these characters can only sit inside strings (its syntax is ASCII), and C0
+# controls are escaped by every encoder; the others (DEL, C1, bidi controls, and lone
+# surrogates of a fallback encoder) are written as \uXXXX escapes, which decode to the same.
+_JSON_UNSAFE = re.compile(
+    "[" + "".join(chr(code) for code in _UNSAFE if code >= 0x7F) + "\ud800-\udfff]"
+)
+
+
+def json_safe(text: str) -> str:
+    r"""JSON text with every DEL, C1 and bidi control (and lone surrogate) \u-escaped.
+
+    The result is the same JSON value, and prints without reordering or controlling the
+    terminal.
+
+    Examples
+    --------
+    >>> import json
+    >>> safe = json_safe(json.dumps({"tag": "a\u202eb\x85"}, ensure_ascii=False))
+    >>> safe, json.loads(safe) == {"tag": "a\u202eb\x85"}
+    ('{"tag": "a\\u202eb\\u0085"}', True)
+    """
+    return _JSON_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def display_width(text: str) -> int:

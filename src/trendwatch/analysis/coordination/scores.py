@@ -232,11 +232,14 @@ def hashtag_shares(store, groups_of: pd.DataFrame, scope: Scope) -> pd.DataFrame
 
 
 def _top_hashtags(posts: ibis.Table, groups_of: pd.DataFrame) -> dict[int, tuple[str, float]]:
-    """group -> (its most used hashtag, the share of its posts carrying it)."""
+    """group -> (its most used hashtag, the share of its posts carrying it).
+
+    A post that repeats a tag carries it once (the share is of posts, at most 1).
+    """
     members = ibis.memtable(groups_of.rename(columns={"account_id": "author_id"}))
     mine = posts.inner_join(members, "author_id")
     totals = mine.group_by("group_id").aggregate(total=mine.count()).to_pandas()
-    tags = mine.select("group_id", tag=mine.hashtags.unnest())
+    tags = mine.select("group_id", "post_id", tag=mine.hashtags.unnest()).distinct()
     counts = tags.group_by(["group_id", "tag"]).aggregate(n=tags.count()).to_pandas()
     if counts.empty:
         return {}
