@@ -140,12 +140,10 @@ class _Deadlines:
     def expire(self) -> None:
         """Shut down the connections past their deadline (their thread then ends)."""
         now = time.monotonic()
-        with self._lock:
-            late = [c for c, due in self._due.items() if due < now]
-            for connection in late:
+        with self._lock:  # a head that arrives meanwhile (stop) is not cut off
+            for connection in [c for c, due in self._due.items() if due < now]:
                 del self._due[connection]
-        for connection in late:
-            _shutdown(connection)
+                _shutdown(connection)
 
 
 def _shutdown(connection: socket.socket) -> None:
