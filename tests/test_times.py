@@ -37,3 +37,27 @@ def test_empty_is_none(value):
 def test_garbage_raises_value_error_for_the_quarantine():
     with pytest.raises(ValueError, match="unrecognised time"):
         parse_time("next tuesday")
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", -99999999999999999999, 1e300])
+def test_unix_times_out_of_range_are_value_errors(value):
+    with pytest.raises(ValueError, match="out of range"):
+        parse_time(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["99999999999999999999", "0001-01-01T00:00Z", "9999-12-31T23:59Z", "soon"]
+)
+def test_query_bounds_outside_1900_2200_are_parameter_errors(value):
+    from trendwatch.errors import ParameterError
+    from trendwatch.times import parse_bound
+
+    with pytest.raises(ParameterError, match=r"^--until .* is not a time from 1900 to 2200"):
+        parse_bound(value, "--until")
+
+
+def test_query_bounds_inside_the_range():
+    from trendwatch.times import parse_bound
+
+    assert parse_bound("2016-03-22T12:00Z", "--at") == datetime(2016, 3, 22, 12, tzinfo=UTC)
+    assert parse_bound(None, "--at") is None

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-__all__ = ["parse_time", "from_epoch"]
+from .errors import ParameterError
+
+__all__ = ["parse_time", "from_epoch", "parse_bound", "EARLIEST", "LATEST"]
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+"""The earliest time a query may name (``--since``, ``--at``, ``?until=``...)."""
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""The latest time a query may name: windows of up to ten years stay inside Python's range."""
 
 # X ids carry their creation time: ms since this epoch in the top bits ("snowflake").
 TWITTER_EPOCH_MS = 1288834974657
@@ -15,7 +22,10 @@ def from_epoch(value: float) -> datetime:
     """Return the UTC datetime of a Unix time in seconds (or milliseconds, if it is that large)."""
     if abs(value) > 1e11:  # later than the year 5138 in seconds: it must be milliseconds
         value = value / 1000.0
-    return datetime.fromtimestamp(value, tz=UTC)
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"Unix time {value!r} is out of range") from None
 
 
 def parse_time(value) -> datetime | None:
@@ -65,3 +75,27 @@ def _as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def parse_bound(value, name: str) -> datetime | None:
+    """Parse a time that bounds a query (``--at``, ``--since``, ``--until``); None stays None.
+
+    Raises :class:`~trendwatch.errors.ParameterError`, naming the option, on a value that is
+    not a time or lies outside [:data:`EARLIEST`, :data:`LATEST`).
+
+    >>> parse_bound("2016-12-01T10:00", "--at").isoformat()
+    '2016-12-01T10:00:00+00:00'
+    >>> parse_bound("99999999999999999999", "--until")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ParameterError: --until '99999999999999999999' is not a time from 1900 to 2200: ...
+    """
+    try:
+        moment = parse_time(value)
+    except ValueError:
+        moment = EARLIEST - timedelta(days=1)  # reported as out of range below
+    if moment is not None and not EARLIEST <= moment < LATEST:
+        raise ParameterError(
+            f"{name} {value!r} is not a time from {EARLIEST:%Y} to {LATEST:%Y}: "
+            "write ISO 8601, e.g. 2016-12-01T10:00Z"
+        )
+    return moment

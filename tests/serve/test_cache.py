@@ -57,3 +57,13 @@ def test_errors_are_not_cached():
     with pytest.raises(RuntimeError):
         cache.get_or_compute("k", fail)
     assert cache.get_or_compute("k", lambda: "ok") == "ok"
+
+
+def test_bounded_by_bytes_least_recently_used_first():
+    cache = ViewCache(max_bytes=1000)
+    for key in "abcd":
+        cache.get_or_compute(key, lambda: b"x" * 300)
+        cache.get_or_compute("a", lambda: b"never")  # a stays the most recent
+    assert cache.size == 900 and "a" in cache and "b" not in cache
+    assert cache.get_or_compute("huge", lambda: b"y" * 2000) == b"y" * 2000
+    assert "huge" not in cache and cache.size <= 1000

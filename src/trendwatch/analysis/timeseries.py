@@ -20,11 +20,12 @@ import ibis
 import pandas as pd
 
 from ..errors import ParameterError
-from ..times import parse_time
+from ..times import parse_bound
 
 __all__ = [
     "Buckets",
     "parse_duration",
+    "MAX_DURATION",
     "parse_at",
     "hashtag_rows",
     "hashtag_series",
@@ -34,29 +35,32 @@ __all__ = [
 _UNITS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d)\s*$", re.IGNORECASE)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_DURATION = timedelta(days=3660)
+"""The longest window or bucket (ten years): longer ones would leave Python's time range."""
 
 
 def parse_duration(text: str | timedelta, *, name: str = "window") -> timedelta:
     """Parse a duration such as ``"30s"``, ``"5min"``, ``"1h"`` or ``"1d"``.
 
     ``m`` means minutes. Raises :class:`~trendwatch.errors.ParameterError` on anything else and
-    on durations below one second.
+    on durations below one second or above :data:`MAX_DURATION`.
 
     >>> parse_duration("5min")
     datetime.timedelta(seconds=300)
     """
-    if isinstance(text, timedelta):
-        seconds = text.total_seconds()
-    else:
-        match = _DURATION.match(str(text))
-        if match is None:
-            raise ParameterError(
-                f"{name} {text!r} is not a duration: write e.g. 30s, 5min, 1h or 1d"
-            )
-        seconds = float(match.group(1)) * _UNITS[match.group(2).lower()]
+    seconds = text.total_seconds() if isinstance(text, timedelta) else _duration_seconds(text, name)
     if seconds < 1 or not float(seconds).is_integer():
         raise ParameterError(f"{name} {text!r} must be a whole number of seconds, at least 1")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ParameterError(f"{name} {text!r} is too long: at most {MAX_DURATION.days} days")
     return timedelta(seconds=seconds)
+
+
+def _duration_seconds(text: str, name: str) -> float:
+    match = _DURATION.match(str(text))
+    if match is None:
+        raise ParameterError(f"{name} {text!r} is not a duration: write e.g. 30s, 5min, 1h or 1d")
+    return float(match.group(1)) * _UNITS[match.group(2).lower()]
 
 
 def parse_at(value: str | datetime | None) -> datetime | None:
@@ -67,12 +71,7 @@ def parse_at(value: str | datetime | None) -> datetime | None:
     """
     if value is None or value == "":
         return None
-    try:
-        return parse_time(value)
-    except ValueError:
-        raise ParameterError(
-            f"--at {value!r} is not a time: write ISO 8601, e.g. 2016-12-01T10:00Z"
-        ) from None
+    return parse_bound(value, "--at")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,22 @@ __all__ = ["COMMANDS"]
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @click.option("--token", envvar="TRENDWATCH_TOKEN",
               help="Require this token on every request ($TRENDWATCH_TOKEN).")  # fmt: skip
-def serve_command(db, host, port, token) -> None:
-    """Serve the dashboard: every report view, live from the store (opened read-only)."""
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME[:PORT]",
+              help="Also answer requests for this host name (a proxy's or a DNS name); "
+                   "repeatable. Other names get a 400.")  # fmt: skip
+@click.option("--insecure-no-token", is_flag=True,
+              help="Serve a non-loopback --host without a token (anyone who reaches it "
+                   "reads the store).")  # fmt: skip
+def serve_command(db, host, port, token, allow_hosts, insecure_no_token) -> None:
+    """Serve the dashboard: every report view, live from the store (opened read-only).
+
+    It answers only requests addressed to its own host names (--allow-host adds one), and
+    refuses to listen beyond loopback without --token unless --insecure-no-token is given.
+    """
     from ..serve import serve  # the server is only imported when asked for
 
-    serve(db, host=host, port=port, token=token, ready=click.echo)
+    serve(db, host=host, port=port, token=token, allow_hosts=allow_hosts,
+          allow_no_token=insecure_no_token, ready=click.echo)  # fmt: skip
 
 
 COMMANDS = [serve_command]

@@ -1,8 +1,13 @@
 """The dashboard as a plain function of a request: ``Dashboard.handle(...) -> Response``.
 
-No socket here (see :mod:`.server`), so every rule (authentication, routing, validation,
-errors, headers, caching) is testable directly. The store is shared read-only; each request
-thread queries it through its own DuckDB cursor (:meth:`Store.cursor`).
+No socket here (see :mod:`.server`), so every rule (host check, authentication, routing,
+validation, errors, headers, caching) is testable directly. The store is shared read-only;
+each request thread queries it through its own DuckDB cursor (:meth:`Store.cursor`).
+
+Pages are served from a cache of serialised bodies (:mod:`.cache`). A page that is not there
+is computed by at most ``compute_workers`` threads at a time: a burst of heavy queries (new
+trend lists, groups of new scopes) queues among itself while cached pages, static files and
+errors are answered at once by the other threads.
 """
 
 from __future__ import annotations
@@ -19,13 +24,22 @@ from urllib.parse import urlsplit
 import orjson
 
 from ..errors import NoDataError, ParameterError, TrendwatchError
-from .cache import ViewCache
+from .cache import DEFAULT_CACHE_BYTES, ViewCache
 from .pages import render_page
 from .params import BadParameter, parse_query
 from .routes import ROUTES, Route, route_for_path
-from .security import security_headers, token_cookie, token_from_request, token_matches
+from .security import (
+    host_allowed,
+    security_headers,
+    token_cookie,
+    token_from_request,
+    token_matches,
+)
 
-__all__ = ["Dashboard", "Response", "STATIC_FILES"]
+__all__ = ["Dashboard", "Response", "STATIC_FILES", "COMPUTE_WORKERS", "error_response"]
+
+COMPUTE_WORKERS = 2
+"""Pages computed at once (each query also uses DuckDB's threads); the rest wait their turn."""
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +96,25 @@ class Dashboard:
         When set, every request must present it (see :mod:`.security`).
     views : module, optional
         Where the view functions live (default :mod:`trendwatch.report.views`).
-    cache_entries : int
-        How many page results to keep in memory.
+    cache_bytes : int
+        Memory budget of the page cache (see :mod:`.cache`).
+    compute_workers : int
+        How many pages may be computed at the same time.
+    allowed_hosts : frozenset of str, optional
+        The ``Host`` headers answered (see :func:`.security.allowed_hosts`); ``None`` checks
+        nothing (a dashboard called directly, without a socket). :func:`.server.make_server`
+        always sets them.
     """
 
     def __init__(self, store, *, token: str | None = None, views: ModuleType | None = None,
-                 cache_entries: int = 256):  # fmt: skip
+                 cache_bytes: int = DEFAULT_CACHE_BYTES, compute_workers: int = COMPUTE_WORKERS,
+                 allowed_hosts: frozenset[str] | None = None):  # fmt: skip
         self.store = store
         self.token = token
         self._views = views
-        self.cache = ViewCache(cache_entries)
+        self.cache = ViewCache(max_bytes=cache_bytes)
+        self.allowed_hosts = allowed_hosts
+        self._compute_slots = threading.BoundedSemaphore(compute_workers)
         self._local = threading.local()
 
     @property
@@ -111,25 +134,41 @@ class Dashboard:
 
     # -- data ---------------------------------------------------------------------------------
     def data(self, route: Route, params: dict) -> dict:
-        """The view's result for these parameters, computed once per parameter set."""
-        key = (route.name, tuple(sorted(params.items())))
-        return self.cache.get_or_compute(
-            key, lambda: route.call(self.views, self.thread_store(), params, self._related)
-        )
+        """The view's result for these parameters, read back from its cached JSON twin.
+
+        The cache holds bytes only (its budget is exact); the JSON twin is the page's data, and
+        its HTML page renders the same from it.
+        """
+        return orjson.loads(self.body(route, params, as_json=True))
 
     def _related(self, name: str, params: dict) -> dict:
         return self.data(next(r for r in ROUTES if r.name == name), params)
 
     def body(self, route: Route, params: dict, as_json: bool) -> bytes:
-        """The serialised page or JSON twin, cached like the data."""
+        """The serialised page or JSON twin, computed once per parameter set and cached."""
         key = ("json" if as_json else "html", route.name, tuple(sorted(params.items())))
-        return self.cache.get_or_compute(key, lambda: self._serialise(route, params, as_json))
+        return self.cache.get_or_compute(key, lambda: self._computed(route, params, as_json))
 
-    def _serialise(self, route: Route, params: dict, as_json: bool) -> bytes:
-        data = self.data(route, params)
+    def _computed(self, route: Route, params: dict, as_json: bool) -> bytes:
         if as_json:
-            return orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS)
-        return render_page(route, params, data).encode()
+            return self._in_slot(lambda: self._json(route, params))
+        data = self.data(route, params)  # in a slot of its own when it must be computed
+        return self._in_slot(lambda: render_page(route, params, data).encode())
+
+    def _json(self, route: Route, params: dict) -> bytes:
+        data = route.call(self.views, self.thread_store(), params, self._related)
+        return orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS)
+
+    def _in_slot(self, work):
+        """Run ``work`` in one of the compute slots (a page built on another keeps its slot)."""
+        if getattr(self._local, "computing", False):
+            return work()
+        with self._compute_slots:
+            self._local.computing = True
+            try:
+                return work()
+            finally:
+                self._local.computing = False
 
     def warm(self, names=("overview", "trends", "runs", "quality")) -> None:
         """Compute the pages every visit starts with, before the first request."""
@@ -140,11 +179,24 @@ class Dashboard:
 
     # -- requests -----------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: Mapping[str, str]) -> Response:
-        """Answer one request (``target`` is the path with its query string)."""
+        """Answer one request (``target`` is the path with its query string); never raises."""
+        try:
+            return self._answer(method, target, headers)
+        except Exception:  # a bug: say so without leaking internals, keep serving
+            log.exception("error serving %s", target[:200])
+            return error_response(500, "internal error: see the server's log")
+
+    def _answer(self, method: str, target: str, headers: Mapping[str, str]) -> Response:
+        if self.allowed_hosts is not None and not host_allowed(headers.get("Host"),
+                                                               self.allowed_hosts):  # fmt: skip
+            return _wrong_host(headers.get("Host"))
         if method not in ("GET", "HEAD"):
             return error_response(405, f"method {method} not allowed: the dashboard is read-only")
         parts = urlsplit(target)
-        refused, set_cookie = self._authenticate(parts.query, headers)
+        try:
+            refused, set_cookie = self._authenticate(parts.query, headers)
+        except ParameterError as exc:
+            return error_response(400, str(exc), "query")
         if refused is not None:
             return refused
         response = self._dispatch(parts.path, parts.query)
@@ -180,10 +232,16 @@ class Dashboard:
             return error_response(404, str(exc))
         except (ParameterError, TrendwatchError) as exc:
             return error_response(400, str(exc))
-        except Exception:  # a bug: say so without leaking internals, keep serving
-            log.exception("error serving %s", path)
-            return error_response(500, "internal error: see the server's log")
         return Response(200, body, _JSON if as_json else _HTML)
+
+
+def _wrong_host(given: str | None) -> Response:
+    return error_response(
+        400,
+        f"this dashboard does not answer to Host {given!r:.80}: open it by the address it "
+        "printed, or start it with --allow-host NAME",
+        "Host",
+    )
 
 
 def _static(name: str) -> Response:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs
 
-from ..analysis.timeseries import parse_duration
+from ..analysis.timeseries import MAX_DURATION, parse_duration
 from ..errors import ParameterError
 from ..model import Platform
 from ..text import normalize_hashtag
-from ..times import parse_time
+from ..times import EARLIEST, LATEST, parse_bound
 
 __all__ = ["BadParameter", "Param", "parse_query", "RESERVED", "MAX_VALUE_LENGTH"]
 
@@ -38,11 +38,14 @@ class BadParameter(ParameterError):
 
 def _as_time(text: str) -> datetime:
     try:
-        moment = parse_time(text)
-    except (ValueError, OverflowError):
+        moment = parse_bound(text, "time")
+    except ParameterError:
         moment = None
     if moment is None:
-        raise ValueError("is not a time: write ISO 8601, e.g. 2016-12-01T10:00Z")
+        raise ValueError(
+            f"is not a time from {EARLIEST:%Y} to {LATEST:%Y}: write ISO 8601, "
+            "e.g. 2016-12-01T10:00Z"
+        )
     return moment
 
 
@@ -64,7 +67,9 @@ def _as_window(text: str) -> str:
     try:
         parse_duration(text)
     except ParameterError:
-        raise ValueError("is not a duration: write e.g. 30s, 5min, 1h or 1d") from None
+        raise ValueError(
+            f"is not a duration from 1s to {MAX_DURATION.days}d: write e.g. 30s, 5min, 1h or 1d"
+        ) from None
     return text
 
 

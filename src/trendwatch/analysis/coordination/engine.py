@@ -55,7 +55,7 @@ from ...errors import ParameterError
 from ...hugepages import huge_pages_off
 from ...runs import is_read_only
 from ...text import normalize_hashtag
-from ...times import parse_time
+from ...times import parse_bound
 from .coded import evidence_frame
 from .join import actions_on_duckdb, pair_join
 from .methods import get_method
@@ -78,6 +78,8 @@ DEFAULT_MAX_KEY_FANOUT = 1000
 """Each action pairs with at most this many following actions on its key within the window."""
 DEFAULT_MAX_KEY_PAIRS = 1_000_000
 """A key whose actions would give more pairs than this gets a lower fanout (module docs)."""
+MAX_WINDOW_S = 366 * 86400
+"""The longest window (366 days): longer ones overflow the time arithmetic and mean nothing."""
 
 ACTION_COLUMNS = ("account_id", "key", "time", "post_id")
 EDGE_COLUMNS = (
@@ -223,8 +225,11 @@ def actions(
 def _check_link_params(
     window_s, min_weight, max_key_fanout, weight_percentile, max_key_pairs=None
 ) -> None:
-    if window_s is None or not window_s >= 0:
-        raise ParameterError(f"window must be a number of seconds >= 0, got {window_s!r}")
+    if window_s is None or not 0 <= window_s <= MAX_WINDOW_S:
+        raise ParameterError(
+            f"window must be a number of seconds from 0 to {MAX_WINDOW_S:,} (366 days), "
+            f"got {window_s!r}"
+        )
     if min_weight < 1:
         raise ParameterError(f"min_weight must be >= 1, got {min_weight}")
     if max_key_fanout is not None and max_key_fanout < 1:
@@ -411,8 +416,8 @@ def _scope(hashtags, since, until, platform) -> Scope:
         hashtags = (hashtags,)
     return Scope(
         hashtags=tuple(hashtags) if hashtags else None,
-        since=parse_time(since) if isinstance(since, str) else since,
-        until=parse_time(until) if isinstance(until, str) else until,
+        since=parse_bound(since, "--since") if isinstance(since, str) else since,
+        until=parse_bound(until, "--until") if isinstance(until, str) else until,
         platform=platform,
     )
 
@@ -425,6 +430,8 @@ def _resolve_window(store, spec, scope: Scope, params: dict, window) -> float:
 
         return estimate_window(store, spec.name, scope=scope, params=params).window_s
     try:
-        return float(window)
+        window_s = float(window)
     except (TypeError, ValueError):
         raise ParameterError(f"window must be seconds or 'auto', got {window!r}") from None
+    _check_link_params(window_s, 1, None, None)
+    return window_s
