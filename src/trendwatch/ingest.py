@@ -180,8 +180,8 @@ def ingest_file(
     report = FileReport(path=path, format=format)
     try:
         source = open_input(path)
-    except InputError as exc:
-        report.error = str(exc)
+    except Exception as exc:  # an InputError, or anything else: this file only
+        report.error = _describe(exc, path)
         return report
     try:
         _read_file(store, source, report, options or ReadOptions(), progress)
@@ -202,8 +202,8 @@ def _read_file(
     try:
         report.format = report.format or _detect(source, options)
         reader = get_format(report.format)
-    except InputError as exc:
-        report.error = str(exc)
+    except Exception as exc:  # unrecognised (an InputError), or a sniffer's failure
+        report.error = _describe(exc, source.name)
         return
     writer = _FileWriter(store, source, report, progress)
     try:
@@ -263,10 +263,20 @@ class _Batch:
         return self.records >= BATCH_RECORDS or self.quarantine_bytes >= BATCH_QUARANTINE_BYTES
 
     def add(self, item) -> None:
-        if isinstance(item, PostTable):
+        if isinstance(item, Post):  # one per record: the readers of X v1.1, Mastodon, Bluesky
+            self.posts.append(item)
+            self.read += item.collected
+            self.records += item.collected
+        elif isinstance(item, PostTable):
             self.tables.append(item.table)
             self.read += pa.compute.sum(item.table["collected"]).as_py() or 0
             self.records += item.table.num_rows
+        else:
+            self._add_other(item)
+
+    def _add_other(self, item) -> None:
+        if isinstance(item, Account):
+            self.accounts.append(item)
         elif isinstance(item, AccountTable):
             self.account_tables.append(item.table)
         elif isinstance(item, Quarantined):
@@ -274,16 +284,6 @@ class _Batch:
         elif isinstance(item, Skipped):
             self.skipped += 1
             self.count(item.record_no)
-        else:
-            self._add_record(item)
-
-    def _add_record(self, item) -> None:
-        if isinstance(item, Post):
-            self.posts.append(item)
-            self.read += item.collected
-            self.records += item.collected
-        elif isinstance(item, Account):
-            self.accounts.append(item)
         else:  # a reader bug, not a user error
             raise TypeError(f"format reader yielded {type(item).__name__}")
 

@@ -191,8 +191,8 @@ def _quarantine_table(records) -> str:
     return format_table(["source", "record", "reason", "raw"], rows, numeric_from=4)
 
 
-def _cut(text: str | None, chars: int) -> str:
-    if text is None:
+def _cut(text: object, chars: int) -> str:
+    if not isinstance(text, str):  # no raw text (NULL, which pandas gives as NaN)
         return ""
     return text if len(text) <= chars else text[: chars - 1] + "…"
 
