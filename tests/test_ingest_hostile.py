@@ -13,6 +13,7 @@ import importlib
 import io
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -77,6 +78,9 @@ def test_a_truncated_gzip_among_files_keeps_what_it_read_and_the_run_goes_on(sto
     assert cut.quarantined == 1  # the unread rest, with the error as its reason
     [tail] = tails(store)
     assert tail.startswith("the rest of the input was not read: truncated gzip after byte")
+    (again,) = ingest_accounted([HOSTILE / "truncated.jsonl.gz"], store).files
+    assert again.error == cut.error  # the same records again: duplicates, the tail too
+    assert (again.read, again.duplicates, again.quarantined) == (cut.read, cut.read, 0)
 
 
 def test_a_corrupt_gzip_crc_is_reported_after_its_records(store):
@@ -380,13 +384,16 @@ def test_an_empty_value_is_zero_records(store, name):
     assert (file.read, file.format) == (0, None)
 
 
-def test_records_after_many_blank_lines_are_read_with_their_line_numbers(tmp_path, store):
+@pytest.mark.parametrize("options", [ReadOptions(), WORKERS], ids=["serial", "workers"])
+def test_records_after_many_blank_lines_are_read_with_their_line_numbers(
+    tmp_path, store, options
+):
     path = tmp_path / "late.jsonl"
-    path.write_bytes(b"\xef\xbb\xbf" + b"\n" * 70_000 + b"  \r\n" + STREAM.read_bytes())
-    (file,) = ingest_accounted([path], store).files
-    assert (file.error, file.format, file.read, file.added) == (None, "x-v1", 7, 4)
-    [(_, number, _, _)] = quarantine_rows(store)
-    assert number == 70_001 + 8  # the stream's line 8
+    path.write_bytes(b"\xef\xbb\xbf" + b"\n" * 70_000 + b"  \r\n" + PAGES.read_bytes())
+    (file,) = ingest_accounted([path], store, options=options).files
+    assert (file.error, file.format, file.read, file.added) == (None, "twarc2", 9, 6)
+    reasons = [r[3] for r in quarantine_rows(store)]
+    assert [r.split(":")[0] for r in reasons] == ["line 70002, tweet 7", "line 70004"]
 
 
 # -- the property: any mixture, any reader ----------------------------------------------------
@@ -423,5 +430,7 @@ def _lines_at_least(data: bytes) -> int:
     when the input is uncompressed JSON Lines (not one array or indented object)."""
     data = data.removeprefix(b"\xef\xbb\xbf")
     if data[:2] in (b"\x1f\x8b", b"BZ", b"\x28\xb5") or not is_json_lines(data.lstrip()):
+        return 0
+    if re.fullmatch(rb"\s*(\[\s*\]|\{\s*\}|null)?\s*", data):  # one empty value: nothing
         return 0
     return sum(1 for line in data.split(b"\n") if line.strip() and line.strip() != b"[]")
