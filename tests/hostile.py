@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import zstandard
 
 from trendwatch.formats import ReadOptions
+from trendwatch.formats.items import Parallelism
 from trendwatch.ingest import IngestReport, ingest
 from trendwatch.store import Store
 
@@ -40,6 +44,8 @@ VALID_SOURCES = {
     "csv": "tabular/ira.csv",
 }
 """A fixture of valid records for each reader of lines (the CSV's first line is its header)."""
+FORMATS = sorted([*VALID_SOURCES, "parquet"])
+"""Every reader: those of lines, and Parquet (a valid table, maybe cut or damaged)."""
 
 SMALL_CAP = 2048
 """The record size cap the generated inputs are read with: their long lines go over it."""
@@ -113,6 +119,8 @@ def hostile_line(rng: random.Random, valid: list[bytes], fmt: str) -> bytes:
 
 def hostile_input(rng: random.Random, fmt: str) -> bytes:
     """A whole input of a format: a mixture of lines, maybe compressed, maybe damaged."""
+    if fmt == "parquet":
+        return damaged(rng, parquet_table(rng))
     header, valid = valid_lines(fmt)
     lines = [hostile_line(rng, valid, fmt) for _ in range(rng.randrange(1, 12))]
     if rng.random() < 0.2:
@@ -122,6 +130,23 @@ def hostile_input(rng: random.Random, fmt: str) -> bytes:
     if rng.random() < 0.1:
         data = b"\xef\xbb\xbf" + data
     return damaged(rng, compressed(rng, data))
+
+
+def parquet_table(rng: random.Random) -> bytes:
+    """A CooRTweet-layout Parquet file of a few row groups, some rows without a time."""
+    rows = rng.randrange(1, 400)
+    times = [None if rng.random() < 0.05 else str(1_600_000_000 + i) for i in range(rows)]
+    table = pa.table(
+        {
+            "object_id": [f"o{i % 5}" for i in range(rows)],
+            "account_id": [f"a{i % 7}" for i in range(rows)],
+            "content_id": [f"c{rng.randrange(rows * 2)}" for i in range(rows)],
+            "timestamp_share": times,
+        }
+    )
+    out = io.BytesIO()
+    pq.write_table(table, out, row_group_size=rng.choice([7, 50, 1000]))
+    return out.getvalue()
 
 
 def compressed(rng: random.Random, data: bytes) -> bytes:
@@ -146,5 +171,8 @@ def damaged(rng: random.Random, data: bytes) -> bytes:
     return data
 
 
-def read_options() -> ReadOptions:
-    return ReadOptions(max_record_bytes=SMALL_CAP)
+def read_options(workers: bool = False) -> ReadOptions:
+    """The options generated inputs are read with: the small cap, and with ``workers`` the
+    parallel reader of X v2 on any file (pieces of 512 bytes)."""
+    parallel = Parallelism(workers=2, min_bytes=0, chunk_bytes=512) if workers else Parallelism(0)
+    return ReadOptions(max_record_bytes=SMALL_CAP, parallel=parallel)
