@@ -68,7 +68,8 @@ COUNT_FIELDS = ("read", "added", "duplicates", "skipped", "quarantined")
 
 @dataclass
 class FileReport:
-    """Counts for one input file; ``error`` is set when the file could not be read at all."""
+    """Counts for one input file; ``error`` is set when the file could not be read, or not
+    to its end (the counts are then those of what was read, plus the unread rest)."""
 
     path: str
     format: str | None = None
