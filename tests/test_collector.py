@@ -39,13 +39,13 @@ def test_ingest_reads_without_the_collector_and_turns_it_back_on(
     collector_state, tmp_path, monkeypatch
 ):
     seen = []
-    consume = ingest_module._consume
+    consume = ingest_module._FileWriter.consume
 
     def spying_consume(*args):
         seen.append(gc.isenabled())
         return consume(*args)
 
-    monkeypatch.setattr(ingest_module, "_consume", spying_consume)
+    monkeypatch.setattr(ingest_module._FileWriter, "consume", spying_consume)
     path = tmp_path / "t.jsonl"
     path.write_text('{"data": [{"id": "1", "author_id": "2", "text": "hi"}]}\n')
     gc.enable()

@@ -1,8 +1,14 @@
 """Ingest: files -> format detection -> records -> batches -> store, with full accounting.
 
 For every file, ``read = added + duplicates + skipped + quarantined`` (see
-:mod:`trendwatch.formats.items`). A file that cannot be read at all is reported with its error
-and the other files are still ingested.
+:mod:`trendwatch.formats.items`), and the store holds exactly what the report says: ``added``
+posts more, ``quarantined`` quarantine rows more (a record quarantined again, from the same
+input, is a duplicate). A record is counted once the batch holding it is written.
+
+A file that cannot be read at all, or fails part way (a truncated gzip, a table the parser
+gives up on, a file replaced during the read, any exception), is reported with its error; what
+was read before the error is written and counted, the rest of the file is one quarantined
+record whose reason is the error, and the other files are still ingested.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -34,7 +41,7 @@ from .formats.items import AccountTable
 from .formats.tabular import PARQUET_MAGIC, sniff_delimited
 from .hugepages import huge_pages_off
 from .model import Account, Post, accounts_to_arrow, posts_to_arrow
-from .store import Store, open_store
+from .store import QUARANTINE_SCHEMA, BatchCounts, Store, open_store
 
 __all__ = ["FileReport", "IngestReport", "ingest", "ingest_file"]
 
@@ -50,6 +57,10 @@ ingest took 16.4-16.9 CPU-s with one store thread against 17.9-18.1 with two (9.
 against 10.3-11.0 s, two alternating runs each). JSON readers keep every thread: there the
 store is what the parsing workers wait for (a 1 GB twarc2 file: 35,300-42,500 tweets/s with
 one thread, against 39,500-43,600 with two)."""
+BATCH_QUARANTINE_BYTES = 64 << 20
+"""A batch is also written once its quarantined records hold this many bytes, so that a file
+of long bad records does not gather thousands of them (each up to the record size cap) in
+memory."""
 PREFETCH_ITEMS = 1_000
 """Items the reader thread hands over at once (a table is handed over as soon as it is read)."""
 COUNT_FIELDS = ("read", "added", "duplicates", "skipped", "quarantined")
@@ -57,7 +68,8 @@ COUNT_FIELDS = ("read", "added", "duplicates", "skipped", "quarantined")
 
 @dataclass
 class FileReport:
-    """Counts for one input file; ``error`` is set when the file could not be read at all."""
+    """Counts for one input file; ``error`` is set when the file could not be read, or not
+    to its end (the counts are then those of what was read, plus the unread rest)."""
 
     path: str
     format: str | None = None
@@ -120,14 +132,16 @@ def ingest(
     format : str, optional
         Force a format (see :func:`trendwatch.formats.format_names`) instead of detecting it.
     options : ReadOptions, optional
-        ``--map`` column mapping and platform for generic tables.
+        ``--map`` column mapping and platform for generic tables, the record size cap.
     progress : callable, optional
         Called after each batch with the records read and bytes read of the current file.
 
     Returns
     -------
     IngestReport
-        Per-file counts; files that could not be read carry an ``error`` and count nothing.
+        Per-file counts. A file that could not be opened or recognised carries an ``error``
+        and counts nothing; one that failed while it was read carries an ``error`` and counts
+        what was read before it, plus one quarantined record for the unread rest.
 
     Examples
     --------
@@ -156,41 +170,68 @@ def ingest_file(
     options: ReadOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> FileReport:
-    """Ingest one file into an open store; errors about the whole file land in ``error``."""
+    """Ingest one file into an open store; what went wrong lands in the report's ``error``.
+
+    A file that cannot be opened or recognised counts nothing. An error while it is read
+    (a truncated or corrupt compressed file, a table the parser gives up on, a file changed
+    during the read, even an unexpected exception) ends this file only: the records read
+    before it are written and counted, and the unread rest of the file is one quarantined
+    record whose reason is the error.
+    """
     report = FileReport(path=path, format=format)
     try:
         source = open_input(path)
-    except InputError as exc:
-        report.error = str(exc)
+    except Exception as exc:  # an InputError, or anything else: this file only
+        report.error = _describe(exc, path)
         return report
     try:
-        if _is_empty(source):  # nothing to read is not an error: 0 records
-            return report
-        report.format = format or _detect(source, path, options)
+        _read_file(store, source, report, options or ReadOptions(), progress)
+    finally:
+        source.close()
+    return report
+
+
+def _read_file(
+    store: Store,
+    source: InputFile,
+    report: FileReport,
+    options: ReadOptions,
+    progress: ProgressCallback | None,
+) -> None:
+    if _is_empty(source):  # nothing to read is not an error: 0 records
+        return
+    try:
+        report.format = report.format or _detect(source, options)
         reader = get_format(report.format)
+    except Exception as exc:  # unrecognised (an InputError), or a sniffer's failure
+        report.error = _describe(exc, source.name)
+        return
+    writer = _FileWriter(store, source, report, progress)
+    try:
         # JSON readers: 1.5x faster without the cycle collector (see trendwatch.collector);
         # every reader: less system time without huge pages (see trendwatch.hugepages).
         store_threads = contextlib.nullcontext()
         if getattr(reader, "READS_WITH_DUCKDB", False):
             store_threads = store.threads_at_most(WRITER_THREADS)
         with cycle_collection_paused(), huge_pages_off(), store_threads:
-            items = reader.read(source, options or ReadOptions())
-            _consume(store, items, source, report, progress)
-    except InputError as exc:
-        report.error = str(exc)
-    finally:
-        source.close()
-    return report
+            writer.consume(reader.read(source, options))
+    except Exception as exc:  # one file's failure, whatever it is, must not end the run
+        writer.fail(exc)
+
+
+_EMPTY_DOCUMENT = re.compile(rb"(\[\s*\]|\{\s*\}|null)?\s*")
 
 
 def _is_empty(source: InputFile) -> bool:
-    """True for a file of 0 bytes or only white space (the head is the whole file then)."""
-    return len(source.head) < HEAD_BYTES and not source.head.strip()
+    """True for a file with nothing to read: 0 bytes, blank lines (and a byte-order mark),
+    or one empty JSON value (``[]``, ``{}``, ``null``); the head is then the whole file."""
+    return len(source.head) < HEAD_BYTES and _EMPTY_DOCUMENT.fullmatch(source.head) is not None
 
 
-def _detect(source: InputFile, path: str, options: ReadOptions | None) -> str:
+def _detect(source: InputFile, options: ReadOptions) -> str:
     """The format from the first bytes; with ``--map`` a table format (only tables map)."""
-    if options is None or not options.mapping:
+    path = source.name
+    if not options.mapping:
         return detect_format(source.head, path)
     if source.head.startswith(PARQUET_MAGIC):
         return "parquet"
@@ -203,77 +244,155 @@ def _detect(source: InputFile, path: str, options: ReadOptions | None) -> str:
 
 
 class _Batch:
-    """Records waiting to be written; flushed every BATCH_RECORDS records."""
+    """Records waiting to be written, and how many records they are (read, skipped,
+    quarantined): the report counts them once the batch is written."""
 
     def __init__(self) -> None:
         self.posts: list[Post] = []
         self.tables: list[pa.Table] = []
         self.accounts: list[Account] = []
         self.account_tables: list[pa.Table] = []
-        self.quarantine: list[tuple[str, int, str | None, str]] = []
-        self.records = 0
+        self.numbers: list[int] = []  # the quarantine's columns
+        self.raws: list[str | None] = []
+        self.reasons: list[str] = []
+        self.quarantine_bytes = 0
+        self.records = self.read = self.skipped = 0
+        self.last_number = 0  # the largest record number seen (of skipped or quarantined)
 
-    def add(self, item, source_name: str, report: FileReport) -> None:
-        if isinstance(item, Post):
+    @property
+    def full(self) -> bool:
+        return self.records >= BATCH_RECORDS or self.quarantine_bytes >= BATCH_QUARANTINE_BYTES
+
+    def add(self, item) -> None:
+        if isinstance(item, Post):  # one per record: the readers of X v1.1, Mastodon, Bluesky
             self.posts.append(item)
-            if item.collected:
-                report.read += 1
-                self.records += 1
-        elif isinstance(item, Account):
-            self.accounts.append(item)
+            self.read += item.collected
+            self.records += item.collected
         elif isinstance(item, PostTable):
             self.tables.append(item.table)
-            n_collected = pa.compute.sum(item.table["collected"]).as_py() or 0
-            report.read += n_collected
+            self.read += pa.compute.sum(item.table["collected"]).as_py() or 0
             self.records += item.table.num_rows
+        else:
+            self._add_other(item)
+
+    def _add_other(self, item) -> None:
+        if isinstance(item, Account):
+            self.accounts.append(item)
         elif isinstance(item, AccountTable):
             self.account_tables.append(item.table)
-        elif isinstance(item, Skipped):
-            report.read += 1
-            report.skipped += 1
-            self.records += 1
         elif isinstance(item, Quarantined):
-            report.read += 1
-            report.quarantined += 1
-            self.quarantine.append((source_name, item.record_no, item.raw, item.reason))
-            self.records += 1
-        else:  # a reader bug, not a user error: fail loudly
+            self.quarantine(item.record_no, item.raw, item.reason)
+        elif isinstance(item, Skipped):
+            self.skipped += 1
+            self.count(item.record_no)
+        else:  # a reader bug, not a user error
             raise TypeError(f"format reader yielded {type(item).__name__}")
 
-    def flush(self, store: Store, report: FileReport) -> None:
+    def quarantine(self, number: int, raw: str | None, reason: str) -> None:
+        self.numbers.append(number)
+        self.raws.append(raw)
+        self.reasons.append(reason)
+        self.quarantine_bytes += len(raw or "") + len(reason)
+        self.count(number)
+
+    def count(self, number: int) -> None:
+        """Count one record item (skipped or quarantined) numbered ``number``."""
+        self.read += 1
+        self.records += 1
+        self.last_number = max(self.last_number, number)
+
+    def write(self, store: Store, source_name: str) -> BatchCounts:
         posts = self.tables + ([posts_to_arrow(self.posts)] if self.posts else [])
         accounts = self.account_tables + (
             [accounts_to_arrow(self.accounts)] if self.accounts else []
         )
-        counts = store.write_batch(
+        return store.write_batch(
             pa.concat_tables(posts) if posts else None,
             pa.concat_tables(accounts) if accounts else None,
-            self.quarantine,
+            self._quarantine_table(source_name) if self.numbers else None,
         )
+
+    def _quarantine_table(self, source_name: str) -> pa.Table:
+        names = pa.array([source_name] * len(self.numbers), pa.string())
+        columns = [names, pa.array(self.numbers, pa.int64())]
+        columns += [pa.array(self.raws, pa.string()), pa.array(self.reasons, pa.string())]
+        return pa.Table.from_arrays(columns, schema=QUARANTINE_SCHEMA)
+
+
+class _FileWriter:
+    """One file's records on their way to the store, batch by batch, and its report."""
+
+    def __init__(
+        self,
+        store: Store,
+        source: InputFile,
+        report: FileReport,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.store, self.source, self.report, self.progress = store, source, report, progress
+        self.name = str(Path(source.name).resolve()) if source.path else source.name
+        self.batch = _Batch()
+        self.last_number = 0
+
+    def consume(self, items: Iterator) -> None:
+        with contextlib.closing(_prefetched(items)) as prefetched:
+            for item in prefetched:
+                self.batch.add(item)
+                if self.batch.full:
+                    self.flush()
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the batch; only then are its records counted in the report."""
+        batch, self.batch = self.batch, _Batch()
+        counts = batch.write(self.store, self.name)
+        report = self.report
+        report.read += batch.read
+        report.skipped += batch.skipped
         report.added += counts.added
-        report.duplicates += counts.duplicates
-        self.__init__()
+        report.duplicates += counts.duplicates + counts.quarantine_duplicates
+        report.quarantined += counts.quarantined
+        self.last_number = max(self.last_number, batch.last_number, report.read)
+        if self.progress:
+            self.progress(report.read, _bytes_read(self.source))
+
+    def fail(self, exc: Exception) -> None:
+        """After an error: the file's error, and the records read before it written along
+        with one quarantined record for the rest of the file, whose reason is the error."""
+        error = _describe(exc, self.source.name)
+        self.report.error = error
+        batch = self.batch
+        number = max(self.last_number, batch.last_number, self.report.read + batch.read) + 1
+        batch.quarantine(number, None, f"{_REST_NOT_READ}: {_without_name(error, self.source)}")
+        try:
+            self.flush()
+        except Exception as again:  # noqa: BLE001 - the store failed too: say so, go on
+            self.report.error = (
+                f"{error}; the last {batch.read:,} records read were not stored either "
+                f"({_describe(again, self.source.name)})"
+            )
 
 
-def _consume(
-    store: Store,
-    items: Iterator,
-    source: InputFile,
-    report: FileReport,
-    progress: ProgressCallback | None,
-) -> None:
-    batch = _Batch()
-    source_name = str(Path(source.name).resolve()) if source.path else source.name
-    with contextlib.closing(_prefetched(items)) as prefetched:
-        for item in prefetched:
-            batch.add(item, source_name, report)
-            if batch.records >= BATCH_RECORDS:
-                batch.flush(store, report)
-                if progress:
-                    progress(report.read, _bytes_read(source))
-    batch.flush(store, report)
-    if progress:
-        progress(report.read, _bytes_read(source))
+_REST_NOT_READ = "the rest of the input was not read"
+
+
+def _describe(exc: Exception, name: str) -> str:
+    """The report's error for an exception raised while a file was read."""
+    if isinstance(exc, InputError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return (
+            f"{name}: out of memory while reading it; a lower --max-record-bytes bounds the "
+            "memory one record takes"
+        )
+    if isinstance(exc, RecursionError):
+        return f"{name}: a record is nested too deeply to read ({exc})"
+    return f"{name}: unexpected {type(exc).__name__} while reading it ({exc}); please report it"
+
+
+def _without_name(error: str, source: InputFile) -> str:
+    """The error without the file name it starts with (the quarantine row names its source)."""
+    return error.removeprefix(f"{source.name}: ")
 
 
 _DONE = object()

@@ -1,8 +1,9 @@
 """The DuckDB store: schema and version, idempotent batch writes, quarantine, run provenance.
 
 Tables (see DESIGN.md): ``posts`` (primary key ``(platform, post_id)``), ``accounts`` (primary
-key ``(platform, account_id)``, latest observation wins), ``quarantine`` (key ``(source,
-record_no)``), ``runs`` and ``meta`` (schema version).
+key ``(platform, account_id)``, latest observation wins), ``quarantine`` (one row per record
+quarantined: the same record again is recognised, see :meth:`Store.write_batch`), ``runs`` and
+``meta`` (schema version).
 
 Every batch is written in one transaction, so a process killed mid-ingest leaves a consistent
 store, and because every write is an upsert keyed on the primary key, running the same ingest
@@ -18,7 +19,7 @@ import os
 import unicodedata
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,11 +40,15 @@ __all__ = [
     "open_store",
     "default_db_path",
     "BatchCounts",
+    "QUARANTINE_SCHEMA",
     "SCHEMA_VERSION",
     "TEXT_KEY_POSTS",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: ``quarantine`` has no primary key (it was ``(source, record_no)``, under which a second
+input read from the same path or from stdin lost its quarantined rows). A version 1 store is
+upgraded when it is opened for writing, and read as it is when opened read-only."""
 DEFAULT_DB = "trendwatch.duckdb"
 
 TEXT_KEY_POSTS = {
@@ -79,8 +84,8 @@ CREATE TABLE IF NOT EXISTS accounts (
 );
 CREATE TABLE IF NOT EXISTS quarantine (
     source VARCHAR NOT NULL, record_no BIGINT NOT NULL, raw VARCHAR, reason VARCHAR NOT NULL,
-    ingested_at TIMESTAMPTZ,
-    PRIMARY KEY (source, record_no)
+    ingested_at TIMESTAMPTZ
+    -- one row per record: Store._write_quarantine skips a row already stored
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, params JSON, version VARCHAR,
@@ -97,10 +102,20 @@ _ACCOUNT_UPDATES = ", ".join(
 
 @dataclass(frozen=True, slots=True)
 class BatchCounts:
-    """What one batch did to the store: collected posts added, and collected duplicates."""
+    """What one batch did to the store: collected posts added, and collected duplicates;
+    quarantine rows stored, and those already stored (the same record quarantined before)."""
 
     added: int
     duplicates: int
+    quarantined: int = 0
+    quarantine_duplicates: int = 0
+
+
+QUARANTINE_SCHEMA = pa.schema(
+    [("source", pa.string()), ("record_no", pa.int64()), ("raw", pa.string()),
+     ("reason", pa.string())]
+)  # fmt: skip
+"""The quarantine rows a batch writes (``ingested_at`` is the time of the write)."""
 
 
 def default_db_path() -> Path:
@@ -182,14 +197,30 @@ class Store:
 
     def _check_version(self, read_only: bool) -> None:
         row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None and not read_only:
+        found = row[0] if row else None
+        if found is None and not read_only:
             self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        elif row is None or int(row[0]) != SCHEMA_VERSION:
-            found = row[0] if row else "none"
+        elif found == "1" and not read_only:
+            self._upgrade_from_1()
+        elif found not in (str(SCHEMA_VERSION), "1"):  # version 1 reads as version 2
             raise SchemaVersionError(
-                f"store {self.path} has schema version {found}, this trendwatch needs "
-                f"{SCHEMA_VERSION}: ingest your archives into a new store"
+                f"store {self.path} has schema version {found or 'none'}, this trendwatch "
+                f"needs {SCHEMA_VERSION}: ingest your archives into a new store"
             )
+
+    def _upgrade_from_1(self) -> None:
+        """Version 1 to 2: the quarantine without its primary key (DuckDB cannot drop one)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(
+                "CREATE TABLE _quarantine_2 AS SELECT * FROM quarantine; DROP TABLE quarantine; "
+                "ALTER TABLE _quarantine_2 RENAME TO quarantine; "
+                "UPDATE meta SET value = '2' WHERE key = 'schema_version'"
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
 
     # -- tables as Ibis expressions ----------------------------------------------------------
     def posts(self, *, include_context: bool = False, text_keys: str | None = None) -> ibis.Table:
@@ -270,7 +301,7 @@ class Store:
         self,
         posts: pa.Table | None = None,
         accounts: pa.Table | None = None,
-        quarantine: list[tuple[str, int, str | None, str]] | None = None,
+        quarantine: pa.Table | list[tuple[str, int, str | None, str]] | None = None,
     ) -> BatchCounts:
         """Write one batch in one transaction and say how many collected posts it added.
 
@@ -278,15 +309,21 @@ class Store:
         :meth:`posts` to compute when an analysis needs them. A collected post is *added*
         when its key is new or was only known as context (it then replaces the context row);
         otherwise it is a *duplicate*, including a repeat within the batch. Context posts never
-        replace anything. ``quarantine`` rows are ``(source, record_no, raw, reason)``.
+        replace anything.
+
+        ``quarantine`` rows are ``(source, record_no, raw, reason)`` (a table with
+        :data:`QUARANTINE_SCHEMA`, or tuples). A row is a *duplicate* when a row with the same
+        four values is stored (the same record of the same input, read again) or comes earlier
+        in the batch; any other row is stored, so that two inputs read from the same path or
+        from stdin keep every quarantined record.
         """
         self.con.execute("BEGIN TRANSACTION")
         try:
             counts = self._write_posts(posts) if posts is not None else BatchCounts(0, 0)
             if accounts is not None and accounts.num_rows:
                 self._write_accounts(accounts)
-            if quarantine:
-                self._write_quarantine(quarantine)
+            if quarantine is not None and len(quarantine):
+                counts = self._write_quarantine(_quarantine_table(quarantine), counts)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
@@ -410,10 +447,20 @@ class Store:
         with registered(self.con, "_accounts", _numbered(accounts)):
             self.con.execute(_MERGE_ACCOUNTS_SQL)
 
-    def _write_quarantine(self, rows: list[tuple[str, int, str | None, str]]) -> None:
-        self.con.executemany(
-            "INSERT INTO quarantine VALUES (?, ?, ?, ?, now()) ON CONFLICT DO NOTHING", rows
-        )
+    def _write_quarantine(self, rows: pa.Table, counts: BatchCounts) -> BatchCounts:
+        """Insert the rows that are not stored yet, in one statement; ``counts`` plus theirs.
+
+        Only the stored rows of the batch's record numbers are compared (DuckDB skips the
+        row groups outside that range), and only when there are any.
+        """
+        low, high = (v.as_py() for v in pa.compute.min_max(rows["record_no"]).values())
+        with registered(self.con, "_quarantine", rows):
+            [(stored,)] = self.con.execute(_QUARANTINE_STORED_SQL, [low, high]).fetchall()
+            sql, params = (_QUARANTINE_NEW_SQL, [low, high]) if stored else (_FRESH_SQL, None)
+            insert = f"INSERT INTO quarantine SELECT *, now() FROM ({sql})"
+            [(inserted,)] = self.con.execute(insert, params).fetchall()
+        repeated = rows.num_rows - inserted
+        return replace(counts, quarantined=inserted, quarantine_duplicates=repeated)
 
     # -- provenance -------------------------------------------------------------------------
     def fingerprint(self) -> str:
@@ -476,6 +523,32 @@ _SPECIAL_KNOWN_SQL = _SPECIAL_SQL.format(
     "FROM posts SEMI JOIN keys USING (platform, post_id))"
 )
 _INSERTED_ROWS_SQL = "_batch ANTI JOIN (SELECT _i FROM _special WHERE NOT _insert) USING (_i)"
+
+# Store._write_quarantine: whether any stored row may equal one of the batch's, and the batch's
+# rows that no stored row equals (raw may be NULL: compared with IS NOT DISTINCT FROM).
+_QUARANTINE_STORED_SQL = """
+    SELECT EXISTS (SELECT 1 FROM quarantine WHERE record_no BETWEEN $1 AND $2
+                   AND source IN (SELECT source FROM _quarantine))
+"""
+_FRESH_SQL = "SELECT DISTINCT * FROM _quarantine"
+_QUARANTINE_NEW_SQL = """
+    SELECT DISTINCT * FROM _quarantine AS q
+    WHERE NOT EXISTS (
+        SELECT 1 FROM quarantine AS s
+        WHERE s.record_no BETWEEN $1 AND $2 AND s.source = q.source
+          AND s.record_no = q.record_no AND s.reason = q.reason
+          AND s.raw IS NOT DISTINCT FROM q.raw)
+"""
+
+
+def _quarantine_table(rows: pa.Table | list[tuple]) -> pa.Table:
+    """Quarantine rows as a table with :data:`QUARANTINE_SCHEMA`."""
+    if isinstance(rows, pa.Table):
+        return rows.select(QUARANTINE_SCHEMA.names).cast(QUARANTINE_SCHEMA)
+    columns = zip(*rows, strict=True)
+    arrays = [pa.array(c, f.type) for c, f in zip(columns, QUARANTINE_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=QUARANTINE_SCHEMA)
+
 
 # Store.write_batch's account merge, set-wise: an observation is applied when it has no time,
 # or when no earlier one (stored, or before it in the batch) has a time, or when it is at

@@ -189,7 +189,9 @@ def test_ingest_accounts_for_every_line_and_is_idempotent(store):
     counts = [first.read, first.added, first.duplicates, first.skipped, first.quarantined]
     assert counts == [7, 4, 0, 2, 1]
     again = ingest([V1 / "stream.jsonl", V1 / "timeline.json"], store, format="x-v1").files
-    assert [(f.read, f.added, f.duplicates) for f in again] == [(7, 0, 4), (6, 0, 4)]
+    # The stream's quarantined line, read again, is a duplicate too.
+    assert [(f.read, f.added, f.duplicates) for f in again] == [(7, 0, 5), (6, 0, 4)]
+    assert [f.quarantined for f in again] == [0, 1]
     context = store.con.execute("SELECT post_id FROM posts WHERE NOT collected").fetchall()
     assert context == [(RETWEETED.post_id,)]
     quarantine = store.con.execute("SELECT record_no, reason FROM quarantine ORDER BY 1").fetchall()

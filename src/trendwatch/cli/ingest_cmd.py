@@ -9,11 +9,13 @@ import click
 
 from ..errors import MappingError
 from ..formats import FORMAT_ORDER, ReadOptions, get_format
+from ..formats.items import MAX_RECORD_BYTES
 from ..ingest import COUNT_FIELDS, IngestReport, ingest
 from ..overview import overview
+from ..quarantine import export_quarantine, quarantined
 from ..store import open_store
-from .options import db_option, json_option, print_json
-from .tables import format_table, terminal_lines
+from .options import db_option, echo_note, json_option, print_json, top_option
+from .tables import format_table, terminal_lines, truncation_note
 
 __all__ = ["COMMANDS"]
 
@@ -61,10 +63,25 @@ class _Progress:
 @click.option(
     "--platform", default="x", show_default=True, help="Platform of table inputs that do not say."
 )
+@click.option(
+    "--max-record-bytes",
+    type=click.IntRange(min=1),
+    default=MAX_RECORD_BYTES,
+    show_default=True,
+    help="Record size cap: a longer record (JSON line) is quarantined with its first bytes "
+    "and its length.",
+)
 @json_option
-def ingest_command(paths, db, format_, mapping, platform, as_json) -> None:
-    """Read archives (X v1.1/v2, CSV/Parquet, Mastodon, Bluesky) into the store."""
-    options = ReadOptions(mapping=_parse_map(mapping), platform=platform)
+def ingest_command(paths, db, format_, mapping, platform, max_record_bytes, as_json) -> None:
+    """Read archives (X v1.1/v2, CSV/Parquet, Mastodon, Bluesky) into the store.
+
+    Exit status: 0 when every file was read to its end (quarantined records included); 1
+    when a file could not be read, or not to its end (its error is printed, what was read
+    before it is stored and counted, the other files are read); 2 for a bad command line.
+    """
+    options = ReadOptions(
+        mapping=_parse_map(mapping), platform=platform, max_record_bytes=max_record_bytes
+    )
     progress = _Progress(enabled=sys.stderr.isatty() and not as_json)
     report = ingest(paths, db, format=format_, options=options, progress=progress)
     progress.done()
@@ -135,4 +152,49 @@ def formats_command() -> None:
         click.echo(f"{name:14} {get_format(name).DESCRIPTION}")
 
 
-COMMANDS = [ingest_command, info_command, formats_command]
+_REASON_CHARS = 72
+_RAW_CHARS = 48
+
+
+@click.command("quarantine")
+@db_option
+@click.option("--source", help="Only the records of this input (its path as given, or -).")
+@top_option("Records")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Write every matching record, raw text included, to FILE (.jsonl or .csv).",
+)
+@json_option
+def quarantine_command(db, source, top, out, as_json) -> None:
+    """The records ingest could not use: source, record number, reason, raw text."""
+    with open_store(db, read_only=True) as store:
+        if out:
+            written = export_quarantine(store, out, source=source)
+            click.echo(f"{written:,} quarantined records written to {out}")
+            return
+        found = quarantined(store, source=source, limit=top or None)
+    note = truncation_note(len(found.records), found.total)
+    if as_json:
+        print_json({"total": found.total, "records": found.records.to_dict("records")})
+    else:
+        click.echo(f"{found.total:,} quarantined records")
+        click.echo(_quarantine_table(found.records))
+    echo_note(note, as_json)
+
+
+def _quarantine_table(records) -> str:
+    rows = [
+        [r.source, r.record_no, _cut(r.reason, _REASON_CHARS), _cut(r.raw, _RAW_CHARS)]
+        for r in records.itertuples()
+    ]
+    return format_table(["source", "record", "reason", "raw"], rows, numeric_from=4)
+
+
+def _cut(text: object, chars: int) -> str:
+    if not isinstance(text, str):  # no raw text (NULL, which pandas gives as NaN)
+        return ""
+    return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
+COMMANDS = [ingest_command, info_command, formats_command, quarantine_command]

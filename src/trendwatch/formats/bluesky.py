@@ -30,13 +30,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
-
 from ..model import Account, Kind, Platform, Post
 from ..text import hashtag_pair, normalize_url
 from ..times import from_epoch, parse_time
 from .items import Item, Quarantined, ReadOptions, Skipped
-from .jsonrecords import JsonRecord, RecordNumbers, first_record, iter_json_records
+from .jsonrecords import JsonRecord, RecordNumbers, first_record, json_records, quarantined
 from .stream import InputFile
 
 __all__ = [
@@ -136,7 +134,7 @@ def _is_post_view(value: object) -> bool:
 def read_post_views(source: InputFile, options: ReadOptions) -> Iterator[Item]:
     """Yield posts and accounts of post views; one record per post view."""
     numbers = RecordNumbers()
-    for record in iter_json_records(source.stream, source.head):
+    for record in json_records(source, options):
         if record.error:
             yield Quarantined(numbers.take(record.record_no), record.raw_text(), record.error)
         else:
@@ -399,7 +397,7 @@ def sniff_jetstream(head: bytes) -> bool:
 
 def read_jetstream(source: InputFile, options: ReadOptions) -> Iterator[Item]:
     """Yield the posts and reposts of a Jetstream capture; every other event is skipped."""
-    for record in iter_json_records(source.stream, source.head):
+    for record in json_records(source, options):
         if record.error:
             yield Quarantined(record.record_no, record.raw_text(), record.error)
             continue
@@ -515,8 +513,7 @@ def _lower(value: object) -> str | None:
 
 
 def _quarantine(number: int, value: object, reason: str) -> Quarantined:
-    raw = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    return Quarantined(number, raw, reason)
+    return quarantined(number, value, reason)
 
 
 def _explain(exc: Exception) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from ..errors import ParameterError
 from ..model import Account, Post
 
 __all__ = [
@@ -24,7 +25,17 @@ __all__ = [
     "Parallelism",
     "ReadOptions",
     "Item",
+    "MAX_RECORD_BYTES",
+    "KEPT_BYTES",
 ]
+
+MAX_RECORD_BYTES = 16 << 20
+"""The default record size cap: 16 MiB per record (a JSON line without its line end). A
+longer record is quarantined with its first :data:`KEPT_BYTES` bytes and its length, and is
+never held whole in memory (parsing holds about ten times a line's size). The largest twarc2
+page (100 tweets with their includes) is well under 1 MiB."""
+KEPT_BYTES = 4096
+"""Bytes of an over-long record kept in the quarantine."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +107,22 @@ class ReadOptions:
         Platform for formats that do not say (tables); ``x`` by default.
     parallel
         When the JSON Lines readers that can (X v2) parse a large file in worker processes.
+    max_record_bytes
+        The record size cap (:data:`MAX_RECORD_BYTES` by default; ``--max-record-bytes``).
+        A CSV is parsed in blocks of at least this size, and a row longer than a block stops
+        the file there (the parser cannot read past it).
     """
 
     mapping: dict[str, str] = field(default_factory=dict)
     platform: str = "x"
     parallel: Parallelism = field(default_factory=Parallelism)
+    max_record_bytes: int = MAX_RECORD_BYTES
+
+    def __post_init__(self) -> None:
+        if self.max_record_bytes < 1:
+            raise ParameterError(
+                f"max_record_bytes must be at least 1, not {self.max_record_bytes}"
+            )
 
 
 Item = Post | Account | Skipped | Quarantined | PostTable | AccountTable

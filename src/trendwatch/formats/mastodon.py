@@ -45,14 +45,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-import orjson
-
 from ..model import Account, Kind, Platform, Post
 from ..text import hashtag_pair, normalize_url
 from ..times import parse_time
 from .html_text import html_to_text, parse_html
 from .items import Item, Quarantined, ReadOptions, Skipped
-from .jsonrecords import JsonRecord, RecordNumbers, first_record, iter_json_records
+from .jsonrecords import JsonRecord, RecordNumbers, first_record, json_records, quarantined
 from .stream import InputFile
 
 __all__ = [
@@ -140,7 +138,7 @@ def read(source: InputFile, options: ReadOptions) -> Iterator[Item]:
     See the module docstring for the accepted inputs and how records are counted.
     """
     numbers = RecordNumbers()
-    for record in iter_json_records(source.stream, source.head):
+    for record in json_records(source, options):
         yield from _read_record(record, numbers)
 
 
@@ -258,8 +256,7 @@ def _read_status(status: object, origin: _Origin, where: str) -> Iterator[Item]:
 
 
 def _quarantine(number: int, value: object, reason: str) -> Quarantined:
-    raw = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-    return Quarantined(number, raw, reason)
+    return quarantined(number, value, reason)
 
 
 def _explain(exc: Exception) -> str:

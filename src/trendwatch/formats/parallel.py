@@ -37,13 +37,15 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 from ..collector import cycle_collection_paused
-from .items import Parallelism, Quarantined, Skipped
-from .jsonrecords import JsonRecord, RecordNumbers, is_json_lines, iter_json_lines
-from .stream import InputFile
+from ..errors import UnreadableFileError
+from .items import KEPT_BYTES, MAX_RECORD_BYTES, Parallelism, Quarantined, Skipped
+from .jsonrecords import JsonRecord, LongLine, RecordNumbers, is_json_lines, iter_json_lines
+from .stream import FileIdentity, InputFile
 
 __all__ = ["ChunkReader", "reads_in_parallel", "read_in_parallel", "read_piece"]
 
@@ -72,12 +74,20 @@ def reads_in_parallel(source: InputFile, parallel: Parallelism) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """Whole lines of a file: ``length`` bytes from ``offset``, the first being ``first_line``."""
+    """Whole lines of a file: ``length`` bytes from ``offset``, the first being ``first_line``.
+
+    ``identity`` is the file's when the run opened it: a worker reads the piece only from
+    that file, unchanged. ``long_line`` is set for a piece that is one line over the record
+    size cap, read past by the parent: the record to give instead of reading the piece.
+    """
 
     path: str
     offset: int
     length: int
     first_line: int
+    identity: FileIdentity | None = None
+    max_record_bytes: int = MAX_RECORD_BYTES
+    long_line: JsonRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,16 +125,47 @@ def read_piece(reader: ChunkReader, piece: Piece) -> PieceItems:
     Readers yield a record item right after taking its number (they are generators), so the
     count of numbers taken when it arrives is its position among the piece's numbers.
     """
-    with open(piece.path, "rb") as file:
-        file.seek(piece.offset)
-        data = file.read(piece.length)
+    if piece.long_line is not None:
+        records: Iterator[JsonRecord] = iter([piece.long_line])
+    else:
+        data = _piece_bytes(piece)
+        records = iter_json_lines(io.BytesIO(data), piece.first_line, piece.max_record_bytes)
     numbers = _CountingNumbers()
     items: list = []
     with cycle_collection_paused():
-        for item in reader(iter_json_lines(io.BytesIO(data), piece.first_line), numbers):
+        for item in reader(records, numbers):
             is_record = type(item) is Skipped or type(item) is Quarantined
             items.append(_Numbered(numbers.taken, item) if is_record else item)
     return PieceItems(items, numbers.taken, numbers.last)
+
+
+def _piece_bytes(piece: Piece) -> bytes:
+    """The bytes of a piece, read from the file the run opened, or an UnreadableFileError."""
+    try:
+        with open(piece.path, "rb") as file:
+            _check_unchanged(file, piece)
+            file.seek(piece.offset)
+            data = file.read(piece.length)
+            _check_unchanged(file, piece)
+    except FileNotFoundError as exc:
+        raise _changed(piece, "removed") from exc
+    except OSError as exc:
+        raise UnreadableFileError(
+            f"{piece.path}: cannot read line {piece.first_line:,} on ({exc})"
+        ) from exc
+    return data
+
+
+def _check_unchanged(file: BinaryIO, piece: Piece) -> None:
+    if piece.identity is not None and FileIdentity.of(file.fileno()) != piece.identity:
+        raise _changed(piece, "replaced or written to")
+
+
+def _changed(piece: Piece, how: str) -> UnreadableFileError:
+    return UnreadableFileError(
+        f"{piece.path}: the file was {how} while it was read; lines {piece.first_line:,} "
+        "on are not read (ingest it again once it is complete)"
+    )
 
 
 class _Renumbering:
@@ -144,39 +185,101 @@ class _Renumbering:
         ]
 
 
-def pieces(stream: BinaryIO, path: str, chunk_bytes: int) -> Iterator[Piece]:
-    """Cut the stream (the file from its first byte) into pieces of whole lines.
+def pieces(
+    stream: BinaryIO,
+    path: str,
+    chunk_bytes: int,
+    *,
+    start: tuple[int, int] = (0, 1),
+    identity: FileIdentity | None = None,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+) -> Iterator[Piece]:
+    """Cut the stream (the file from byte ``start[0]``, line ``start[1]``) into pieces of
+    whole lines.
 
     Each read of ``chunk_bytes`` ends a piece at its last line end (a longer line makes a
-    longer piece); the last piece may lack a final line end. One buffer is reused: fresh 8 MB
-    blocks cost more in page faults than the counting. Reading ``stream`` here also moves its
-    position, which the ingest's progress report shows.
+    longer piece); the last piece may lack a final line end. A line over
+    ``max_record_bytes`` is read past here, without being held, and makes a piece of its own
+    (:attr:`Piece.long_line`). One buffer is reused: fresh 8 MB blocks cost more in page
+    faults than the counting. Reading ``stream`` here also moves its position, which the
+    ingest's progress report shows.
     """
-    buffer = bytearray(max(chunk_bytes, 1))
-    offset, line, kept = 0, 1, 0  # kept: the start of an unfinished line, at the buffer's start
+    piece = partial(Piece, path, identity=identity, max_record_bytes=max_record_bytes)
+    cutter = _Cutter(stream, bytearray(max(chunk_bytes, 1)), *start)
     while True:
-        if kept == len(buffer):  # a line longer than the buffer: make room
-            buffer.extend(bytes(len(buffer)))
-        with memoryview(buffer) as view:
-            got = stream.readinto(view[kept:])
-        if not got:
-            if kept:
-                yield Piece(path, offset, kept, line)
-            return
-        end = kept + got
-        cut = buffer.rfind(b"\n", 0, end) + 1
-        if cut == 0:
-            kept = end
+        if cutter.kept > max_record_bytes:  # an unfinished line already over the cap
+            yield from cutter.long_line(piece, max_record_bytes)
             continue
-        yield Piece(path, offset, cut, line)
-        line += buffer.count(b"\n", 0, cut)
-        offset += cut
-        buffer[: end - cut] = buffer[cut:end]
-        kept = end - cut
+        got = cutter.read()
+        if not got:
+            if cutter.kept:
+                yield piece(cutter.offset, cutter.kept, cutter.line)
+            return
+        yield from cutter.cut(piece, cutter.kept + got)
+
+
+class _Cutter:
+    """The state of :func:`pieces`: where the next piece starts, and the buffer whose first
+    ``kept`` bytes are the start of a line not ended yet."""
+
+    def __init__(self, stream: BinaryIO, buffer: bytearray, offset: int, line: int):
+        self.stream, self.buffer = stream, buffer
+        self.offset, self.line, self.kept = offset, line, 0
+
+    def read(self) -> int:
+        if self.kept == len(self.buffer):  # a line longer than the buffer: make room
+            self.buffer.extend(bytes(len(self.buffer)))
+        with memoryview(self.buffer) as view:
+            return self.stream.readinto(view[self.kept :])
+
+    def cut(self, piece: Callable, end: int) -> Iterator[Piece]:
+        """The piece of the whole lines among the buffer's first ``end`` bytes, if any."""
+        buffer = self.buffer
+        cut = buffer.rfind(b"\n", 0, end) + 1
+        if cut:
+            yield piece(self.offset, cut, self.line)
+            self.line += buffer.count(b"\n", 0, cut)
+            self.offset += cut
+            buffer[: end - cut] = buffer[cut:end]
+        self.kept = end - cut
+
+    def long_line(self, piece: Callable, max_bytes: int) -> Iterator[Piece]:
+        """The piece of the line over the cap that the buffer starts, then of the whole
+        lines read with its end."""
+        record, length, rest = _read_past(
+            self.stream, self.buffer[: self.kept], self.line, max_bytes
+        )
+        yield piece(self.offset, length, self.line, long_line=record)
+        self.offset, self.line = self.offset + length, self.line + 1
+        self.buffer[: len(rest)] = rest
+        yield from self.cut(piece, len(rest))
+
+
+def _read_past(
+    stream: BinaryIO, first: bytes, line: int, max_bytes: int
+) -> tuple[JsonRecord, int, bytes]:
+    """Read past the rest of a line over the cap whose first bytes are ``first``: its error
+    record (as :func:`~.jsonrecords.iter_json_lines` gives it), its length in the file (with
+    its LF) and the bytes read after it."""
+    long = LongLine(first[:KEPT_BYTES])
+    long.add(first)
+    while chunk := stream.read(_SKIP_BYTES):
+        end = chunk.find(b"\n")
+        if end >= 0:
+            long.add(chunk[:end])
+            return long.record(line, max_bytes), long.size + 1, chunk[end + 1 :]
+        long.add(chunk)
+    return long.record(line, max_bytes), long.size, b""
+
+
+_SKIP_BYTES = 1 << 20
 
 
 def read_in_parallel(
-    source: InputFile, reader: ChunkReader, parallel: Parallelism
+    source: InputFile,
+    reader: ChunkReader,
+    parallel: Parallelism,
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> Iterator[list]:
     """The items ``reader`` gives for each piece of ``source``, read by ``parallel.workers``.
 
@@ -187,7 +290,14 @@ def read_in_parallel(
     stopped before this returns.
     """
     path = str(Path(source.name).resolve())
-    todo = pieces(source.stream, path, parallel.chunk_bytes)
+    todo = pieces(
+        source.stream,
+        path,
+        parallel.chunk_bytes,
+        start=(source.offset, source.first_line),
+        identity=source.identity,
+        max_record_bytes=max_record_bytes,
+    )
     numbering = _Renumbering()
     with _workers(parallel.workers) as pool:
         pending: deque[Future] = deque()

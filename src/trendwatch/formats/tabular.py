@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -119,38 +120,110 @@ def _sniff_parquet(head: bytes) -> bool:
 
 @dataclass
 class _RowBatches:
-    """Arrow batches of a CSV table plus the rows its parser rejected, as they come."""
+    """Arrow batches of a CSV table plus the rows its parser rejected, as they come.
+
+    The parser does not say where a rejected row was: they are numbered -1, -2, ... in file
+    order (never reused within the file, as the quarantine of the file needs).
+    """
 
     names: list[str]
     batches: Iterator[pa.RecordBatch]
     rejected: list[Quarantined]
+    block_bytes: int
+    rejected_count: int = 0
+
+    def reject(self, row) -> str:
+        self.rejected_count += 1
+        number = row.number if row.number is not None else -self.rejected_count
+        reason = f"row has {row.actual_columns} cells, the header has {row.expected_columns}"
+        self.rejected.append(Quarantined(number, row.text, reason))
+        return "skip"
 
 
-def _csv_batches(source: InputFile) -> _RowBatches:
+def _quiet_rejects() -> None:
+    """Keep Python from printing "Exception ignored" when pyarrow cannot call our handler.
+
+    pyarrow decodes a rejected row's text before it calls :meth:`_RowBatches.reject`; for a
+    row that also holds bytes that are not UTF-8 that fails, Python prints the error as
+    unraisable, and pyarrow then gives up on the file with a parse error, which ingest
+    reports. Only those reports are silenced; every other goes to the previous hook.
+    """
+    previous = sys.unraisablehook
+    if getattr(previous, "_trendwatch_rejects", False):
+        return
+
+    def hook(unraisable) -> None:
+        if not isinstance(getattr(unraisable.object, "__self__", None), _RowBatches):
+            previous(unraisable)
+
+    hook._trendwatch_rejects = True
+    sys.unraisablehook = hook
+
+
+def _csv_batches(source: InputFile, options: ReadOptions) -> _RowBatches:
+    """The batches of a CSV, every column as bytes (:func:`_as_text` checks their UTF-8)."""
+    _quiet_rejects()
     header = read_header(source.head)
     if header is None:
         raise UnreadableFileError(f"{source.name}: no delimited header line")
-    rejected: list[Quarantined] = []
-
-    def reject(row) -> str:
-        number = row.number if row.number is not None else -(len(rejected) + 1)
-        reason = f"row has {row.actual_columns} cells, the header has {row.expected_columns}"
-        rejected.append(Quarantined(number, row.text, reason))
-        return "skip"
-
-    reader = pacsv.open_csv(
-        source.stream,
-        read_options=pacsv.ReadOptions(block_size=_CSV_BLOCK, encoding="utf-8"),
-        parse_options=pacsv.ParseOptions(
-            delimiter=header.delimiter, newlines_in_values=True, invalid_row_handler=reject
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in header.names},
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        ),
+    rows = _RowBatches(header.names, iter(()), [], max(_CSV_BLOCK, options.max_record_bytes))
+    parse = pacsv.ParseOptions(
+        delimiter=header.delimiter, newlines_in_values=True, invalid_row_handler=rows.reject
     )
-    return _RowBatches(header.names, iter(reader), rejected)
+    convert = pacsv.ConvertOptions(
+        column_types={n: pa.binary() for n in header.names},
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+    read = pacsv.ReadOptions(block_size=rows.block_bytes, encoding="utf-8")
+    try:  # the first block is parsed here
+        rows.batches = iter(pacsv.open_csv(source.stream, read, parse, convert))
+    except (pa.ArrowInvalid, UnreadableFileError) as exc:
+        raise _table_error(source, rows, 0, exc) from exc
+    return rows
+
+
+def _table_error(source: InputFile, rows: _RowBatches, read: int, exc: Exception) -> InputError:
+    """The error of a CSV whose parser gave up after ``read`` data rows."""
+    where = f"after {read:,} data rows"
+    if isinstance(exc, UnreadableFileError):  # the input itself: say which rows are lost
+        return UnreadableFileError(f"{exc}; the table's rows {where} are not read")
+    if "straddl" in str(exc):  # Arrow's word for a row longer than its block
+        return UnreadableFileError(
+            f"{source.name}: a row {where} is longer than {rows.block_bytes:,} bytes, the "
+            "record size cap (--max-record-bytes raises it)"
+        )
+    return UnreadableFileError(f"{source.name}: cannot parse the table {where} ({exc})")
+
+
+_INVALID_UTF8 = "invalid UTF-8 (the raw row has U+FFFD in place of the bytes that are not)"
+
+
+def _as_text(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, np.ndarray | None]:
+    """The batch with its columns as text, and which rows hold bytes that are not UTF-8
+    (None when none do: one vectorised check, the usual case); those are decoded with
+    U+FFFD in place of the bad bytes."""
+    schema = pa.schema([pa.field(name, pa.string()) for name in batch.schema.names])
+    try:
+        return batch.cast(schema), None
+    except pa.ArrowInvalid:
+        pass
+    invalid = np.zeros(batch.num_rows, dtype=bool)
+    columns = []
+    for column in batch.columns:
+        values = column.to_pylist()
+        invalid |= np.array([v is not None and not _is_utf8(v) for v in values], dtype=bool)
+        text = [None if v is None else v.decode("utf-8", "replace") for v in values]
+        columns.append(pa.array(text, pa.string()))
+    return pa.RecordBatch.from_arrays(columns, schema=schema), invalid
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _open_parquet(source: InputFile) -> pq.ParquetFile:
@@ -337,11 +410,18 @@ class _TableReader:
         self.rows_seen = 0
 
     def read_batch(self, batch: pa.RecordBatch) -> Iterator[Item]:
-        """The items of the next Arrow batch of the table."""
+        """The items of the next Arrow batch of the table (columns as text or bytes: a row
+        holding bytes that are not UTF-8 is quarantined)."""
         first = self.rows_seen + 1
         self.rows_seen += batch.num_rows
+        batch, invalid = _as_text(batch)
         with registered(self.con, "_rows", _positional(batch, first)):
             rows = self.con.sql(self.batch_sql, params=self.params).to_arrow_table()
+        if invalid is not None:
+            position = pa.compute.subtract(rows["_row"], first)
+            flagged = pa.array(invalid).take(position)
+            reasons = pa.compute.if_else(flagged, _INVALID_UTF8, rows["reason"])
+            rows = rows.set_column(rows.schema.get_field_index("reason"), "reason", reasons)
         yield from self._items(rows, lambda numbers: _taken(batch, [n - first for n in numbers]))
 
     def read_parquet(self, parquet: pq.ParquetFile, path: str) -> Iterator[Item]:
@@ -463,23 +543,30 @@ def _choose_variant(names: list[str], options: ReadOptions, source: InputFile) -
 
 
 def _read_csv(source: InputFile, options: ReadOptions) -> Iterator[Item]:
-    rows = _csv_batches(source)
+    rows = _csv_batches(source, options)
     reader = _TableReader(_choose_variant(rows.names, options, source), rows.names, options)
     try:
-        for batch in _parsed(rows.batches, source):
+        for batch in _parsed(rows, source, reader):
             yield from reader.read_batch(batch)
-            yield from rows.rejected
-            rows.rejected.clear()
-        yield from rows.rejected
+            yield from _drained(rows.rejected)
+    except InputError:  # the rows the parser rejected before it gave up, then the error
+        yield from _drained(rows.rejected)
+        raise
     finally:
         reader.close()
+    yield from rows.rejected
 
 
-def _parsed(batches: Iterator[pa.RecordBatch], source: InputFile) -> Iterator[pa.RecordBatch]:
+def _drained(items: list) -> Iterator:
+    yield from items
+    items.clear()
+
+
+def _parsed(rows: _RowBatches, source: InputFile, reader: _TableReader) -> Iterator:
     try:
-        yield from batches
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise UnreadableFileError(f"{source.name}: cannot parse the table ({exc})") from exc
+        yield from rows.batches
+    except (pa.ArrowInvalid, UnicodeDecodeError, UnreadableFileError) as exc:
+        raise _table_error(source, rows, reader.rows_seen, exc) from exc
 
 
 # DuckDB's errors (a damaged page can raise a bare duckdb.Error), and those of the Arrow stream

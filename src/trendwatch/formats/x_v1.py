@@ -54,7 +54,7 @@ from ..model import Account, Kind, Platform, Post
 from ..text import hashtag_pair, normalize_url
 from ..times import parse_time
 from .items import Item, Quarantined, ReadOptions, Skipped
-from .jsonrecords import first_record, is_json_array, iter_json_records
+from .jsonrecords import first_record, is_json_array, json_records
 from .stream import InputFile
 
 __all__ = [
@@ -656,8 +656,8 @@ def record_items(value: object, record_no: int, raw: str | None = None) -> list[
     return [Quarantined(record_no, raw, _describe(value))]
 
 
-def _read(source: InputFile) -> Iterator[Item]:
-    for record in iter_json_records(source.stream, source.head):
+def _read(source: InputFile, options: ReadOptions) -> Iterator[Item]:
+    for record in json_records(source, options):
         if record.error is not None:
             yield Quarantined(record.record_no, record.raw_text(), record.error)
             continue
@@ -715,7 +715,7 @@ class V1Tweets:
 
     def read(self, source: InputFile, options: ReadOptions) -> Iterator[Item]:
         """Yield posts, accounts, skipped messages and quarantined records (module doc)."""
-        return _read(source)
+        return _read(source, options)
 
 
 class GnipActivities:
@@ -731,7 +731,7 @@ class GnipActivities:
 
     def read(self, source: InputFile, options: ReadOptions) -> Iterator[Item]:
         """Yield posts, accounts, skipped messages and quarantined records (module doc)."""
-        return _read(source)
+        return _read(source, options)
 
 
 FORMATS = {V1Tweets.NAME: V1Tweets(), GnipActivities.NAME: GnipActivities()}

@@ -72,14 +72,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 
-import orjson
 import pyarrow as pa
 
 from ..model import ACCOUNT_SCHEMA, POST_SCHEMA, Account, Kind, Platform, Post
 from ..text import hashtag_pair, normalize_url
 from ..times import parse_time
 from .items import AccountTable, Item, PostTable, Quarantined, ReadOptions, Skipped
-from .jsonrecords import JsonRecord, RecordNumbers, iter_json_records
+from .jsonrecords import JsonRecord, RecordNumbers, json_records, quarantined
 from .parallel import read_in_parallel, reads_in_parallel
 from .stream import InputFile
 
@@ -163,8 +162,8 @@ def _object_fields(text: str, at: int) -> dict[str, object]:
                 return fields
             at = _skip_space(text, at)
             at = _skip_space(text, at + 1) if text[at] == "," else at
-    except (ValueError, IndexError):
-        pass  # the head ends (or stops being JSON) here: keep the fields read so far
+    except (ValueError, IndexError, RecursionError):
+        pass  # the head ends (or stops being JSON, or nests too deep) here: keep what was read
     return fields
 
 
@@ -172,7 +171,7 @@ def _first_element(text: str, at: int) -> object:
     if text.startswith("[", at):
         try:
             return _DECODER.raw_decode(text, _skip_space(text, at + 1))[0]
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     return _object_fields(text, at + 1) if text.startswith("{", at) else None
 
@@ -655,7 +654,7 @@ def _explain(exc: Exception) -> str:
 
 
 def _quarantined(number: int, value: object, reason: str) -> Quarantined:
-    return Quarantined(number, orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode(), reason)
+    return quarantined(number, value, reason)
 
 
 def _page_items(record: JsonRecord, numbers: RecordNumbers) -> Iterator[Item | _Rows]:
@@ -782,18 +781,26 @@ _TABLE_ROWS = 10_000  # rows gathered into one Arrow table by the reader
 
 
 def _as_tables(items: Iterable[Item | _Rows], table_rows: int) -> Iterator[Item]:
-    """Pass records through; gather post and account rows into tables of ``table_rows``."""
+    """Pass records through; gather post and account rows into tables of ``table_rows``.
+
+    When reading the input fails (a truncated gzip...), the rows gathered so far are given
+    before the error is raised: the records read before it are not lost.
+    """
     posts: list[tuple] = []
     accounts: list[tuple] = []
-    for item in items:
-        if type(item) is not _Rows:
-            yield item
-            continue
-        posts += item.posts
-        accounts += item.accounts
-        if len(posts) + len(accounts) >= table_rows:
-            yield from _tables(posts, accounts)
-            posts, accounts = [], []
+    try:
+        for item in items:
+            if type(item) is not _Rows:
+                yield item
+                continue
+            posts += item.posts
+            accounts += item.accounts
+            if len(posts) + len(accounts) >= table_rows:
+                yield from _tables(posts, accounts)
+                posts, accounts = [], []
+    except Exception:
+        yield from _tables(posts, accounts)
+        raise
     yield from _tables(posts, accounts)
 
 
@@ -818,10 +825,12 @@ LineItems = Callable[[JsonRecord, RecordNumbers], Iterator[Item | _Rows]]
 def _read_with(items: LineItems, source: InputFile, options: ReadOptions) -> Iterator[Item]:
     # Large files are parsed by worker processes: the reader, not the store, is the slow side.
     if reads_in_parallel(source, options.parallel):
-        pieces = read_in_parallel(source, partial(_piece_items, items), options.parallel)
+        pieces = read_in_parallel(
+            source, partial(_piece_items, items), options.parallel, options.max_record_bytes
+        )
         return (item for piece in pieces for item in piece)
     numbers = RecordNumbers()
-    records = iter_json_records(source.stream, source.head)
+    records = json_records(source, options)
     lines = (item for record in records for item in items(record, numbers))
     return _as_tables(lines, _TABLE_ROWS)
 
