@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "analysis_cmd",
     "coordination_cmd",
     "groups_cmd",
+    "network_cmd",
     "runs_cmd",
     "serve_cmd",
     "report_cmd",

@@ -47,23 +47,46 @@ def write_graphml(graph: igraph.Graph, path) -> Path:
     return Path(path)
 
 
-def write_gexf(edges: pd.DataFrame, path, node_attrs: dict[str, dict] | None = None) -> Path:
+def write_gexf(
+    edges: pd.DataFrame,
+    path,
+    node_attrs: dict[str, dict] | None = None,
+    *,
+    directed: bool = False,
+    labels: dict[str, str] | None = None,
+) -> Path:
     """Write an edge list (``account_a``, ``account_b``, ``weight``, more columns) as GEXF 1.3.
 
-    Every other column becomes an edge attribute (missing values left out); ``node_attrs``
-    maps a node attribute's name to ``{node: integer}`` (nodes absent from it get 0). Node ids
-    and labels are the account ids, made XML-safe. Returns the path.
+    Every other column becomes an edge attribute (missing values left out); a ``kind`` column
+    is also written as the edge's GEXF ``kind`` and ``label`` (two accounts may then be
+    linked once per kind, as Gephi reads parallel edges). ``node_attrs`` maps a node
+    attribute's name to ``{node: value}``: integers (nodes absent from it get 0), floats,
+    booleans or text (absent nodes: no value). Node ids are the account ids, made XML-safe;
+    labels are ``labels[id]`` when given and not None, else the id. ``directed`` makes
+    ``account_a`` the source and ``account_b`` the target. Returns the path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> edges = pd.DataFrame({"account_a": ["1"], "account_b": ["2"], "weight": [3],
+    ...                       "kind": ["repost"]})
+    >>> out = write_gexf(edges, Path(tempfile.mkdtemp()) / "g.gexf", {"group": {"1": 4}},
+    ...                  directed=True, labels={"1": "ann"})
+    >>> print(out.read_text().split("<nodes>")[1].split("</nodes>")[0].strip())
+    <node id="1" label="ann"><attvalues><attvalue for="n0" value="4"/></attvalues></node>
+    <node id="2" label="2"><attvalues><attvalue for="n0" value="0"/></attvalues></node>
     """
     node_attrs = node_attrs or {}
+    labels = labels or {}
     ids = xml_ids(set(edges["account_a"]) | set(edges["account_b"]))
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<gexf xmlns="http://gexf.net/1.3" version="1.3">',
-        '<graph defaultedgetype="undirected">',
+        f'<graph defaultedgetype="{"directed" if directed else "undirected"}">',
         *_node_attributes(node_attrs),
         *_edge_attributes(edges),
         "<nodes>",
-        *(_node(name, ids[name], node_attrs) for name in sorted(ids)),
+        *(_node(name, ids[name], node_attrs, labels.get(name)) for name in sorted(ids)),
         "</nodes>",
         "<edges>",
         *_edges(edges, ids),
@@ -81,9 +104,20 @@ def _attr(value) -> str:
     return quoteattr(xml_text(str(value)))
 
 
+_GEXF_TYPES = {"i": "long", "u": "long", "f": "double", "b": "boolean"}
+
+
 def _gexf_type(values: pd.Series) -> str:
-    kind = values.dtype.kind
-    return {"i": "long", "u": "long", "f": "double", "b": "boolean"}.get(kind, "string")
+    return _GEXF_TYPES.get(values.dtype.kind, "string")
+
+
+def _node_type(values: dict) -> str:
+    """The GEXF type of a node attribute, from its values (all integers: long, as before)."""
+    present = [v for v in values.values() if not _missing(v)]
+    if not present:
+        return "long"
+    return _gexf_type(pd.Series(present)) if all(
+        isinstance(v, int | float | bool) for v in present) else "string"  # fmt: skip
 
 
 def _edge_attributes(edges: pd.DataFrame) -> list[str]:
@@ -98,21 +132,27 @@ def _node_attributes(node_attrs: dict[str, dict]) -> list[str]:
     if not node_attrs:
         return []
     declared = (
-        f'<attribute id="n{i}" title={_attr(name)} type="long"/>'
-        for i, name in enumerate(node_attrs)
+        f'<attribute id="n{i}" title={_attr(name)} type="{_node_type(values)}"/>'
+        for i, (name, values) in enumerate(node_attrs.items())
     )
     return ['<attributes class="node">', *declared, "</attributes>"]
 
 
-def _node(name: str, node_id: str, node_attrs: dict[str, dict]) -> str:
-    head = f"<node id={_attr(node_id)} label={_attr(name)}"
-    if not node_attrs:
-        return head + "/>"
+def _node(name: str, node_id: str, node_attrs: dict[str, dict], label: str | None) -> str:
+    head = f"<node id={_attr(node_id)} label={_attr(name if label is None else label)}"
     cells = "".join(
-        f'<attvalue for="n{i}" value="{int(values.get(name, 0))}"/>'
+        f'<attvalue for="n{i}" value={_attr(_node_value(values, name))}/>'
         for i, values in enumerate(node_attrs.values())
+        if _node_type(values) != "string" or not _missing(values.get(name))
     )
-    return f"{head}><attvalues>{cells}</attvalues></node>"
+    return f"{head}><attvalues>{cells}</attvalues></node>" if cells else head + "/>"
+
+
+def _node_value(values: dict, name: str):
+    value = values.get(name)
+    if _missing(value):
+        return 0
+    return _value(int(value) if _node_type(values) == "long" else value)
 
 
 def _attribute_columns(edges: pd.DataFrame) -> list[str]:
@@ -130,10 +170,16 @@ def _edges(edges: pd.DataFrame, ids: dict[str, str]) -> list[str]:
         )
         lines.append(
             f'<edge id="{k}" source={_attr(ids[row["account_a"]])} '
-            f"target={_attr(ids[row['account_b']])} weight={_attr(row['weight'])}>"
+            f"target={_attr(ids[row['account_b']])}{_kind(row)} weight={_attr(row['weight'])}>"
             f"<attvalues>{cells}</attvalues></edge>"
         )
     return lines
+
+
+def _kind(row: dict) -> str:
+    """GEXF 1.3's ``kind`` (parallel edges of different kinds) and a label, from ``kind``."""
+    kind = row.get("kind")
+    return "" if _missing(kind) else f" kind={_attr(kind)} label={_attr(kind)}"
 
 
 def _value(value):

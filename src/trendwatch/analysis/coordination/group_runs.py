@@ -48,6 +48,7 @@ __all__ = [
     "StoredGroups",
     "record_groups_run",
     "load_groups_run",
+    "latest_groups_run",
     "latest_groups_run_linking",
     "pair_methods",
 ]
@@ -209,6 +210,20 @@ _PAIR_SQL = "((account_a = ? AND account_b = ?) OR (account_a = ? AND account_b 
 def _pair_params(pair) -> list[str]:
     a, b = (str(account) for account in pair)
     return [a, b, b, a]
+
+
+def latest_groups_run(store) -> str | None:
+    """The id of the latest groups run, or None when the store holds none.
+
+    >>> from trendwatch.store import Store
+    >>> latest_groups_run(Store(":memory:")) is None
+    True
+    """
+    found = store.con.execute(
+        "SELECT run_id FROM runs WHERE kind = ? ORDER BY created_at DESC, run_id DESC LIMIT 1",
+        [KIND],
+    ).fetchall()
+    return found[0][0] if found else None
 
 
 def latest_groups_run_linking(store, pair, method: str | None = None) -> str | None:

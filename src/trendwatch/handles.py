@@ -1,0 +1,151 @@
+"""Handles beside account ids, and each post's address on its platform.
+
+A user reads ``@Claire60323947``, not ``1986019915592634315``: every output that shows an
+account id also shows the handle where the store knows it. The handle comes from the
+account's profile (``accounts.handle``) and, for accounts seen only as authors, from their
+posts (``posts.author_handle``, the latest post's); an account whose handle the store never
+saw gets None, never a guess.
+
+Post addresses (:func:`post_url`) are built from ids and handles, which are hostile input:
+a part that does not have the platform's shape gives no address (or X's handle-free form),
+so a crafted handle cannot turn a link into one to another site or path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+__all__ = ["account_handles", "add_handles", "post_url", "add_post_urls"]
+
+_X_HANDLE = re.compile(r"[A-Za-z0-9_]{1,50}")
+_X_ID = re.compile(r"[0-9]{1,25}")
+_BSKY_POST = re.compile(
+    r"at://(did:[a-z]+:[A-Za-z0-9._:%-]{1,2048})/app\.bsky\.feed\.post/([A-Za-z0-9._~:-]{1,512})"
+)
+
+
+def account_handles(store, ids: Iterable) -> dict[str, str | None]:
+    """Account id -> handle (None when the store never saw one), for every id in ``ids``.
+
+    The profile's handle wins; else the handle of the account's latest post.
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> account_handles(Store(":memory:"), ["1", None])
+    {'1': None}
+    """
+    wanted = sorted({str(i) for i in ids if i is not None and i == i})
+    if not wanted:
+        return {}
+    found = store.con.execute(
+        """
+        WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS account_id),
+        profiles AS (SELECT account_id, max(handle) AS handle FROM accounts
+                     WHERE account_id IN (SELECT account_id FROM wanted) AND handle IS NOT NULL
+                     GROUP BY 1),
+        authors AS (SELECT author_id AS account_id,
+                           arg_max(author_handle, created_at) AS handle FROM posts
+                    WHERE author_id IN (SELECT account_id FROM wanted)
+                          AND author_handle IS NOT NULL GROUP BY 1)
+        SELECT w.account_id, coalesce(p.handle, a.handle) FROM wanted w
+        LEFT JOIN profiles p USING (account_id) LEFT JOIN authors a USING (account_id)
+        """,
+        [wanted],
+    ).fetchall()
+    return dict(found)
+
+
+def add_handles(store, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
+    """``frame`` with a handle column beside each account-id column (``{id_col: handle_col}``).
+
+    Each handle column is inserted right after its id column; a copy is returned.
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> frame = pd.DataFrame({"account_a": ["1"], "account_b": ["2"], "weight": [3]})
+    >>> list(add_handles(Store(":memory:"), frame, {"account_a": "handle_a",
+    ...                                             "account_b": "handle_b"}).columns)
+    ['account_a', 'handle_a', 'account_b', 'handle_b', 'weight']
+    """
+    out = frame.copy()
+    present = {c: h for c, h in columns.items() if c in out.columns and h not in out.columns}
+    known = account_handles(store, (v for c in present for v in out[c]))
+    for column, handle_column in present.items():
+        values = [None if v is None or v != v else known.get(str(v)) for v in out[column]]
+        out.insert(out.columns.get_loc(column) + 1, handle_column, pd.Series(
+            values, index=out.index, dtype=object))  # fmt: skip
+    return out
+
+
+def post_url(platform: str | None, post_id, handle: str | None = None) -> str | None:
+    """The post's address on its platform, or None when the store cannot say it.
+
+    - X: ``https://x.com/HANDLE/status/ID``, or ``https://x.com/i/web/status/ID`` when the
+      handle is unknown or not an X handle.
+    - Bluesky: ``https://bsky.app/profile/DID/post/RKEY`` from the post's AT URI.
+    - Mastodon: None. Its post ids are local to the instance that answered the collector,
+      and the store keeps neither that instance nor the status URL.
+
+    Examples
+    --------
+    >>> post_url("x", "1989", "Anna_B"), post_url("x", "1989", "a/../evil")
+    ('https://x.com/Anna_B/status/1989', 'https://x.com/i/web/status/1989')
+    >>> post_url("bluesky", "at://did:plc:abc/app.bsky.feed.post/3k2")
+    'https://bsky.app/profile/did:plc:abc/post/3k2'
+    >>> post_url("x", "javascript:alert(1)") is None, post_url("mastodon", "1") is None
+    (True, True)
+    """
+    post_id = "" if post_id is None else str(post_id)
+    if platform == "x" and _X_ID.fullmatch(post_id):
+        if isinstance(handle, str) and _X_HANDLE.fullmatch(handle):
+            return f"https://x.com/{handle}/status/{post_id}"
+        return f"https://x.com/i/web/status/{post_id}"
+    if platform == "bluesky":
+        found = _BSKY_POST.fullmatch(post_id)
+        if found:
+            return f"https://bsky.app/profile/{found[1]}/post/{found[2]}"
+    return None
+
+
+def add_post_urls(store, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
+    """``frame`` with a URL column after each post-id column (``{post_col: url_col}``).
+
+    Each post's platform and author handle (the post's own, else the account's) are read from
+    the store; a post the store does not hold gets None.
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> frame = pd.DataFrame({"post_a": ["9"]})
+    >>> add_post_urls(Store(":memory:"), frame, {"post_a": "url_a"})["url_a"].tolist()
+    [None]
+    """
+    out = frame.copy()
+    present = {c: u for c, u in columns.items() if c in out.columns and u not in out.columns}
+    ids = sorted({str(v) for c in present for v in out[c] if v is not None and v == v})
+    urls = _urls_of(store, ids)
+    for column, url_column in present.items():
+        values = [None if v is None or v != v else urls.get(str(v)) for v in out[column]]
+        out.insert(out.columns.get_loc(column) + 1, url_column, pd.Series(
+            values, index=out.index, dtype=object))  # fmt: skip
+    return out
+
+
+def _urls_of(store, post_ids: list[str]) -> dict[str, str | None]:
+    if not post_ids:
+        return {}
+    rows = store.con.execute(
+        "SELECT post_id, platform, author_id, author_handle FROM posts "
+        "WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
+        [post_ids],
+    ).fetchall()
+    known = account_handles(store, (author for _, _, author, _ in rows))
+    return {
+        post_id: post_url(platform, post_id, handle or known.get(author))
+        for post_id, platform, author, handle in rows
+    }
