@@ -92,13 +92,35 @@ def test_tables(small):
     movers = c.first_movers[["author_id", "posts_first_hour"]].values.tolist()
     assert movers == [["a", 4], ["b", 1], ["c", 1], ["d", 0]]
     assert c.first_movers_share == 1.0  # the 6 first-hour posts are all by the first movers
-    assert c.amplifiers.values.tolist() == [["z", 2], ["y", 1]]
+    # z is known by id only; y only by the handle its repost named
+    assert c.amplifiers.values.tolist() == [["z", None, 2], ["y", "y", 1]]
     assert c.cohashtags.values.tolist() == [["extra", 1]]
     assert c.languages["posts"].tolist() == [7, 1]  # unknown language first, then "en"
     assert c.languages["lang"].iloc[1] == "en"
     assert c.languages["share"].tolist() == [7 / 8, 1 / 8]
     assert campaign(small, "c").to_dict()["languages"][0]["lang"] is None  # JSON null
     assert c.per_minute["posts"].sum() == 8
+
+
+def test_handles_beside_ids(store):
+    """a's handle comes from its profile, b's from its latest post, z's from the profile of
+    the account it reposted; c has none."""
+    add_posts(store, [
+        make_post(1, "a", at(0), hashtags=("c",), author_handle="old_a"),
+        make_post(2, "b", at(1), hashtags=("c",), author_handle="b_then"),
+        make_post(3, "b", at(2), "repost", ref_author_id="z", ref_author_handle="zz",
+                  hashtags=("c",), author_handle="b_now"),
+        make_post(4, "c", at(3), hashtags=("c",)),
+    ])  # fmt: skip
+    store.write_batch(accounts=accounts_to_arrow([Account("x", "a", handle="Ann"),
+                                                  Account("x", "z", handle="Zed")]))  # fmt: skip
+    c = campaign(store, "c")
+    assert c.first_movers[["author_id", "handle"]].values.tolist() == [
+        ["a", "Ann"], ["b", "b_now"], ["c", None],
+    ]  # fmt: skip
+    assert c.per_account[["author_id", "handle"]].values.tolist()[0] == ["b", "b_now"]
+    assert c.amplifiers.values.tolist() == [["z", "Zed", 1]]
+    assert c.to_dict()["first_movers"][0]["handle"] == "Ann"
 
 
 def test_summary_line(small):

@@ -258,7 +258,8 @@ def test_cli_coordination_evidence_runs(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "2 accounts, 1 pair," in res.output
-    assert out.read_text().splitlines()[1].startswith('"a","b",1,')  # text quoted
+    # text quoted; handle_a, handle_b empty (the store knows no handle of a or b)
+    assert out.read_text().splitlines()[1].startswith('"a","","b","",1,')
     res = runner.invoke(cli, ["evidence", "b", "a", "--db", str(db), "--json"])
     assert res.exit_code == 0 and '"post_b": "2"' in res.output
     res = runner.invoke(cli, ["runs", "--db", str(db)])

@@ -157,10 +157,11 @@ def test_groups_command_writes_one_row_per_account_and_the_network(tmp_path):
     assert network.read_text().count("<node ") == 3
     assert "1 group, 3 accounts" in run.output
     table = pd.read_csv(out, dtype={"account_id": str})
-    assert table.columns[:2].tolist() == ["account_id", "group_id"]
+    assert table.columns[:3].tolist() == ["account_id", "handle", "group_id"]
     assert table["account_id"].tolist() == ["a1", "a2", "a3"]
     as_json = CliRunner().invoke(cli, ["groups", "--db", str(db), "--json", "-m", "co-retweet"])
     assert '"groups": 1' in as_json.output and '"top_keys"' in as_json.output
+    assert '"handle_a": null' in as_json.output  # the store knows no handle of the trio
 
 
 def test_graph_marks_accounts_and_edges_outside_groups_with_0():

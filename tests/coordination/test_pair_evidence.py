@@ -22,6 +22,7 @@ from trendwatch.analysis.coordination.groups import groups
 from trendwatch.analysis.coordination.pair_evidence import RULES, PairEvidence, pair_evidence
 from trendwatch.cli import cli
 from trendwatch.errors import NoDataError, ParameterError
+from trendwatch.model import Account, accounts_to_arrow
 from trendwatch.store import Store
 
 
@@ -178,6 +179,7 @@ def db(tmp_path):
     with Store(path) as s:
         linked_posts(s, text_a=HOSTILE)
         recorded = recorded_runs(s)
+        s.write_batch(accounts=accounts_to_arrow([Account("x", "a", handle="Ann")]))
     return path, recorded
 
 
@@ -194,8 +196,9 @@ def test_command_header_says_which_runs_and_rows_carry_their_method(db):
         f"2 post pairs from groups run {runs.groups} (co-retweet run {runs.retweet}, "
         f"co-link run {runs.link})"
     )
-    assert lines[1].split()[:3] == ["method", "time_a", "gap_s"]
-    assert lines[3].startswith("co-retweet") and lines[4].startswith("co-link")
+    assert lines[1] == "between @Ann (a) and b"  # b's handle is unknown
+    assert lines[2].split()[:3] == ["method", "time_a", "gap_s"]
+    assert lines[4].startswith("co-retweet") and lines[5].startswith("co-link")
     assert runs.later_retweet not in res.output
 
 
@@ -216,6 +219,12 @@ def test_command_json_carries_the_runs_and_the_method_of_every_row(db):
     assert [(r["method"], r["run_id"]) for r in data["evidence"]] == [
         ("co-retweet", runs.retweet),
         ("co-link", runs.link),
+    ]
+    assert (data["handle_a"], data["handle_b"]) == ("Ann", None)
+    # a's posts link with its handle, b's (handle unknown) with X's handle-free form
+    assert [(r["post_a"], r["url_a"], r["url_b"]) for r in data["evidence"]] == [
+        ("1", "https://x.com/Ann/status/1", "https://x.com/i/web/status/2"),
+        ("3", "https://x.com/Ann/status/3", "https://x.com/i/web/status/4"),
     ]
     # the full text, its controls as \u escapes (no raw bidi override reaches the terminal)
     assert data["evidence"][0]["text_a"] == HOSTILE and "\u202e" not in res.output

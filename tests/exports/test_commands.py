@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from tests.exports.hostile import RING, ring_store
 from trendwatch.cli import cli
 from trendwatch.exports import restore, xml_text
+from trendwatch.handles import account_handles
 from trendwatch.store import Store
 
 TEST_COLUMNS = ["events", "expected", "p_value", "q_value", "significant"]
@@ -67,7 +68,10 @@ def test_coordination_out_network_is_well_formed_with_the_test_columns(db, tmp_p
         text = out.read_text(encoding="utf-8")
         assert all(f'title="{c}"' in text for c in TEST_COLUMNS)
         nodes = ElementTree.parse(out).getroot().findall(".//{http://gexf.net/1.3}node")
-        assert {n.get("label") for n in nodes} == {xml_text(a) for a in RING}
+        # labels are the handles (formulas here): XML-safe, never evaluated
+        with Store(db, read_only=True) as store:
+            handles = account_handles(store, RING)
+        assert {n.get("label") for n in nodes} == {xml_text(h) for h in handles.values()}
         assert len({n.get("id") for n in nodes}) == len(RING)
 
 
@@ -75,7 +79,7 @@ def test_groups_out_and_network_are_safe(db, tmp_path):
     out, network = tmp_path / "members.csv", tmp_path / "net.gexf"
     run("groups", "--db", db, "--hashtag", "tag", "--out", out, "--network", network)
     header, rows = read_rows(out)
-    assert header[:2] == ["account_id", "group_id"] and formula_cells(rows) == []
+    assert header[:3] == ["account_id", "handle", "group_id"] and formula_cells(rows) == []
     assert {restore(row["account_id"]) for row in rows} == set(RING)
     assert len(ElementTree.parse(network).getroot().findall(".//{http://gexf.net/1.3}node")) == (
         len(RING)

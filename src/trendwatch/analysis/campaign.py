@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NoDataError, ParameterError
+from ..handles import account_handles
 from ..text import normalize_hashtag
 from ..wording import plural
 
@@ -75,13 +76,14 @@ class Campaign:
     first_movers_share: float | None
     summary: str
     per_account: pd.DataFrame = field(repr=False)
-    """author_id, posts, first_post, last_post; most active first."""
+    """author_id, handle, posts, first_post, last_post; most active first."""
     per_minute: pd.DataFrame = field(repr=False)
     """minute (UTC start), posts."""
     first_movers: pd.DataFrame = field(repr=False)
-    """author_id, first_post, posts_first_hour: the first accounts to post."""
+    """author_id, handle, first_post, posts_first_hour: the first accounts to post."""
     amplifiers: pd.DataFrame = field(repr=False)
-    """account (id, else handle), reposts: whose posts were reposted most within the campaign."""
+    """account (id, else handle), handle, reposts: whose posts were reposted most within the
+    campaign."""
     languages: pd.DataFrame = field(repr=False)
     """lang, posts, share."""
     cohashtags: pd.DataFrame = field(repr=False)
@@ -267,9 +269,31 @@ def _amplifiers(posts: ibis.Table) -> pd.DataFrame:
     reposts = posts.filter(posts.kind == "repost")
     reposts = reposts.mutate(account=reposts.ref_author_id.fill_null(reposts.ref_author_handle))
     reposts = reposts.filter(reposts.account.notnull())
-    frame = reposts.group_by("account").aggregate(reposts=reposts.count()).to_pandas()
+    frame = (
+        reposts.group_by("account")
+        .aggregate(seen_handle=reposts.ref_author_handle.max(), reposts=reposts.count())
+        .to_pandas()
+    )
     frame = frame.astype({"reposts": "int64"})
     return frame.sort_values(["reposts", "account"], ascending=[False, True], ignore_index=True)
+
+
+def _with_handles(store, per_account, movers, amplifiers):
+    """Handles beside the account ids (:func:`~trendwatch.handles.account_handles`); an
+    amplifier the store knows no profile or post of keeps the handle its reposts named."""
+    known = account_handles(store, [*per_account["author_id"], *amplifiers["account"]])
+    for frame, column in ((per_account, "author_id"), (movers, "author_id")):
+        frame.insert(1, "handle", _objects([known.get(a) for a in frame[column]], frame))
+    seen = [h if isinstance(h, str) else None for h in amplifiers["seen_handle"]]
+    handles = [known.get(a) or h for a, h in zip(amplifiers["account"], seen, strict=True)]
+    amplifiers = amplifiers.drop(columns="seen_handle")
+    amplifiers.insert(1, "handle", _objects(handles, amplifiers))
+    return per_account, movers, amplifiers
+
+
+def _objects(values: list, frame: pd.DataFrame) -> pd.Series:
+    """A column of Python values (None stays None, not NaN) aligned with ``frame``."""
+    return pd.Series(values, index=frame.index, dtype=object)
 
 
 def _new_account_share(store, posts: ibis.Table, days: int) -> float | None:
@@ -322,6 +346,9 @@ def campaign(store, hashtags, *, new_account_days: int = 30) -> Campaign:
     kinds = _kind_counts(posts)
     nth = _nth_post_times(posts, MILESTONES)
     movers = _first_movers(per_account, _first_hour_counts(posts, first))
+    per_account, mover_table, amplifiers = _with_handles(
+        store, per_account.copy(), movers.table, _amplifiers(posts)
+    )
     return Campaign(
         hashtags=tags,
         posts=total,
@@ -342,8 +369,8 @@ def campaign(store, hashtags, *, new_account_days: int = 30) -> Campaign:
         summary=summary_line(counts, last - first),
         per_account=per_account,
         per_minute=per_minute,
-        first_movers=movers.table,
-        amplifiers=_amplifiers(posts),
+        first_movers=mover_table,
+        amplifiers=amplifiers,
         languages=_languages(posts, total),
         cohashtags=_cohashtags(posts, tags),
     )

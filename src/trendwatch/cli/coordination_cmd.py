@@ -8,13 +8,14 @@ from __future__ import annotations
 import click
 
 from ..analysis.coordination import coordinate, method_names
-from ..analysis.coordination.export import write_edges
+from ..analysis.coordination.export import PAIR_HANDLES, POST_URLS, write_edges
 from ..analysis.coordination.pair_evidence import pair_evidence
 from ..analysis.coordination.significance import DEFAULT_Q, significance
+from ..handles import account_handles, add_handles, add_post_urls
 from ..store import open_store
 from ..wording import plural
 from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
-from .tables import format_table, terminal_safe
+from .tables import account_label, format_table, terminal_safe
 
 __all__ = ["COMMANDS"]
 
@@ -73,9 +74,10 @@ def coordination_command(
             result = significance(store, method, q=q, **kwargs).result
         else:
             result = coordinate(store, method, **kwargs)
-    if out:
-        write_edges(result, out)
-    shown, note = first_rows(result.edges, top)
+        if out:
+            write_edges(result, out, store)
+        shown, note = first_rows(result.edges, top)
+        shown = add_handles(store, shown, PAIR_HANDLES)
     if as_json:
         print_json(
             {
@@ -115,12 +117,15 @@ def _tested(result) -> str:
 
 
 def _edges_table(edges) -> str:
-    cols = ["account_a", "account_b", "weight", "n_keys", "symmetry", "median_gap_s"]
+    cols = ["weight", "n_keys", "symmetry", "median_gap_s"]
     if "q_value" in edges:
-        cols = ["account_a", "account_b", "weight", "events", "expected", "q_value",
-                "median_gap_s"]  # fmt: skip
-    rows = [[_cell(r[c]) for c in cols] for r in edges.to_dict("records")]
-    return format_table(cols, rows, numeric_from=2)
+        cols = ["weight", "events", "expected", "q_value", "median_gap_s"]
+    rows = [
+        [account_label(r["account_a"], r["handle_a"]),
+         account_label(r["account_b"], r["handle_b"]), *(_cell(r[c]) for c in cols)]
+        for r in edges.to_dict("records")
+    ]  # fmt: skip
+    return format_table(["account_a", "account_b", *cols], rows, numeric_from=2)
 
 
 def _cell(value):
@@ -145,12 +150,17 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     """
     with open_store(db, read_only=True) as store:
         found = pair_evidence(store, account_a, account_b, run_id=run_id, method=method, texts=True)
-    rows = found.rows
+        handles = account_handles(store, [found.account_a, found.account_b])
+        rows = add_post_urls(store, found.rows, POST_URLS) if len(found.rows) else found.rows
+    pair = [(found.account_a, handles.get(found.account_a)),
+            (found.account_b, handles.get(found.account_b))]  # fmt: skip
     if as_json:
         print_json(
             {
                 "account_a": found.account_a,
+                "handle_a": pair[0][1],
                 "account_b": found.account_b,
+                "handle_b": pair[1][1],
                 "rule": found.rule,
                 "run_id": found.run_id,
                 "method_runs": found.method_runs,
@@ -160,6 +170,7 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
         )
         return
     click.echo(terminal_safe(f"{plural(len(rows), 'post pair')} {found.source()}"))
+    click.echo(terminal_safe(f"between {account_label(*pair[0])} and {account_label(*pair[1])}"))
     # The key (reposted post, URL, text...) is what the two accounts shared.
     cols = ["method", "time_a", "gap_s", "key", "post_a", "text_a", "post_b", "text_b"]
     table = rows[cols].assign(**{c: rows[c].map(_short) for c in ("key", "text_a", "text_b")})

@@ -8,10 +8,11 @@ import click
 import pandas as pd
 
 from ..analysis.coordination import method_names
-from ..analysis.coordination.export import write_groups_network
+from ..analysis.coordination.export import PAIR_HANDLES, write_groups_network
 from ..analysis.coordination.groups import ALGORITHMS, groups
 from ..analysis.coordination.significance import DEFAULT_Q, MIN_EVENTS
 from ..exports import write_csv
+from ..handles import add_handles
 from ..store import open_store
 from ..wording import plural
 from .options import db_option, json_option, print_json
@@ -23,7 +24,8 @@ _SCORE_COLUMNS = [
     "group_id", "size", "posts", "share_posts", "share_first_2000", "median_age_days",
     "share_flagged", "top_hashtag", "hashtag_share", "reading",
 ]  # fmt: skip
-_LINK_COLUMNS = ["account_a", "account_b", "weight", "events", "q_value", "methods", "group_id"]
+_LINK_COLUMNS = ["account_a", "handle_a", "account_b", "handle_b", "weight", "events", "q_value",
+                 "methods", "group_id"]  # fmt: skip
 
 
 @click.command("groups")
@@ -62,21 +64,21 @@ def groups_command(
             store, methods or None, hashtags=hashtags or None, since=since, until=until,
             window=window, q=q, min_events=min_events, algorithm=algorithm, seed=seed,
         )  # fmt: skip
-    if out:
-        write_csv(member_rows(result), out)
-    if network:
-        write_groups_network(result, network)
-    if as_json:
-        print_json(_as_json(result))
-        return
+        if out:
+            write_csv(member_rows(result, store), out)
+        if network:
+            write_groups_network(result, network, store)
+        if as_json:
+            print_json(_as_json(result, add_handles(store, result.edges, PAIR_HANDLES)))
+            return
     click.echo("\n".join(terminal_safe(line) for line in textwrap.wrap(result.verdict.text, 100)))
     click.echo(_summary_line(result))
     if not result.groups.empty:
         click.echo(_scores_table(result.groups))
 
 
-def _as_json(result) -> dict:
-    links = result.edges.reindex(columns=_LINK_COLUMNS)
+def _as_json(result, edges) -> dict:
+    links = edges.reindex(columns=_LINK_COLUMNS)
     return {
         **result.summary(),
         "run_id": result.run_id,
@@ -88,12 +90,13 @@ def _as_json(result) -> dict:
     }
 
 
-def member_rows(result) -> pd.DataFrame:
-    """One row per account in a group: ``account_id, group_id, degree, strength, methods``
-    and its group's size, density and median gap."""
+def member_rows(result, store=None) -> pd.DataFrame:
+    """One row per account in a group: ``account_id`` (and ``handle`` with ``store``),
+    ``group_id, degree, strength, methods`` and its group's size, density and median gap."""
     scores = result.groups[["group_id", "size", "density", "median_gap_s"]]
     scores = scores.rename(columns={c: f"group_{c}" for c in scores.columns if c != "group_id"})
-    return result.members.merge(scores, on="group_id", how="left")
+    members = result.members.merge(scores, on="group_id", how="left")
+    return members if store is None else add_handles(store, members, {"account_id": "handle"})
 
 
 def _summary_line(result) -> str:

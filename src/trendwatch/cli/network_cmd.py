@@ -10,7 +10,7 @@ from ..analysis.interactions_export import write_network
 from ..store import open_store
 from ..wording import plural
 from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
-from .tables import format_table, terminal_safe
+from .tables import account_label, format_table, terminal_safe
 
 __all__ = ["COMMANDS"]
 
@@ -107,18 +107,12 @@ def _headline(summary: dict, groups: _RunGroups) -> str:
 def _links_table(edges) -> str:
     cols = ["source", "target", "kind", "count", "first", "last"]
     rows = [
-        [_who(r["source"], r["source_handle"]), _who(r["target"], r["target_handle"]),
+        [account_label(r["source"], r["source_handle"]),
+         account_label(r["target"], r["target_handle"]),
          r["kind"], int(r["count"]), _minute(r["first"]), _minute(r["last"])]
         for r in edges.to_dict("records")
     ]  # fmt: skip
     return format_table(cols, rows, numeric_from=3)
-
-
-def _who(account_id: str, handle) -> str:
-    """``@handle (id)``, or the id alone when the handle is unknown (or the id is one)."""
-    if not isinstance(handle, str):
-        return account_id
-    return f"@{handle}" if account_id == f"@{handle}" else f"@{handle} ({account_id})"
 
 
 def _minute(moment) -> str:

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 
 __all__ = [
+    "account_label",
     "format_table",
     "fmt_count",
     "json_safe",
@@ -18,6 +19,19 @@ __all__ = [
 
 def fmt_count(value) -> str:
     return f"{value:,}" if isinstance(value, int) else ("" if value is None else str(value))
+
+
+def account_label(account_id, handle) -> str:
+    """``@handle (id)`` for a terminal, the id alone when the handle is unknown, ``@handle``
+    alone when the id is the handle (a mentioned account the store does not know).
+
+    >>> account_label("12", "ann"), account_label("12", None), account_label("@zed", "zed")
+    ('@ann (12)', '12', '@zed')
+    """
+    account_id = "" if account_id is None else str(account_id)
+    if not isinstance(handle, str):
+        return account_id
+    return f"@{handle}" if account_id == f"@{handle}" else f"@{handle} ({account_id})"
 
 
 def truncation_note(shown: int, total: int) -> str | None:

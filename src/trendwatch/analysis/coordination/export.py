@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from ...errors import ParameterError
 from ...exports import replacing, write_csv, write_gexf, write_graphml
+from ...handles import account_handles, add_handles, add_post_urls
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -27,7 +28,14 @@ __all__ = [
     "write_edges",
     "write_evidence",
     "write_groups_network",
+    "PAIR_HANDLES",
+    "POST_URLS",
 ]
+
+PAIR_HANDLES = {"account_a": "handle_a", "account_b": "handle_b"}
+"""The handle column written beside each account column of a pair."""
+POST_URLS = {"post_a": "url_a", "post_b": "url_b"}
+"""The URL column written beside each post column of an evidence row."""
 
 EXPORT_FORMATS = (".csv", ".parquet", ".graphml", ".gexf")
 NETWORK_FORMATS = (".graphml", ".gexf")
@@ -42,8 +50,11 @@ def _suffix(path: Path) -> str:
     return suffix
 
 
-def write_edges(result, path) -> Path:
+def write_edges(result, path, store=None) -> Path:
     """Write ``result.edges`` to ``path``; the format follows the extension.
+
+    With ``store``, each account's handle (where known) is written too: ``handle_a`` and
+    ``handle_b`` beside the ids in CSV and Parquet, the node label in GEXF and GraphML.
 
     Examples
     --------
@@ -51,34 +62,59 @@ def write_edges(result, path) -> Path:
     """
     path = Path(path)
     suffix = _suffix(path)
+    edges = result.edges if store is None else add_handles(store, result.edges, PAIR_HANDLES)
     if suffix == ".csv":
-        write_csv(result.edges, path)
+        write_csv(edges, path)
     elif suffix == ".parquet":
-        _write_parquet(result.edges, path)
+        _write_parquet(edges, path)
     elif suffix == ".graphml":
-        write_graphml(result.graph(), path)
+        write_graphml(_labelled(result.graph(), store), path)
     else:
-        write_gexf(result.edges, path)
+        write_gexf(result.edges, path, labels=_labels(store, result.edges))
     return path
 
 
-def write_evidence(result, path) -> Path:
-    """Write ``result.evidence`` as CSV or Parquet (by extension)."""
+def _labels(store, edges) -> dict[str, str]:
+    """Account id -> handle, for the accounts of ``edges`` whose handle is known."""
+    if store is None:
+        return {}
+    known = account_handles(store, [*edges["account_a"], *edges["account_b"]])
+    return {account: handle for account, handle in known.items() if handle is not None}
+
+
+def _labelled(graph, store):
+    """``graph`` with a ``label`` per vertex: the handle, or the id when it is unknown."""
+    if store is not None:
+        known = account_handles(store, graph.vs["name"])
+        graph.vs["label"] = [known.get(name) or name for name in graph.vs["name"]]
+    return graph
+
+
+def write_evidence(result, path, store=None) -> Path:
+    """Write ``result.evidence`` as CSV or Parquet (by extension).
+
+    With ``store``, ``handle_a`` / ``handle_b`` follow the account ids and ``url_a`` /
+    ``url_b`` (:func:`~trendwatch.handles.post_url`) the post ids.
+    """
     path = Path(path)
+    evidence = result.evidence
+    if store is not None:
+        evidence = add_post_urls(store, add_handles(store, evidence, PAIR_HANDLES), POST_URLS)
     if _suffix(path) == ".parquet":
-        _write_parquet(result.evidence, path)
+        _write_parquet(evidence, path)
     elif path.suffix.lower() == ".csv":
-        write_csv(result.evidence, path)
+        write_csv(evidence, path)
     else:
         raise ParameterError(f"evidence exports are .csv or .parquet, not {path.name}")
     return path
 
 
-def write_groups_network(result, path) -> Path:
+def write_groups_network(result, path, store=None) -> Path:
     """Write a :class:`~.groups.GroupsResult`'s fused network as GraphML or GEXF (by extension).
 
-    Nodes carry ``group_id`` (0: in no group), so Gephi can colour them by group; edges carry
-    ``weight``, ``methods``, ``n_methods``, ``min_gap_s``, the test's columns and ``group_id``.
+    Nodes carry ``group_id`` (0: in no group), so Gephi can colour them by group, and, with
+    ``store``, the handle as label; edges carry ``weight``, ``methods``, ``n_methods``,
+    ``min_gap_s``, the test's columns and ``group_id``.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -86,7 +122,7 @@ def write_groups_network(result, path) -> Path:
         raise ParameterError(
             f"cannot write a network to {path.name}: use {' or '.join(NETWORK_FORMATS)}"
         )
-    graph = result.graph()
+    graph = _labelled(result.graph(), store)
     if suffix == ".graphml":
         return write_graphml(graph, path)
     edges = graph.get_edge_dataframe().rename(columns={"source": "account_a",
@@ -95,7 +131,7 @@ def write_groups_network(result, path) -> Path:
     edges["account_a"] = [names[i] for i in edges["account_a"]]
     edges["account_b"] = [names[i] for i in edges["account_b"]]
     groups_of = dict(zip(names, graph.vs["group_id"], strict=True))
-    return write_gexf(edges, path, {"group_id": groups_of})
+    return write_gexf(edges, path, {"group_id": groups_of}, labels=_labels(store, edges))
 
 
 def _write_parquet(frame, path: Path) -> None:
