@@ -20,6 +20,7 @@ from .sections import (
     campaigns_section,
     comparison_section,
     groups_section,
+    interactions_section,
     methods_section,
     quality_section,
     summary_section,
@@ -75,6 +76,7 @@ def build_report(store, *, hashtags=None, compare=None, group_params=None) -> st
     parts.append(campaigns_section(cards))
     group_html, used = _groups(store, sorted({*tags, *(pair or ())}), group_params or {}, add)
     parts.append(group_html)
+    parts.append(_interactions(store, tags, used, add))
     parts.append(_comparison(store, pair, add))
     run_ids = [r for r in (used or {}).get("runs", {}).values() if r] or None
     methods = views.methods_view(store, run_ids)
@@ -84,7 +86,8 @@ def build_report(store, *, hashtags=None, compare=None, group_params=None) -> st
     return page(title, _header(title) + "".join(parts) + "".join(blocks))
 
 
-_NAV = ("summary", "trending", "campaigns", "groups", "comparison", "methods", "quality")
+_NAV = ("summary", "trending", "campaigns", "groups", "network", "comparison", "methods",
+        "quality")  # fmt: skip
 
 
 def _header(title: str) -> str:
@@ -114,6 +117,17 @@ _NO_GROUPS = {
     "summary": {"methods": [], "groups": 0, "accounts_in_groups": 0, "significant_edges": 0},
     "groups": [], "nodes": [], "edges": [], "evidence": {}, "posts": {},
 }  # fmt: skip
+
+
+def _interactions(store, tags: list[str], groups_view: dict | None, add) -> str:
+    """The interaction network of the campaigns shown, nodes coloured by their groups."""
+    if not tags:
+        return interactions_section(None, "No campaign shown.")
+    groups = {n["id"]: n["group"] for n in (groups_view or {}).get("nodes", [])}
+    view = views.interactions_view(store, tags, groups=groups)
+    scope = "Scope: the posts carrying " + " or ".join(f"#{t}" for t in tags) + "."
+    add("tw-network", view)
+    return interactions_section(view, scope)
 
 
 def _comparison(store, pair, add) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import orjson
 
+from .netsvg import interactions_svg
 from .render import (
     chart,
     escape,
@@ -28,6 +29,7 @@ __all__ = [
     "campaigns_section",
     "campaign_card",
     "groups_section",
+    "interactions_section",
     "comparison_section",
     "methods_section",
     "quality_section",
@@ -255,6 +257,54 @@ def groups_section(view: dict, block_id: str, scope_note: str) -> str:
         "see the posts behind it.</p></div>"
     )  # fmt: skip
     return _section("groups", "Coordinated groups", inner)
+
+
+# -- interactions ---------------------------------------------------------------------------
+
+_KIND_PLURALS = {"reply": "replies"}
+
+
+def _kind_counts(by_kind: dict) -> str:
+    return ", ".join(
+        f"{fmt_int(n)} {k if n == 1 else _KIND_PLURALS.get(k, k + 's')}" for k, n in by_kind.items()
+    )
+
+
+def _interaction_rows(view: dict, n: int) -> list[list[str]]:
+    names = {node["id"]: node for node in view["nodes"]}
+    return [
+        [handle(names[e["source"]].get("handle"), e["source"]),
+         handle(names[e["target"]].get("handle"), e["target"]), escape(e["kind"]),
+         fmt_int(e["count"]), escape(fmt_time(e["first"])), escape(fmt_time(e["last"]))]
+        for e in view["edges"][:n]
+    ]  # fmt: skip
+
+
+def interactions_section(view: dict | None, scope_note: str, *, top_links: int = 15) -> str:
+    """Who reposts, quotes, replies to and mentions whom: a drawn network and its top links."""
+    if not view or not view["nodes"]:
+        return _section("network", "Who interacts with whom",
+                        _note(scope_note + " No repost, quote, reply or mention links two "
+                              "accounts here."))  # fmt: skip
+    s = view["summary"]
+    columns = ["from", "to", "kind", "times", "first", "last"]
+    inner = (
+        f"<p class=headline>{fmt_int(s['accounts'])} accounts, {fmt_int(s['links'])} links, "
+        f"{fmt_int(s['interactions'])} interactions ({escape(_kind_counts(s['by_kind']))}).</p>"
+        + _note(scope_note + f" Drawn: the {fmt_int(view['shown_accounts'])} accounts with the "
+                "most interactions (made and received) and their "
+                f"{fmt_int(view['shown_links'])} strongest links. Arrow: from the account that "
+                "reposts, quotes, replies or mentions to the one it names; colour = kind, "
+                "width = times. Node colour = coordination group (grey: none), size = "
+                "interactions. Hover a node or an arrow for the account, counts and times.")
+        + f'<div class="interactions-box">{interactions_svg(view)}</div>'
+        + "<h3>Strongest links</h3>"
+        + table(columns, _interaction_rows(view, top_links), css="interaction-links",
+                numeric=["times"])
+        + _note("For Gephi: trendwatch network --hashtag TAG --out network.gexf (or .graphml, "
+                ".csv) writes the whole network with these attributes.")
+    )  # fmt: skip
+    return _section("network", "Who interacts with whom", inner)
 
 
 # -- comparison, methods, quality ----------------------------------------------------------------

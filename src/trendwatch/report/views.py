@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+import igraph
 import numpy as np
 import orjson
 import pandas as pd
@@ -46,9 +47,11 @@ from ..analysis.coordination.engine import (
 )
 from ..analysis.coordination.groups import DEFAULT_METHODS, groups
 from ..analysis.coordination.results import latest_run_id, list_runs, load_evidence
+from ..analysis.interactions import interaction_network, top_accounts
 from ..analysis.timeseries import Buckets
 from ..analysis.trends import METHODS, ONSET_RULES, TrendParams, onsets, trending
 from ..errors import NoDataError
+from ..handles import add_post_urls
 from ..overview import overview
 from ..runs import is_read_only
 
@@ -58,6 +61,7 @@ __all__ = [
     "campaign_view",
     "groups_view",
     "evidence_view",
+    "interactions_view",
     "comparison_view",
     "methods_view",
     "quality_view",
@@ -77,6 +81,8 @@ TOP_FINDINGS = 5
 MAX_NETWORK_EDGES = 1500
 MAX_NETWORK_NODES = 600
 EVIDENCE_PER_EDGE = 3
+NETWORK_TOP_ACCOUNTS = 30
+NETWORK_MAX_LINKS = 200
 TEXT_CHARS = 280
 _DAY_S = 86_400.0
 
@@ -309,7 +315,8 @@ def campaign_view(store, hashtags, *, onset_table: pd.DataFrame | None = None) -
 
     ``metrics`` is :meth:`Campaign.to_dict`; ``timeline`` is chart-ready (posts and unique
     accounts per bucket, onset / peak / 2,000-post mark annotated); ``onsets`` are the
-    campaign's hashtags' trend onsets; ``first_movers`` and ``amplifiers`` carry handles.
+    campaign's hashtags' trend onsets; ``first_movers``, ``top_accounts`` (the 10 most active)
+    and ``amplifiers`` carry handles.
     With ``onset_table`` (the archive's, :func:`archive_onsets`) the onsets are its rows for
     these hashtags, the same the trending list shows (and 2 s cheaper on 2.4 M posts);
     without it they are computed over these hashtags alone.
@@ -330,8 +337,9 @@ def campaign_view(store, hashtags, *, onset_table: pd.DataFrame | None = None) -
         "timeline": chart,
         "onsets": _onset_records(found),
         "lorenz": {"points": lorenz_points(counts), "gini": plain(result.gini)},
-        "first_movers": _with_handles(store, _records(result.first_movers), "author_id"),
-        "amplifiers": _with_handles(store, _records(result.amplifiers.head(10)), "account"),
+        "first_movers": _records(result.first_movers),
+        "top_accounts": _records(result.per_account.head(10)),
+        "amplifiers": _records(result.amplifiers.head(10)),
     }
 
 
@@ -353,11 +361,6 @@ def _account_info(store, ids) -> pd.DataFrame:
         """,
         [ids],
     ).df()
-
-
-def _with_handles(store, rows: list[dict], key: str) -> list[dict]:
-    info = _account_info(store, [r[key] for r in rows]).set_index("account_id")["handle"]
-    return [{**r, "handle": plain(info.get(str(r[key])))} for r in rows]
 
 
 # -- groups and evidence ------------------------------------------------------------------------
@@ -401,8 +404,8 @@ def groups_view(
         "summary": plain(result.summary()),
         "groups": _records(result.groups),
         "network_accounts": len(shown),
-        "nodes": _nodes(store, shown, scope),
-        "edges": [_edge(row) for row in edges.to_dict("records")],
+        "nodes": (nodes := _nodes(store, shown, scope)),
+        "edges": _edges_with_handles([_edge(row) for row in edges.to_dict("records")], nodes),
         "evidence": evidence,
         "posts": _evidence_texts(store, evidence),
         "runs": plain(result.runs),
@@ -434,6 +437,16 @@ def _edge(row: dict) -> dict:
         "q_value": plain(row.get("q_value")),
         "methods": str(row["methods"]).split(","),
     }
+
+
+def _edges_with_handles(edges: list[dict], nodes: list[dict]) -> list[dict]:
+    """Each edge with ``handle_a`` and ``handle_b`` (from the nodes) after its accounts."""
+    known = {n["id"]: n["handle"] for n in nodes}
+    return [
+        {"a": e["a"], "handle_a": known.get(e["a"]), "b": e["b"], "handle_b": known.get(e["b"]),
+         **{k: v for k, v in e.items() if k not in ("a", "b")}}
+        for e in edges
+    ]  # fmt: skip
 
 
 def _nodes(store, members: pd.DataFrame, scope: Scope) -> list[dict]:
@@ -468,6 +481,7 @@ def _edge_evidence(store, evidence: pd.DataFrame, edges: pd.DataFrame, n: int) -
     shown = edges[["account_a", "account_b"]]
     rows = evidence.merge(shown, on=["account_a", "account_b"])
     rows = rows.sort_values(["time_a", "post_a"]).groupby(["account_a", "account_b"]).head(n)
+    rows = add_post_urls(store, rows, _POST_URLS)
     pairs: dict[str, list] = {}
     for row in _records(rows):
         pairs.setdefault(f"{row['account_a']}|{row['account_b']}", []).append(row)
@@ -480,10 +494,14 @@ def _evidence_texts(store, evidence: dict) -> dict[str, str]:
     return store.post_texts(ids, TEXT_CHARS)
 
 
-def _pairs(rows: pd.DataFrame) -> list[dict]:
-    """Evidence rows with both posts' texts cut to :data:`TEXT_CHARS` characters."""
+_POST_URLS = {"post_a": "url_a", "post_b": "url_b"}
+
+
+def _pairs(store, rows: pd.DataFrame) -> list[dict]:
+    """Evidence rows with both posts' texts cut to :data:`TEXT_CHARS` characters, and both
+    posts' addresses (``url_a``, ``url_b``; None when the platform's cannot be built)."""
     cut = {c: rows[c].str.slice(0, TEXT_CHARS) for c in ("text_a", "text_b")}
-    return _records(rows.assign(**cut))
+    return _records(add_post_urls(store, rows.assign(**cut), _POST_URLS))
 
 
 def _latest_runs_linking(store, pair: list[str], methods) -> list[str]:
@@ -496,7 +514,7 @@ def evidence_view(store, account_a, account_b, run_id=None) -> dict:
     """The post pairs behind the link of two accounts, from stored coordination runs.
 
     With no ``run_id``, each method's latest run that links the two is read. Each pair:
-    method, run_id, key, post_a, time_a, text_a, post_b, time_b, text_b, gap_s
+    method, run_id, key, post_a, url_a, time_a, text_a, post_b, url_b, time_b, text_b, gap_s
     (``account_a < account_b``).
     """
     a, b = sorted([str(account_a), str(account_b)])
@@ -515,8 +533,69 @@ def evidence_view(store, account_a, account_b, run_id=None) -> dict:
         "account_b": b,
         "handle_a": plain(info.get(a)),
         "handle_b": plain(info.get(b)),
-        "pairs": [] if rows.empty else _pairs(rows),
+        "pairs": [] if rows.empty else _pairs(store, rows),
     }
+
+
+# -- interactions -----------------------------------------------------------------------------
+
+
+def interactions_view(
+    store,
+    hashtags=None,
+    *,
+    since=None,
+    until=None,
+    platform=None,
+    top: int = NETWORK_TOP_ACCOUNTS,
+    max_links: int = NETWORK_MAX_LINKS,
+    groups: dict | None = None,
+) -> dict:
+    """Who reposts, quotes, replies to and mentions whom among the ``top`` most interacting
+    accounts of the scope, laid out for drawing.
+
+    ``nodes``: id, handle, group, posts, out_count, in_count and ``x``, ``y`` in [0, 1]
+    (Kamada-Kawai on the undirected links, weighted by count: deterministic);
+    ``edges``: source, target, kind, count, first, last; ``summary``: the whole network's
+    counts (:meth:`~trendwatch.analysis.interactions.InteractionNetwork.summary`);
+    ``shown_accounts`` of ``summary["accounts"]``, and their ``shown_links`` strongest links
+    (at most ``max_links``; the layout uses all their links).
+    """
+    whole = interaction_network(store, hashtags, since=since, until=until, platform=platform,
+                                groups=groups)  # fmt: skip
+    shown = top_accounts(whole, top)
+    positions = layout(list(shown.nodes["account_id"]), shown.edges)
+    nodes = [
+        plain({"id": r["account_id"], "handle": r["handle"], "group": r["group"],
+               "posts": r["posts"], "out_count": r["out_count"], "in_count": r["in_count"],
+               "x": x, "y": y})
+        for r, (x, y) in zip(shown.nodes.to_dict("records"), positions, strict=True)
+    ]  # fmt: skip
+    edges = shown.edges.drop(columns=["source_handle", "target_handle"])
+    return {
+        "summary": whole.summary(),
+        "shown_accounts": len(nodes),
+        "shown_links": min(len(edges), max_links),
+        "nodes": nodes,
+        "edges": _records(edges.head(max_links)),
+    }
+
+
+def layout(ids: list[str], edges: pd.DataFrame) -> list[tuple[float, float]]:
+    """Positions in [0, 1]² for ``ids``: Kamada-Kawai over the links (any direction, any kind).
+
+    >>> layout(["a"], pd.DataFrame(columns=["source", "target", "count"]))
+    [(0.5, 0.5)]
+    """
+    if len(ids) < 2:
+        return [(0.5, 0.5)] * len(ids)
+    index = {account: i for i, account in enumerate(ids)}
+    pairs = zip(edges["source"], edges["target"], strict=True)
+    graph = igraph.Graph(n=len(ids), edges=[(index[s], index[t]) for s, t in pairs])
+    coords = np.array(graph.layout_kamada_kawai().coords, dtype=float)
+    low, span = coords.min(axis=0), np.ptp(coords, axis=0)
+    scaled = (coords - low) / np.where(span > 0, span, 1.0)
+    return [(round(float(x), 4), round(float(y), 4)) for x, y in scaled]
 
 
 # -- comparison, methods, quality ---------------------------------------------------------------
