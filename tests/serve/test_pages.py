@@ -6,6 +6,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+from tests.serve.test_readable import campaign_view, groups_view
 from trendwatch.report.render import json_script
 from trendwatch.serve.pages import MAX_ROWS, page_url, render_page, render_table
 from trendwatch.serve.routes import route_for_path
@@ -73,13 +74,13 @@ def test_long_tables_are_cut_and_say_so():
 
 
 def test_campaign_page_links_to_its_groups():
-    html = page("campaign", {"posts": 3}, {"hashtag": ("x", "y")})
+    html = page("campaign", campaign_view(), {"hashtag": ("x", "y")})
     assert 'id="to-groups" href="/groups?hashtag=x&amp;hashtag=y"' in html
 
 
 def test_filter_form_shows_given_values_escaped():
     since = datetime(2016, 1, 2, 3, 4, tzinfo=UTC)
-    html = page("groups", {}, {"since": since, "hashtag": ('"><b>',)})
+    html = page("groups", groups_view(), {"since": since, "hashtag": ('"><b>',)})
     assert 'value="2016-01-02T03:04:00+00:00"' in html
     assert 'value="&quot;&gt;&lt;b&gt;"' in html
     assert 'href="/api/groups?since=2016-01-02T03%3A04%3A00%2B00%3A00&amp;hashtag=' in html

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import orjson
 
+from ..wording import plural
 from .netsvg import interactions_svg
 from .render import (
     chart,
@@ -33,6 +34,7 @@ __all__ = [
     "comparison_section",
     "methods_section",
     "quality_section",
+    "note",
 ]
 
 
@@ -40,8 +42,12 @@ def _section(section_id: str, title: str, inner: str) -> str:
     return f'<section id="{escape(section_id)}"><h2>{escape(title)}</h2>{inner}</section>'
 
 
-def _note(message: str) -> str:
+def note(message: str) -> str:
+    """A note paragraph (escaped)."""
     return f'<p class="note">{escape(message)}</p>'
+
+
+_note = note
 
 
 def _tag(tag) -> str:
@@ -148,25 +154,35 @@ def _campaign_facts(m: dict) -> str:
     )
 
 
-def _movers_table(rows: list[dict]) -> str:
+def _movers_table(rows: list[dict], account) -> str:
     columns = ["account", "first post", "posts in first hour"]
     body = [
-        [handle(r.get("handle"), r["author_id"]), escape(fmt_time(r["first_post"])),
+        [account(r["author_id"], r.get("handle")), escape(fmt_time(r["first_post"])),
          fmt_int(r["posts_first_hour"])]
         for r in rows
     ]  # fmt: skip
     return table(columns, body, css="first-movers", numeric=columns[2:])
 
 
-def _amplifiers_table(rows: list[dict]) -> str:
+def _amplifiers_table(rows: list[dict], account) -> str:
     columns = ["account", "reposts of it in the campaign"]
-    body = [[handle(r.get("handle"), r["account"]), fmt_int(r["reposts"])] for r in rows]
+    body = [[account(r["account"], r.get("handle")), fmt_int(r["reposts"])] for r in rows]
     empty = "" if rows else _note("No repost in this campaign names the reposted account.")
     return table(columns, body, css="amplifiers", numeric=columns[1:]) + empty
 
 
-def campaign_card(view: dict, block_id: str) -> str:
-    """One campaign: facts, timeline, Lorenz curve, first movers, amplifiers."""
+def _plain_account(account_id, name) -> str:
+    return handle(name, account_id)
+
+
+def campaign_card(
+    view: dict, block_id: str, *, account=_plain_account, groups_href: str = "#groups"
+) -> str:
+    """One campaign: facts, timeline, Lorenz curve, first movers, amplifiers.
+
+    ``account(id, handle)`` renders an account cell (default: ``@handle``, else the id);
+    ``groups_href`` (safe HTML) is where "Coordinated groups" links to.
+    """
     m = view["metrics"]
     tag = view["hashtags"][0]
     label = " ".join(f"#{t}" for t in view["hashtags"])
@@ -181,9 +197,10 @@ def campaign_card(view: dict, block_id: str) -> str:
         + _note("Dashed lines: onset (start of the biggest Poisson burst, 1-hour buckets), busiest "
                 "minute, 2,000th post. "
                 "Lorenz curve: accounts from least to most active against their share of posts.")
-        + "<h4>First movers</h4>" + _movers_table(view["first_movers"])
-        + "<h4>Amplifiers (most reposted accounts)</h4>" + _amplifiers_table(view["amplifiers"])
-        + '<p><a href="#groups">Coordinated groups in these campaigns</a></p></article>'
+        + "<h4>First movers</h4>" + _movers_table(view["first_movers"], account)
+        + "<h4>Amplifiers (most reposted accounts)</h4>"
+        + _amplifiers_table(view["amplifiers"], account)
+        + f'<p><a href="{groups_href}">Coordinated groups in these campaigns</a></p></article>'
     )  # fmt: skip
 
 
@@ -289,8 +306,8 @@ def interactions_section(view: dict | None, scope_note: str, *, top_links: int =
     s = view["summary"]
     columns = ["from", "to", "kind", "times", "first", "last"]
     inner = (
-        f"<p class=headline>{fmt_int(s['accounts'])} accounts, {fmt_int(s['links'])} links, "
-        f"{fmt_int(s['interactions'])} interactions ({escape(_kind_counts(s['by_kind']))}).</p>"
+        f"<p class=headline>{plural(s['accounts'], 'account')}, {plural(s['links'], 'link')}, "
+        f"{plural(s['interactions'], 'interaction')} ({escape(_kind_counts(s['by_kind']))}).</p>"
         + _note(scope_note + f" Drawn: the {fmt_int(view['shown_accounts'])} accounts with the "
                 "most interactions (made and received) and their "
                 f"{fmt_int(view['shown_links'])} strongest links. Arrow: from the account that "

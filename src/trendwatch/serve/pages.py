@@ -19,6 +19,7 @@ import orjson
 
 from ..report import render
 from .params import Param
+from .readable import READABLE
 from .routes import FILTERS, ROUTES, Route
 
 __all__ = ["render_page", "render_table", "render_mapping", "page_url", "MAX_ROWS"]
@@ -233,6 +234,10 @@ def render_page(route: Route, params: dict, data: dict) -> str:
     scope = _query_pairs({k: v for k, v in params.items() if k in _SCOPE_NAMES})
     scope = None if route.name == "evidence" else scope  # no link from a pair to itself
     shown = {k: v for k, v in data.items() if k not in route.html_skip}
+    if route.name in READABLE:
+        content = READABLE[route.name](data, scope or [])
+    else:
+        content = _charts(route) + render_mapping(shown, 0, scope)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -247,8 +252,7 @@ def render_page(route: Route, params: dict, data: dict) -> str:
 {_filter_form(route, params)}
 <p class="api">Data as JSON: <a href="{api}">{api}</a></p>
 {_follow_links(route, params)}
-{_charts(route)}
-{render_mapping(shown, 0, scope)}
+{content}
 </main>
 {render.json_script("tw-data", data)}
 <script src="/static/charts.js"></script>

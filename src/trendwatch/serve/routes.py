@@ -75,6 +75,15 @@ def _groups(views, store, params: dict, related) -> dict:
     return views.groups_view(store, _hashtags(params), **_scope(params))
 
 
+def _network(views, store, params: dict, related) -> dict:
+    """The interaction network of the scope, coloured by the groups of the same scope."""
+    groups = related("groups", params)
+    return views.interactions_view(
+        store, _hashtags(params), **_scope(params),
+        groups={n["id"]: n["group"] for n in groups["nodes"]},
+    )  # fmt: skip
+
+
 def _evidence(views, store, params: dict, related) -> dict:
     """Evidence from stored runs; else, with a scope, from the groups computed for that scope.
 
@@ -112,6 +121,7 @@ ROUTES: tuple[Route, ...] = (
         in_nav=False, html_skip=("timeline",),
     ),
     Route("groups", "/groups", "Groups", FILTERS, _groups, html_skip=("evidence", "posts")),
+    Route("network", "/network", "Network", FILTERS, _network, in_nav=False),
     Route(
         "evidence", "/evidence", "Evidence",
         (Param("a", "id", required=True, help="One account id of the pair."),
