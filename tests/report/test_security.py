@@ -30,6 +30,8 @@ ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "main", "header", "nav", "section", "article",
     "h1", "h2", "h3", "h4", "p", "ul", "li", "a", "div", "span", "table", "thead", "tbody", "tr",
     "th", "td", "bdi", "code", "script",
+    # the interaction network, drawn server-side (trendwatch.report.netsvg)
+    "svg", "defs", "marker", "path", "g", "line", "circle", "text",
 }  # fmt: skip
 HOSTILE_TAG = '"><svg onload=alert(3)>'
 
@@ -68,12 +70,22 @@ def _hostile_report(store) -> str:
     add_posts(store, trio_posts())
     store.write_batch(accounts=accounts_to_arrow(trio_accounts()))
     add_posts(store, [make_post("h1", "a1", at(31), hashtags=("tag", HOSTILE_TAG),
-                                text=HOSTILE_TEXTS[1], urls=(HOSTILE_URL,))])  # fmt: skip
+                                text=HOSTILE_TEXTS[1], urls=(HOSTILE_URL,)),
+                      # a reply to and a mention of a1, whose handle is hostile: the network
+                      make_post("h2", "a2", at(32), "reply", hashtags=("tag",),
+                                reply_to_author_id="a1", mentions=("<b>‮admin",))])  # fmt: skip
     store.write_batch(
         accounts=accounts_to_arrow([Account("x", "a2", handle="two", name=HOSTILE_TEXTS[0])]),
         quarantine=[("<b>file</b>.jsonl", 1, HOSTILE_TEXTS[4], HOSTILE_TEXTS[0])],
     )
     return build_report(store, hashtags=["tag"])
+
+
+def test_the_network_names_the_hostile_handle_as_text(hostile_report):
+    network = hostile_report.split('<section id="network">')[1].split("</section>")[0]
+    assert "<svg" in network and "&lt;b&gt;admin" in network and "<b>" not in network
+    assert "‮" not in network
+    assert "<title>@two (a2) → @&lt;b&gt;admin (a1): 1 reply," in network
 
 
 def test_report_markup_is_only_ours(hostile_report):
