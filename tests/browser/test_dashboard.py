@@ -47,6 +47,49 @@ def test_overview_to_campaign_to_groups_to_evidence(sim_server, watched):
     watched.assert_clean()
 
 
+def test_campaign_reads_like_the_report_and_links_accounts_to_their_evidence(sim_server, watched):
+    page = watched.page
+    page.goto(sim_server.url + f"/campaign?hashtag={CAMPAIGN}")
+    page.wait_for_selector("svg.timeline")
+    main = page.inner_text("main")
+    for label in ("peak posts/min", "minutes to 2,000 posts", "concentration (HHI, 0-1)",
+                  "First movers", "Most active accounts"):  # fmt: skip
+        assert label in main
+    for field in ("minutes_to_100", "hhi", "top1pct_share", "values (in the JSON twin)"):
+        assert field not in main
+    first = page.locator("table.first-movers a.account-link").first
+    assert first.inner_text().startswith("@")
+    watched.screenshot("dashboard-campaign-readable")
+
+    first.click()  # to the groups page, at the account's row
+    page.wait_for_url("**/groups?hashtag=*#acct-*")
+    page.wait_for_selector("svg.network circle.node")
+    target = page.locator("table.members tr:target")
+    assert target.count() == 1 and target.is_visible()
+    main = page.inner_text("main")
+    assert main.index("Coordinated core") < main.index("Accounts in groups")
+    assert "network_accounts" not in main and "accounts_in_groups" not in main
+    watched.screenshot("dashboard-groups-readable")
+
+    target.locator("a.evidence-link").click()
+    page.wait_for_url("**/evidence?**")
+    assert page.locator('table[data-name="pairs"] tbody tr').count() >= 1
+    watched.assert_clean()
+
+
+def test_network_page_draws_the_interactions(sim_server, watched):
+    page = watched.page
+    page.goto(sim_server.url + f"/campaign?hashtag={CAMPAIGN}")
+    page.click("#to-network")
+    page.wait_for_url("**/network?hashtag=*")
+    svg = page.locator("svg.interactions")
+    assert min(box_size(page, "svg.interactions")) > 300
+    assert svg.locator("g.account").count() == 30
+    assert svg.locator("g.labels text").first.text_content().startswith("@")
+    watched.screenshot("dashboard-network")
+    watched.assert_clean()
+
+
 def test_trends_link_to_campaigns(sim_server, watched):
     page = watched.page
     page.goto(sim_server.url + "/trends?window=1d")
