@@ -41,7 +41,7 @@ def test_overview_to_campaign_to_groups_to_evidence(sim_server, watched):
 
     page.click("#evidence a.evidence-page")
     page.wait_for_url("**/evidence?**")
-    rows = page.locator('table[data-name="pairs"] tbody tr')
+    rows = page.locator("table.evidence-pairs tbody tr")
     assert rows.count() >= 1
     watched.screenshot("dashboard-evidence")
     watched.assert_clean()
@@ -73,7 +73,7 @@ def test_campaign_reads_like_the_report_and_links_accounts_to_their_evidence(sim
 
     target.locator("a.evidence-link").click()
     page.wait_for_url("**/evidence?**")
-    assert page.locator('table[data-name="pairs"] tbody tr').count() >= 1
+    assert page.locator("table.evidence-pairs tbody tr").count() >= 1
     watched.assert_clean()
 
 
@@ -118,7 +118,7 @@ def test_hostile_posts_run_nothing_on_any_page(hostile_store, watched):
         click_a_link_in_the_network(page)
         page.wait_for_selector("#evidence table.evidence-table tbody tr")
         page.click("#evidence a.evidence-page")
-        page.wait_for_selector('table[data-name="pairs"] tbody tr')
+        page.wait_for_selector("table.evidence-pairs tbody tr")
         assert "<script>alert(1)</script>" in page.inner_text("main")  # shown, as text
         watched.screenshot("dashboard-hostile-evidence")
     watched.assert_clean()

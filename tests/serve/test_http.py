@@ -77,7 +77,7 @@ SAFE_TAGS = {
     "html", "head", "meta", "title", "link", "body", "header", "nav", "span", "a", "main", "h1",
     "h2", "h3", "h4", "h5", "h6", "form", "label", "input", "button", "p", "div", "section",
     "dl", "dt", "dd", "table", "caption", "thead", "tbody", "tr", "th", "td", "bdi", "code",
-    "script", "article",
+    "script", "article", "br",
     # the interaction network, drawn server-side (trendwatch.report.netsvg)
     "svg", "defs", "marker", "path", "g", "line", "circle", "text",
 }  # fmt: skip

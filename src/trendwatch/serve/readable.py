@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from ..report import render, sections
 from ..report.render import escape, fmt_int, fmt_num, fmt_share, fmt_time, handle, table
+from ..wording import plural
 
 __all__ = ["READABLE", "account_anchor"]
 
@@ -193,6 +194,42 @@ def groups_body(data: dict, scope: list) -> str:
     )  # fmt: skip
 
 
+# -- evidence --------------------------------------------------------------------------------
+
+
+def _post_cell(post_id, url, text_value) -> str:
+    """A post: its text, then its address on the platform as text (the dashboard links only to
+    its own pages), else its id."""
+    where = url or post_id
+    return f"{render.text(text_value or '')}<br><code>{escape(where)}</code>"
+
+
+def evidence_body(data: dict, scope: list) -> str:
+    """The post pairs behind one link, each post with its text and its address."""
+    a = handle(data.get("handle_a"), data["account_a"])
+    b = handle(data.get("handle_b"), data["account_b"])
+    pairs = data["pairs"]
+    columns = ["method", "time of the first post", "gap (s)", "shared key", "first post",
+               "second post"]  # fmt: skip
+    rows = [[escape(p.get("method") or ""), escape(fmt_time(p.get("time_a"))),
+             fmt_num(p.get("gap_s"), 0), f"<code>{escape(p.get('key'))}</code>",
+             _post_cell(p.get("post_a"), p.get("url_a"), p.get("text_a")),
+             _post_cell(p.get("post_b"), p.get("url_b"), p.get("text_b"))]
+            for p in pairs]  # fmt: skip
+    source = data.get("source") or ""
+    return (
+        f"<p class=headline>{plural(len(pairs), 'post pair')} behind the link of {a} "
+        f"(<code>{escape(data['account_a'])}</code>) and {b} "
+        f"(<code>{escape(data['account_b'])}</code>).</p>"
+        + sections.note(f"From {source}. The first post of each pair is {_first(data)}'s.")
+        + table(columns, rows, css="pairs evidence-pairs", numeric=["gap (s)"])
+    )  # fmt: skip
+
+
+def _first(data: dict) -> str:
+    return "@" + data["handle_a"] if data.get("handle_a") else str(data["account_a"])
+
+
 def network_body(data: dict, scope: list) -> str:
     """The interaction network as the report draws it."""
     return sections.interactions_section(data, "")
@@ -202,5 +239,6 @@ READABLE: dict[str, Callable[[dict, list], str]] = {
     "campaign": campaign_body,
     "groups": groups_body,
     "network": network_body,
+    "evidence": evidence_body,
 }
 """Route name -> the function that renders its page body."""
