@@ -12,6 +12,8 @@ from .analysis.campaign import Campaign, campaign
 from .analysis.compare import Comparison, compare
 from .analysis.coordination import CoordinationResult, Scope, coordinate
 from .analysis.coordination.groups import GroupsResult, groups
+from .analysis.interactions import InteractionNetwork, interaction_network
+from .analysis.interactions_export import write_network
 from .analysis.trends import Trending, onsets, trending
 from .errors import TrendwatchError
 from .ingest import FileReport, IngestReport, ingest
@@ -49,6 +51,9 @@ __all__ = [
     "Scope",
     "groups",
     "GroupsResult",
+    "interaction_network",
+    "InteractionNetwork",
+    "write_network",
     "simulate",
     "SimulationTruth",
     "load_truth",
