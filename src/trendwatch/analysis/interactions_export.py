@@ -75,11 +75,12 @@ def _timed(edges: pd.DataFrame) -> pd.DataFrame:
 
 
 def _iso(moment) -> str | None:
-    if moment is None or pd.isna(moment):
-        return None
-    stamp = pd.Timestamp(moment)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.isoformat()
+    """The store's times are aware (TIMESTAMPTZ): shown in UTC."""
+    return (
+        None
+        if moment is None or pd.isna(moment)
+        else pd.Timestamp(moment).tz_convert("UTC").isoformat()
+    )
 
 
 def _write_gexf(network: InteractionNetwork, path: Path) -> Path:
