@@ -35,6 +35,7 @@ import pandas as pd
 from ..errors import NoDataError, ParameterError
 from ..handles import account_handles
 from .coordination.engine import Scope, _scope
+from .coordination.group_runs import load_groups_run
 
 __all__ = ["KINDS", "InteractionNetwork", "interaction_network", "top_accounts", "groups_of_run"]
 
@@ -315,8 +316,6 @@ def groups_of_run(store, run_id: str) -> dict[str, int]:
     --------
     >>> # groups_of_run(store, "groups-20261206T162059-0ab5d4")
     """
-    from .coordination.group_runs import load_groups_run
-
     members = load_groups_run(store, run_id).members
     return {str(a): int(g) for a, g in zip(members["account_id"], members["group_id"],
                                            strict=True)}  # fmt: skip
