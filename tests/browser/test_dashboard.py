@@ -37,6 +37,10 @@ def test_overview_to_campaign_to_groups_to_evidence(sim_server, watched):
     assert page.locator("svg.network circle.node").count() >= 40
     click_a_link_in_the_network(page)
     page.wait_for_selector("#evidence table.evidence-table tbody tr")
+    # each post shows its address on X (as text: the dashboard links only to its own pages)
+    meta = page.locator("#evidence .post-meta").first.inner_text()
+    assert meta.startswith("https://x.com/") and "/status/" in meta
+    assert page.locator('#evidence a[href^="https:"]').count() == 0
     watched.screenshot("dashboard-groups")
 
     page.click("#evidence a.evidence-page")

@@ -335,12 +335,13 @@
       var row = html("tr", {}, null, body);
       html("td", {}, p.method, row);
       html("td", { "class": "key" }, p.key, row);
-      postCell(row, p.post_a, p.time_a, p.text_a !== undefined ? p.text_a : posts[p.post_a]);
-      postCell(row, p.post_b, p.time_b, p.text_b !== undefined ? p.text_b : posts[p.post_b]);
+      postCell(row, p.url_a || p.post_a, p.time_a, p.text_a !== undefined ? p.text_a : posts[p.post_a]);
+      postCell(row, p.url_b || p.post_b, p.time_b, p.text_b !== undefined ? p.text_b : posts[p.post_b]);
       html("td", { "class": "num" }, fmtNum(p.gap_s), row);
     });
   }
 
+  /* A post: its address on its platform (as text, never a link) or its id, time and text. */
   function postCell(row, id, time, text) {
     var cell = html("td", { "class": "post" }, null, row);
     var when = time ? fmtTime(Date.parse(time)) + ":" + String(time).slice(17, 19) + " UTC" : "";
