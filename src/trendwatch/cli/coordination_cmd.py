@@ -13,7 +13,17 @@ from ..analysis.coordination.pair_evidence import pair_evidence
 from ..analysis.coordination.significance import DEFAULT_Q, significance
 from ..store import open_store
 from ..wording import plural
-from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
+from .options import (
+    db_option,
+    echo_note,
+    first_rows,
+    json_option,
+    print_json,
+    shown_time,
+    top_option,
+    tz_option,
+    zoned_input,
+)
 from .tables import format_table, terminal_safe
 
 __all__ = ["COMMANDS"]
@@ -59,6 +69,7 @@ def _window(value: str | None):
 @top_option("Links")
 @db_option
 @json_option
+@tz_option
 def coordination_command(
     method, window, test, q, min_weight, hashtags, since, until, max_key_fanout, out, top, db,
     as_json,
@@ -67,7 +78,7 @@ def coordination_command(
     tested against chance (q-value; --no-test for the links alone, as the published tools)."""
     extra = {} if max_key_fanout is None else {"max_key_fanout": max_key_fanout}
     kwargs = dict(window=_window(window), min_weight=min_weight, hashtags=hashtags or None,
-                  since=since, until=until, **extra)  # fmt: skip
+                  since=zoned_input(since), until=zoned_input(until), **extra)  # fmt: skip
     with open_store(db) as store:
         if test:
             result = significance(store, method, q=q, **kwargs).result
@@ -136,6 +147,7 @@ def _cell(value):
 @click.option("--run", "run_id", help="A groups or coordination run id from `trendwatch runs`.")
 @db_option
 @json_option
+@tz_option
 def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     """Show the post pairs (and their texts) behind the link of two accounts, from a stored run.
 
@@ -163,6 +175,7 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     # The key (reposted post, URL, text...) is what the two accounts shared.
     cols = ["method", "time_a", "gap_s", "key", "post_a", "text_a", "post_b", "text_b"]
     table = rows[cols].assign(**{c: rows[c].map(_short) for c in ("key", "text_a", "text_b")})
+    table = table.assign(time_a=table["time_a"].map(shown_time))
     click.echo(format_table(cols, table.values.tolist(), numeric_from=len(cols)))
 
 

@@ -14,7 +14,7 @@ from ..analysis.coordination.significance import DEFAULT_Q, MIN_EVENTS
 from ..exports import write_csv
 from ..store import open_store
 from ..wording import plural
-from .options import db_option, json_option, print_json
+from .options import db_option, json_option, print_json, tz_option, zoned_input
 from .tables import format_table, terminal_safe
 
 __all__ = ["COMMANDS", "member_rows"]
@@ -47,6 +47,7 @@ _LINK_COLUMNS = ["account_a", "account_b", "weight", "events", "q_value", "metho
                    "(Gephi).")  # fmt: skip
 @db_option
 @json_option
+@tz_option
 def groups_command(
     methods, hashtags, since, until, window, q, min_events, algorithm, seed, out, network, db,
     as_json,
@@ -59,7 +60,8 @@ def groups_command(
     """
     with open_store(db) as store:
         result = groups(
-            store, methods or None, hashtags=hashtags or None, since=since, until=until,
+            store, methods or None, hashtags=hashtags or None, since=zoned_input(since),
+            until=zoned_input(until),
             window=window, q=q, min_events=min_events, algorithm=algorithm, seed=seed,
         )  # fmt: skip
     if out:

@@ -14,7 +14,15 @@ from ..ingest import COUNT_FIELDS, IngestReport, ingest
 from ..overview import overview
 from ..quarantine import export_quarantine, quarantined
 from ..store import open_store
-from .options import db_option, echo_note, json_option, print_json, top_option
+from .options import (
+    db_option,
+    echo_note,
+    json_option,
+    print_json,
+    shown_time,
+    top_option,
+    tz_option,
+)
 from .tables import format_table, terminal_lines, truncation_note
 
 __all__ = ["COMMANDS"]
@@ -104,6 +112,7 @@ def _report_table(report: IngestReport) -> str:
 @click.command("info")
 @db_option
 @json_option
+@tz_option
 def info_command(db, as_json) -> None:
     """What the store holds: posts by platform and kind, time span, hashtags, quarantine."""
     with open_store(db, read_only=True) as store:
@@ -131,8 +140,8 @@ def info_command(db, as_json) -> None:
         return
     click.echo(f"posts        {summary.posts:,}  (+{summary.context_posts:,} context posts)")
     click.echo(f"accounts     {summary.accounts:,} profiles; {summary.authors:,} authors posted")
-    click.echo(f"first        {summary.first}")
-    click.echo(f"last         {summary.last}")
+    click.echo(f"first        {shown_time(summary.first)}")
+    click.echo(f"last         {shown_time(summary.last)}")
     click.echo(f"quarantined  {summary.quarantined:,}")
     click.echo("")
     click.echo(format_table(["platform", "posts"], list(summary.by_platform.items())))
