@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..analysis.accounts import SIGNALS, account_signals
 from ..analysis.campaign import campaign
-from ..analysis.compare import compare
+from ..analysis.compare import compare, headline
 from ..analysis.coordination.engine import _scope
 from ..analysis.trends import METHODS, onsets, trending
 from ..exports import write_csv
@@ -32,7 +32,7 @@ from .options import (
     tz_option,
     zoned_input,
 )
-from .tables import format_table, truncation_note
+from .tables import format_table, terminal_safe, truncation_note
 
 __all__ = ["COMMANDS"]
 
@@ -257,9 +257,15 @@ def compare_command(a, b, db, as_json) -> None:
     if as_json:
         print_json(result.to_dict())
         return
-    click.echo(f"A: {result.a.summary}\nB: {result.b.summary}")
+    for side, found in (("A", result.a), ("B", result.b)):
+        click.echo(terminal_safe(f"{side}: {_tags(found)}: {found.summary}"))
+    click.echo(f"A against B: {headline(result.a, result.b)}")
     click.echo(_metrics_table({"A": result.a.to_dict(), "B": result.b.to_dict()}))
     click.echo(_overlap_line(result.overlap))
+
+
+def _tags(side) -> str:
+    return " ".join(f"#{tag}" for tag in side.hashtags)
 
 
 def _overlap_line(overlap: dict) -> str:

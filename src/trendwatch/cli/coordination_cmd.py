@@ -94,6 +94,7 @@ def coordination_command(
                 "params": result.params,
                 "bounded_keys": result.bounded_keys.to_dict("records"),
                 "top_edges": shown.astype(object).where(shown.notna(), None).to_dict("records"),
+                "top_edges_listed": _listed(len(shown), len(result.edges)),
             }
         )
         echo_note(note, as_json)
@@ -101,6 +102,12 @@ def coordination_command(
     click.echo(_summary_line(result))
     click.echo(_edges_table(shown))
     echo_note(note, as_json)
+
+
+def _listed(shown: int, total: int) -> dict:
+    """Says in the JSON itself whether ``top_edges`` holds every edge, and how to get all."""
+    return {"shown": shown, "of": total, "all": shown >= total,
+            "for_all": None if shown >= total else "--top 0, or --out FILE"}  # fmt: skip
 
 
 def _summary_line(result) -> str:

@@ -86,8 +86,13 @@ def _as_json(result) -> dict:
         "tests": result.tests,
         "params": result.params,
         "scores": result.groups.to_dict("records"),
+        "members": _plain_records(member_rows(result)),
         "links": links.astype(object).where(links.notna(), None).to_dict("records"),
     }
+
+
+def _plain_records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def member_rows(result) -> pd.DataFrame:

@@ -110,13 +110,15 @@ def _report_table(report: IngestReport) -> str:
 
 
 @click.command("info")
+@top_option("Hashtags")
 @db_option
 @json_option
 @tz_option
-def info_command(db, as_json) -> None:
+def info_command(top, db, as_json) -> None:
     """What the store holds: posts by platform and kind, time span, hashtags, quarantine."""
     with open_store(db, read_only=True) as store:
-        summary = overview(store)
+        summary = overview(store, top=top)
+    note = truncation_note(len(summary.top_hashtags), summary.hashtags)
     if as_json:
         data = summary.to_dict()
         print_json(
@@ -132,11 +134,13 @@ def info_command(db, as_json) -> None:
                     "last",
                     "quarantined",
                     "top_hashtags",
+                    "hashtags",
                     "context_posts",
                     "top_quarantine_reasons",
                 )
             }
         )
+        echo_note(note, as_json)
         return
     click.echo(f"posts        {summary.posts:,}  (+{summary.context_posts:,} context posts)")
     click.echo(f"accounts     {summary.accounts:,} profiles; {summary.authors:,} authors posted")
@@ -149,6 +153,7 @@ def info_command(db, as_json) -> None:
     click.echo(format_table(["kind", "posts"], list(summary.by_kind.items())))
     click.echo("")
     click.echo(format_table(["hashtag", "posts"], [["#" + t, n] for t, n in summary.top_hashtags]))
+    echo_note(note, as_json)
     if summary.top_quarantine_reasons:
         click.echo("")
         click.echo(format_table(["quarantine reason", "records"], summary.top_quarantine_reasons))
