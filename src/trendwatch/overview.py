@@ -70,10 +70,7 @@ def overview(store: Store, *, top: int = 10) -> StoreOverview:
         quarantined=con.execute("SELECT count(*) FROM quarantine").fetchone()[0],
         top_quarantine_reasons=_top_reasons(store, top),
         top_hashtags=_top_hashtags(store, top),
-        hashtags=con.execute(
-            "SELECT count(DISTINCT tag) FROM (SELECT unnest(hashtags) AS tag FROM posts "
-            "WHERE collected)"
-        ).fetchone()[0],
+        hashtags=_hashtag_count(store),
     )
 
 
@@ -89,6 +86,14 @@ def _top_reasons(store: Store, top: int) -> list[tuple[str, int]]:
         "SELECT reason, count(*) AS n FROM quarantine GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?",
         [top or None],
     ).fetchall()
+
+
+def _hashtag_count(store: Store) -> int:
+    # fetchall: a result read to its end leaves the connection free (the dashboard shares it)
+    return store.con.execute(
+        "SELECT count(DISTINCT tag) FROM (SELECT unnest(hashtags) AS tag FROM posts "
+        "WHERE collected)"
+    ).fetchall()[0][0]
 
 
 def _top_hashtags(store: Store, top: int) -> list[tuple[str, int]]:

@@ -48,6 +48,7 @@ from .engine import (
     Scope,
     _scope,
     actions,
+    check_scope,
     coordinate,
 )
 from .group_runs import record_groups_run
@@ -350,6 +351,7 @@ def groups(
     from .verdict import verdict_of
 
     scope = _scope(hashtags, since, until, platform)
+    check_scope(store, scope)
     names = list(methods) if methods else applicable_methods(store, scope)
     for name in names:
         get_method(name)
