@@ -11,7 +11,7 @@ import orjson
 import pandas as pd
 
 from ..store import default_db_path
-from ..times import assume_zone, to_zone, zone
+from ..times import assume_zone, has_offset, parse_time, to_zone, zone
 from .tables import json_safe, truncation_note
 
 __all__ = [
@@ -107,8 +107,15 @@ def shown_time(moment, seconds: bool = True) -> str:
 
 
 def zoned_input(value):
-    """A time the user typed, read in the ``--tz`` zone when it names no offset."""
-    return None if value is None else assume_zone(value, current_zone())
+    """A time the user typed, read in the ``--tz`` zone when it names no offset, as UTC ISO
+    8601 text (what the library records in a run's parameters); other values as they came.
+
+    >>> zoned_input("2025-11-14 09:00"), zoned_input("2025-11-14T09:00+01:00"), zoned_input("x")
+    ('2025-11-14T09:00:00+00:00', '2025-11-14T08:00:00+00:00', 'x')
+    """
+    if has_offset(value) is None:
+        return value
+    return parse_time(assume_zone(value, current_zone())).isoformat()
 
 
 def in_zone(data, tz: tzinfo):
