@@ -25,6 +25,8 @@ from .options import (
     db_option,
     echo_note,
     first_rows,
+    fold_option,
+    folded_hashtags,
     json_option,
     print_json,
     shown_time,
@@ -121,17 +123,19 @@ def _cell(value):
 @click.command("campaign")
 @click.argument("hashtags", nargs=-1, required=True)
 @top_option("Rows of the top accounts and amplifiers")
+@fold_option
 @db_option
 @json_option
 @tz_option
-def campaign_command(hashtags, top, db, as_json) -> None:
+def campaign_command(hashtags, top, fold, db, as_json) -> None:
     """Measure the campaign of one or more hashtags (posts with any of them): its numbers,
     first movers, most active accounts and most reposted accounts (amplifiers)."""
     with open_store(db, read_only=True) as store:
+        hashtags, folded = folded_hashtags(store, hashtags, fold, as_json)
         result = campaign(store, hashtags)
     notes = _list_notes(result, top)
     if as_json:
-        print_json(result.to_dict(top))
+        print_json({**result.to_dict(top), **folded})
         for note in notes:
             echo_note(note, as_json)
         return
@@ -247,15 +251,19 @@ def _yes(flag) -> str:
 @click.command("compare")
 @click.argument("a")
 @click.argument("b")
+@fold_option
 @db_option
 @json_option
 @tz_option
-def compare_command(a, b, db, as_json) -> None:
+def compare_command(a, b, fold, db, as_json) -> None:
     """Compare two campaigns (A and B: hashtags; comma-separate several for one side)."""
     with open_store(db, read_only=True) as store:
-        result = compare(store, a.split(","), b.split(","))
+        a, folded_a = folded_hashtags(store, a.split(","), fold, as_json)
+        b, folded_b = folded_hashtags(store, b.split(","), fold, as_json)
+        result = compare(store, a, b)
     if as_json:
-        print_json(result.to_dict())
+        sides = {"a": folded_a.get("folded_variants"), "b": folded_b.get("folded_variants")}
+        print_json({**result.to_dict(), **({"folded_variants": sides} if fold else {})})
         return
     for side, found in (("A", result.a), ("B", result.b)):
         click.echo(terminal_safe(f"{side}: {_tags(found)}: {found.summary}"))

@@ -24,6 +24,7 @@ from .options import (
     tz_option,
     zoned_input,
 )
+from .progress import step_progress
 from .tables import format_table, terminal_safe
 
 __all__ = ["COMMANDS"]
@@ -79,10 +80,12 @@ def coordination_command(
     extra = {} if max_key_fanout is None else {"max_key_fanout": max_key_fanout}
     kwargs = dict(window=_window(window), min_weight=min_weight, hashtags=hashtags or None,
                   since=zoned_input(since), until=zoned_input(until), **extra)  # fmt: skip
-    with open_store(db) as store:
+    progress = step_progress(as_json)
+    with open_store(db) as store, progress:
         if test:
-            result = significance(store, method, q=q, **kwargs).result
+            result = significance(store, method, q=q, progress=progress, **kwargs).result
         else:
+            progress(f"linking accounts ({method})")
             result = coordinate(store, method, **kwargs)
     if out:
         write_edges(result, out)

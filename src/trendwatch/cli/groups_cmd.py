@@ -14,7 +14,16 @@ from ..analysis.coordination.significance import DEFAULT_Q, MIN_EVENTS
 from ..exports import write_csv
 from ..store import open_store
 from ..wording import plural
-from .options import db_option, json_option, print_json, tz_option, zoned_input
+from .options import (
+    db_option,
+    fold_option,
+    folded_hashtags,
+    json_option,
+    print_json,
+    tz_option,
+    zoned_input,
+)
+from .progress import step_progress
 from .tables import format_table, terminal_safe
 
 __all__ = ["COMMANDS", "member_rows"]
@@ -45,12 +54,13 @@ _LINK_COLUMNS = ["account_a", "account_b", "weight", "events", "q_value", "metho
 @click.option("--network", type=click.Path(dir_okay=False),
               help="Write the fused network, nodes with their group, as .gexf or .graphml "
                    "(Gephi).")  # fmt: skip
+@fold_option
 @db_option
 @json_option
 @tz_option
 def groups_command(
-    methods, hashtags, since, until, window, q, min_events, algorithm, seed, out, network, db,
-    as_json,
+    methods, hashtags, since, until, window, q, min_events, algorithm, seed, out, network, fold,
+    db, as_json,
 ) -> None:  # fmt: skip
     """Groups of accounts linked by significant coordination, and the verdict on the scope.
 
@@ -58,10 +68,12 @@ def groups_command(
     key's burst) and kept when its q-value (false discovery rate over every pair of every
     method) is at most --q.
     """
-    with open_store(db) as store:
+    progress = step_progress(as_json)
+    with open_store(db) as store, progress:
+        hashtags, folded = _folded(store, hashtags, fold, as_json)
         result = groups(
             store, methods or None, hashtags=hashtags or None, since=zoned_input(since),
-            until=zoned_input(until),
+            until=zoned_input(until), progress=progress,
             window=window, q=q, min_events=min_events, algorithm=algorithm, seed=seed,
         )  # fmt: skip
     if out:
@@ -69,12 +81,16 @@ def groups_command(
     if network:
         write_groups_network(result, network)
     if as_json:
-        print_json(_as_json(result))
+        print_json({**_as_json(result), **folded})
         return
     click.echo("\n".join(terminal_safe(line) for line in textwrap.wrap(result.verdict.text, 100)))
     click.echo(_summary_line(result))
     if not result.groups.empty:
         click.echo(_scores_table(result.groups))
+
+
+def _folded(store, hashtags, fold: bool, as_json: bool):
+    return folded_hashtags(store, hashtags, fold, as_json) if hashtags else (hashtags, {})
 
 
 def _as_json(result) -> dict:

@@ -10,9 +10,10 @@ import click
 import orjson
 import pandas as pd
 
+from ..analysis.variants import fold_variants
 from ..store import default_db_path
 from ..times import assume_zone, has_offset, parse_time, to_zone, zone
-from .tables import json_safe, truncation_note
+from .tables import json_safe, terminal_safe, truncation_note
 
 __all__ = [
     "db_option",
@@ -26,6 +27,8 @@ __all__ = [
     "shown_time",
     "zoned_input",
     "in_zone",
+    "fold_option",
+    "folded_hashtags",
     "DEFAULT_TOP",
 ]
 
@@ -155,6 +158,26 @@ def top_option(what: str):
         show_default=True,
         help=f"{what} to show (0: all). A note says when rows are left out.",
     )
+
+
+fold_option = click.option(
+    "--fold-variants",
+    "fold",
+    is_flag=True,
+    help="Count with each hashtag its variants that differ only by accents "
+    "(#RémigrationDorsani with #RemigrationDorsani; case is always folded); says which.",
+)
+
+
+def folded_hashtags(store, hashtags, fold: bool, as_json: bool) -> tuple[tuple[str, ...], dict]:
+    """``hashtags`` (with ``fold``, their stored accent variants too) and the JSON entry
+    saying what was folded ({} without ``fold``). A table's first line says it too."""
+    if not fold:
+        return tuple(hashtags), {}
+    folded = fold_variants(store, hashtags)
+    if not as_json:
+        click.echo(terminal_safe(folded.note()))
+    return folded.hashtags, {"folded_variants": folded.to_dict()}
 
 
 def first_rows(frame, top: int):
