@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import T0, add_posts, at, make_post
-from tests.coordination.test_groups import campaign_store
 from trendwatch.analysis.campaign import campaign
 from trendwatch.analysis.compare import compare, headline
 from trendwatch.analysis.trends import onsets
@@ -90,14 +89,6 @@ def test_info_says_how_many_hashtags_it_left_out(small_db, tmp_path):
     assert data["hashtags"] == 4 and len(data["top_hashtags"]) == 4 and not every.stderr
 
 
-@pytest.fixture
-def trio_db(tmp_path):
-    path = tmp_path / "g.duckdb"
-    with Store(path) as store:
-        campaign_store(store)
-    return str(path)
-
-
 def test_coordination_json_says_whether_it_holds_every_edge(trio_db):
     args = ["coordination", "-m", "co-retweet", "--no-test", "--db", trio_db, "--json"]
     cut = _run(*args, "--top", "1")
@@ -164,3 +155,25 @@ def test_compare_command_prints_the_headline_first_after_the_sides(small_db):
     lines = _run("compare", "c", "d", "--db", small_db).output.splitlines()
     assert lines[0].startswith("A: #c: 8 posts") and lines[1].startswith("B: #d: 3 posts")
     assert lines[2].startswith("A against B: the 10 most active accounts made 100 % of A's")
+
+
+@pytest.mark.realdata
+def test_compare_headline_on_real_x_samples(tmp_path):
+    """#brexit against #kpop from twarc2 samples: the headline's top-10 share is the one
+    counted straight from the store, and neither sample reaches 2,000 posts."""
+    from tests.conftest import shared_path
+    from trendwatch.ingest import ingest
+
+    files = [shared_path("twitter-v2-twarc", name) for name in ("brexit.jsonl", "kpop.jsonl")]
+    ingest(files, tmp_path / "v2.duckdb")
+    with Store(tmp_path / "v2.duckdb", read_only=True) as store:
+        a, b = campaign(store, "brexit"), campaign(store, "kpop")
+        counts = [n for (n,) in store.con.execute(
+            "SELECT count(*) AS n FROM posts WHERE collected AND list_contains(hashtags, ?) "
+            "GROUP BY author_id ORDER BY n DESC", ["brexit"]).fetchall()]  # fmt: skip
+    line = headline(a, b)
+    share = round(100 * sum(counts[:10]) / sum(counts))
+    assert line.startswith(f"the 10 most active accounts made {share} % of A's posts")
+    assert line.endswith(
+        f"A never got there ({a.posts:,} posts), B never got there ({b.posts:,} posts)"
+    )

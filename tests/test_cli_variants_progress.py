@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import add_posts, at, make_post
-from tests.coordination.test_groups import campaign_store
 from trendwatch.analysis.variants import FoldedHashtags, fold_variants
 from trendwatch.cli import cli, coordination_cmd, groups_cmd, report_cmd
 from trendwatch.cli.progress import StepProgress, step_progress
@@ -113,14 +112,6 @@ def test_step_progress_only_on_a_terminal_and_never_with_json(monkeypatch):
     assert step_progress().enabled and not step_progress(as_json=True).enabled
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     assert not step_progress().enabled
-
-
-@pytest.fixture
-def trio_db(tmp_path):
-    path = tmp_path / "g.duckdb"
-    with Store(path) as store:
-        campaign_store(store)
-    return str(path)
 
 
 @pytest.fixture
