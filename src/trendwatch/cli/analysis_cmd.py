@@ -11,6 +11,8 @@ error. When rows are left out, a note says so under the table (on standard error
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import click
 import pandas as pd
 
@@ -141,30 +143,39 @@ def campaign_command(hashtags, top, fold, db, as_json) -> None:
         return
     click.echo(result.summary)
     click.echo(_metrics_table({"": result.to_dict()}))
-    for title, frame, columns, note in _account_lists(result, top):
-        click.echo(f"\n{title}")
-        click.echo(_table(_zoned(frame), columns, numeric_from=2))
-        echo_note(note, as_json)
+    for listed in _account_lists(result, top):
+        click.echo(f"\n{listed.title}")
+        click.echo(_table(_zoned(listed.rows), listed.columns, numeric_from=2))
+        echo_note(listed.note, as_json)
 
 
-def _account_lists(result, top: int) -> list[tuple]:
-    """(title, rows, columns, truncation note) of each account list a campaign shows."""
-    movers = (f"first movers: the first {len(result.first_movers)} accounts to post",
-              result.first_movers, ["author_id", "handle", "first_post", "posts_first_hour"],
-              None)  # fmt: skip
+@dataclass(frozen=True)
+class _AccountList:
+    """One account list of a campaign's table: its title, rows, columns and truncation note."""
+
+    title: str
+    rows: pd.DataFrame
+    columns: list[str]
+    note: str | None
+
+
+def _account_lists(result, top: int) -> list[_AccountList]:
+    """The account lists a campaign shows: first movers (all), top accounts and amplifiers."""
     accounts, accounts_note = first_rows(result.per_account, top)
     amplifiers, amplifiers_note = first_rows(result.amplifiers, top)
     return [
-        movers,
-        ("top accounts: most posts first", accounts,
-         ["author_id", "handle", "posts", "first_post", "last_post"], accounts_note),
-        ("amplifiers: accounts whose posts the campaign reposted most", amplifiers,
-         ["account", "handle", "reposts"], amplifiers_note),
+        _AccountList(f"first movers: the first {len(result.first_movers)} accounts to post",
+                     result.first_movers,
+                     ["author_id", "handle", "first_post", "posts_first_hour"], None),
+        _AccountList("top accounts: most posts first", accounts,
+                     ["author_id", "handle", "posts", "first_post", "last_post"], accounts_note),
+        _AccountList("amplifiers: accounts whose posts the campaign reposted most", amplifiers,
+                     ["account", "handle", "reposts"], amplifiers_note),
     ]  # fmt: skip
 
 
 def _list_notes(result, top: int) -> list[str]:
-    return [note for *_, note in _account_lists(result, top) if note]
+    return [listed.note for listed in _account_lists(result, top) if listed.note]
 
 
 def _zoned(frame):
