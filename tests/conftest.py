@@ -35,6 +35,17 @@ def store():
         yield s
 
 
+@pytest.fixture
+def trio_db(tmp_path):
+    """A store file holding ``campaign_store``: a trio retweeting together under #tag."""
+    from tests.coordination.test_groups import campaign_store
+
+    path = tmp_path / "trio.duckdb"
+    with Store(path) as store:
+        campaign_store(store)
+    return str(path)
+
+
 def at(minutes: float = 0, seconds: float = 0) -> datetime:
     """T0 plus an offset: hand-made cases read as 'minute 3', 'second 20'."""
     return T0 + timedelta(minutes=minutes, seconds=seconds)

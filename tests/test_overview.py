@@ -78,5 +78,5 @@ def test_info_counts_posts_per_hashtag_on_the_x_v2_sample(shared_data, tmp_path)
             "SELECT count(*) FROM posts WHERE collected AND list_contains(hashtags, 'brexit')"
         ).fetchone()[0]
     assert tags["brexit"] == carrying == 100
-    data = orjson.loads(CliRunner().invoke(cli, ["info", "--db", str(db), "--json"]).output)
+    data = orjson.loads(CliRunner().invoke(cli, ["info", "--db", str(db), "--json"]).stdout)
     assert data["top_hashtags"][0] == ["brexit", 100]

@@ -170,7 +170,10 @@ def test_runs_json_names_a_groups_runs_inputs(db):
     assert listed[runs.groups]["kind"] == "groups"
     assert listed[runs.groups]["inputs"]["co-link"] == runs.link
     assert listed[runs.retweet]["method"] == "co-retweet"
-    assert json.loads(listed[runs.groups]["params"])["method_runs"]["co-tweet"] == runs.tweet
+    # params and summary are JSON objects, not JSON text in a string
+    assert listed[runs.groups]["params"]["method_runs"]["co-tweet"] == runs.tweet
+    assert isinstance(listed[runs.groups]["summary"], dict)
+    assert "T" in listed[runs.groups]["created_at"]
 
 
 def test_runs_help_names_both_commands():

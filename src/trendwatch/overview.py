@@ -17,7 +17,7 @@ class StoreOverview:
     ``accounts`` counts the account profiles stored; ``authors`` the distinct accounts that
     wrote collected posts (tables without profiles have authors but no accounts).
     ``top_hashtags`` counts, for each hashtag, the collected posts that carry it: a post that
-    repeats a tag counts once.
+    repeats a tag counts once; ``hashtags`` is how many distinct hashtags there are in all.
     """
 
     posts: int
@@ -31,6 +31,7 @@ class StoreOverview:
     quarantined: int
     top_quarantine_reasons: list[tuple[str, int]]
     top_hashtags: list[tuple[str, int]]
+    hashtags: int = 0
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -42,7 +43,7 @@ class StoreOverview:
 
 
 def overview(store: Store, *, top: int = 10) -> StoreOverview:
-    """Summarise a store.
+    """Summarise a store; ``top``: rows of the hashtag and quarantine-reason lists (0: all).
 
     Examples
     --------
@@ -69,6 +70,7 @@ def overview(store: Store, *, top: int = 10) -> StoreOverview:
         quarantined=con.execute("SELECT count(*) FROM quarantine").fetchone()[0],
         top_quarantine_reasons=_top_reasons(store, top),
         top_hashtags=_top_hashtags(store, top),
+        hashtags=_hashtag_count(store),
     )
 
 
@@ -82,8 +84,16 @@ def _counts(store: Store, column: str) -> list[tuple[str, int]]:
 def _top_reasons(store: Store, top: int) -> list[tuple[str, int]]:
     return store.con.execute(
         "SELECT reason, count(*) AS n FROM quarantine GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?",
-        [top],
+        [top or None],
     ).fetchall()
+
+
+def _hashtag_count(store: Store) -> int:
+    # fetchall: a result read to its end leaves the connection free (the dashboard shares it)
+    return store.con.execute(
+        "SELECT count(DISTINCT tag) FROM (SELECT unnest(hashtags) AS tag FROM posts "
+        "WHERE collected)"
+    ).fetchall()[0][0]
 
 
 def _top_hashtags(store: Store, top: int) -> list[tuple[str, int]]:
@@ -91,5 +101,5 @@ def _top_hashtags(store: Store, top: int) -> list[tuple[str, int]]:
     return store.con.execute(
         "SELECT tag, count(*) AS n FROM (SELECT unnest(list_distinct(hashtags)) AS tag "
         "FROM posts WHERE collected) GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?",
-        [top],
+        [top or None],
     ).fetchall()

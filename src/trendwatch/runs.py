@@ -199,9 +199,13 @@ def all_inputs(store) -> pd.DataFrame:
 _INPUT_COLUMNS = ("run_id", "input_run_id", "role")
 
 
+def _json_object(text) -> dict:
+    return json.loads(text) if isinstance(text, str) and text else {}
+
+
 def list_all_runs(store) -> pd.DataFrame:
     """Every run, oldest first: ``run_id, kind, method, created_at, version, fingerprint,
-    params, summary, inputs``.
+    params, summary, inputs``; ``params`` and ``summary`` are dicts (the store keeps JSON).
 
     ``kind`` is ``coordination`` or ``groups`` (or another analysis's name); ``method`` is a
     coordination run's method, or the comma-separated methods of a groups run; ``inputs``
@@ -221,6 +225,8 @@ def list_all_runs(store) -> pd.DataFrame:
     ).to_arrow_table().to_pandas()  # fmt: skip
     inputs = _inputs_by_run(all_inputs(store))
     runs["inputs"] = [inputs.get(run_id, {}) for run_id in runs["run_id"]]
+    for column in ("params", "summary"):
+        runs[column] = [_json_object(text) for text in runs[column]]
     runs["method"] = [
         kind.removeprefix(_COORDINATION) if kind.startswith(_COORDINATION) else ",".join(used)
         for kind, used in zip(runs["kind"], runs["inputs"], strict=True)

@@ -1,13 +1,29 @@
-"""Timestamp parsing for every input format; always returns aware UTC datetimes."""
+"""Timestamp parsing for every input format; always returns aware UTC datetimes.
+
+The store keeps UTC. A user's time zone (:func:`zone`, the CLI's ``--tz``) only changes how
+times are shown (:func:`to_zone`) and how a time typed without an offset is read
+(:func:`assume_zone`).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ParameterError
 
-__all__ = ["parse_time", "from_epoch", "parse_bound", "EARLIEST", "LATEST"]
+__all__ = [
+    "parse_time",
+    "from_epoch",
+    "parse_bound",
+    "has_offset",
+    "zone",
+    "to_zone",
+    "assume_zone",
+    "EARLIEST",
+    "LATEST",
+]
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 """The earliest time a query may name (``--since``, ``--at``, ``?until=``...)."""
@@ -99,3 +115,62 @@ def parse_bound(value, name: str) -> datetime | None:
             "write ISO 8601, e.g. 2016-12-01T10:00Z"
         )
     return moment
+
+
+def has_offset(value) -> bool | None:
+    """Whether an ISO 8601 time names its offset (``Z``, ``+01:00``); None when ``value`` is
+    not an ISO 8601 text (Unix times, X v1.1 dates and datetimes say where they are).
+
+    >>> has_offset("2025-11-14T09:00:00Z"), has_offset("2025-11-14 09:00"), has_offset(17e8)
+    (True, False, None)
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).tzinfo is not None
+    except ValueError:
+        return None
+
+
+def zone(name: str | None) -> tzinfo:
+    """The time zone called ``name`` (IANA, e.g. ``Europe/Paris``); UTC when None or empty.
+
+    Raises :class:`~trendwatch.errors.ParameterError` on a name the zone database lacks.
+
+    >>> zone("Europe/Paris"), zone(None)
+    (zoneinfo.ZoneInfo(key='Europe/Paris'), datetime.timezone.utc)
+    """
+    if not name or name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ParameterError(
+            f"unknown time zone {name!r}: give an IANA name such as Europe/Paris or UTC"
+        ) from None
+
+
+def to_zone(moment, tz: tzinfo) -> datetime | None:
+    """An aware time (a datetime or pandas Timestamp) as the same instant in ``tz``.
+
+    >>> to_zone(datetime(2025, 11, 14, 8, tzinfo=UTC), zone("Europe/Paris")).isoformat()
+    '2025-11-14T09:00:00+01:00'
+    """
+    if moment is None or moment != moment:  # None, NaT
+        return None
+    moment = moment.to_pydatetime() if hasattr(moment, "to_pydatetime") else moment
+    return _as_utc(moment).astimezone(tz)
+
+
+def assume_zone(value, tz: tzinfo):
+    """A time a user typed, read in ``tz`` when it has no offset: ISO 8601 text with its
+    offset; any other value as it came (an offset, a Unix time, None).
+
+    >>> assume_zone("2025-11-14 09:00", zone("Europe/Paris"))
+    '2025-11-14T09:00:00+01:00'
+    >>> assume_zone("2025-11-14T09:00Z", zone("Europe/Paris"))
+    '2025-11-14T09:00Z'
+    """
+    if has_offset(value) is not False:
+        return value
+    return datetime.fromisoformat(value.strip()).replace(tzinfo=tz).isoformat()

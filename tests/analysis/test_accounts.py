@@ -13,6 +13,7 @@ from tests.conftest import T0, add_posts, at, make_post
 from trendwatch.analysis.accounts import account_signals
 from trendwatch.analysis.coordination.engine import Scope
 from trendwatch.cli import cli
+from trendwatch.errors import NoDataError
 from trendwatch.model import Account, accounts_to_arrow
 from trendwatch.store import Store
 
@@ -71,7 +72,9 @@ def test_signals_by_hand(store):
 def test_signals_for_given_accounts_and_an_empty_scope(store):
     signals_store(store)
     assert list(account_signals(store, ["z", "n"])["account_id"]) == ["n", "z"]
-    assert account_signals(store, scope=Scope(hashtags=("absent",))).empty
+    # a scope with no post is refused, as by every command (test_cli_scopes.py)
+    with pytest.raises(NoDataError, match="no collected post in the scope"):
+        account_signals(store, scope=Scope(hashtags=("absent",)))
 
 
 def test_simulated_attackers_carry_signals_organic_accounts_almost_never(simulation):

@@ -23,7 +23,7 @@ from trendwatch.errors import NoDataError, ParameterError
 from trendwatch.model import Account, accounts_to_arrow
 
 JSON_KEYS = {
-    "hashtags", "posts", "accounts", "first", "last", "peak_rate_per_min", "minutes_to_1000",
+    "hashtags", "posts", "accounts", "first", "last", "busiest_minute_posts", "minutes_to_1000",
     "gini", "top50_share", "repost_share", "new_account_share", "summary",
 }  # fmt: skip
 
@@ -59,7 +59,7 @@ def test_volume_span_and_rates(small):
     c = campaign(small, ["#C"])
     assert (c.hashtags, c.posts, c.accounts) == (("c",), 8, 4)
     assert (c.first, c.last) == (at(0), at(90))
-    assert c.peak_rate_per_min == 3.0  # posts 1, 2, 3 in minute 12:00
+    assert c.busiest_minute_posts == 3  # posts 1, 2, 3 in minute 12:00
     assert c.minutes_to == {100: None, 1000: None, 2000: None}
 
 
@@ -143,7 +143,7 @@ def test_minutes_to_milestones(store):
     )
     c = campaign(store, "m")
     assert c.minutes_to == {100: pytest.approx(49.5), 1000: None, 2000: None}
-    assert c.peak_rate_per_min == 2.0
+    assert c.busiest_minute_posts == 2
 
 
 def test_errors(store):

@@ -68,7 +68,7 @@ def test_compare_command(two, tmp_path):
     assert as_json.exit_code == 0, as_json.output
     assert orjson.loads(as_json.output)["overlap"]["accounts_in_both"] == 1
     text = runner.invoke(cli, ["compare", "#a", "#b", "--db", str(db)])
-    assert "A: 4 posts in 3 min from 2 accounts" in text.output
+    assert "A: #a: 4 posts in 3 min from 2 accounts" in text.output
     assert "A is more concentrated (Gini +0.25)" in text.output
     campaign_text = runner.invoke(cli, ["campaign", "b", "--db", str(db)])
     assert campaign_text.output.startswith("3 posts in 2 min from 3 accounts")

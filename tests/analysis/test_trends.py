@@ -249,11 +249,12 @@ def test_cli_onsets_say_when_the_list_is_cut(tmp_path):
     cut = runner.invoke(cli, ["trends", "--db", db, "--onsets", "--top", "1"])
     assert cut.exit_code == 0, cut.output
     lines = cut.output.splitlines()
-    assert lines[0].startswith("2 trend onsets (poisson, 1h buckets, UTC), sharpest first")
-    assert lines[3].split()[:4] == ["sharp", "2024-03-02", "18:00", "2024-03-02"]
-    assert lines[-1] == "showing 1 of 2; --top N or --top 0 for all" and len(lines) == 5
+    assert lines[0].startswith("2 trend onsets (poisson, 1h buckets), sharpest first")
+    assert lines[1].startswith("peak_rate_per_min: the mean posts per minute over the busiest")
+    assert lines[4].split()[:4] == ["sharp", "2024-03-02", "18:00", "UTC"]
+    assert lines[-1] == "showing 1 of 2; --top N or --top 0 for all" and len(lines) == 6
     every = runner.invoke(cli, ["trends", "--db", db, "--onsets", "--top", "0"]).output
-    assert "showing" not in every and len(every.splitlines()) == 5  # title, head, rule, 2 rows
+    assert "showing" not in every and len(every.splitlines()) == 6  # title, note, head, rule, 2
 
 
 def test_cli_json_keeps_the_note_off_standard_output(tmp_path):

@@ -226,7 +226,7 @@ def test_evidence_view_reads_the_stored_runs_in_either_order(trio_store):
 
 def test_evidence_view_skips_a_later_run_that_does_not_link_the_pair(trio_store):
     views.groups_view(trio_store, ["tag"])
-    coordinate(trio_store, "co-retweet", window=60, hashtags=["absent"])  # later, no edges
+    coordinate(trio_store, "co-retweet", window=60, min_weight=1000)  # later, no edges
     assert len(views.evidence_view(trio_store, "a1", "a2")["pairs"]) == 6
 
 

@@ -98,6 +98,10 @@ def account_signals(store, accounts=None, scope=None) -> pd.DataFrame:
     >>> account_signals(Store(":memory:")).empty
     True
     """
+    if scope is not None:
+        from .coordination.engine import check_scope  # the package imports this module
+
+        check_scope(store, scope)
     frame = _with_signals(_activity_and_profiles(store, accounts, scope))
     order = frame.sort_values(["signals", "posts", "account_id"], ascending=[False, False, True])
     return order[list(COLUMNS)].reset_index(drop=True)

@@ -6,7 +6,10 @@ per-account and per-minute counts reach pandas, where the concentration measures
 
 Definitions (each has a hand-worked test):
 
-* ``peak_rate_per_min`` — the most posts in one calendar minute (UTC).
+* ``busiest_minute_posts`` — the most posts in one calendar minute (UTC). A count, not a
+  rate: trend onsets report ``peak_rate_per_min``, the mean posts per minute over their busiest
+  bucket (an hour by default), which is lower for the same hashtag; the two names keep them
+  apart in every output.
 * ``minutes_to_N`` — minutes from the first post to the N-th post (N = 100, 1,000, 2,000);
   null when the campaign has fewer posts.
 * ``gini`` — Gini coefficient of posts per account (0 = every account posted equally; towards
@@ -63,7 +66,7 @@ class Campaign:
     accounts: int
     first: datetime | None
     last: datetime | None
-    peak_rate_per_min: float | None
+    busiest_minute_posts: int | None
     minutes_to: dict[int, float | None]
     gini: float | None
     hhi: float | None
@@ -93,8 +96,9 @@ class Campaign:
     def duration(self) -> timedelta | None:
         return None if self.first is None else self.last - self.first
 
-    def to_dict(self) -> dict:
-        """JSON-ready: numbers, ISO 8601 UTC times, and the top rows of each table."""
+    def to_dict(self, top: int = TOP_LISTED) -> dict:
+        """JSON-ready: numbers, ISO 8601 UTC times, and the first ``top`` rows (0: all) of
+        the top accounts, amplifiers, languages and co-hashtags (all the first movers)."""
         return {
             "hashtags": list(self.hashtags),
             "posts": self.posts,
@@ -102,7 +106,7 @@ class Campaign:
             "first": _iso(self.first),
             "last": _iso(self.last),
             "duration_min": _minutes(self.duration),
-            "peak_rate_per_min": self.peak_rate_per_min,
+            "busiest_minute_posts": self.busiest_minute_posts,
             **{f"minutes_to_{n}": value for n, value in self.minutes_to.items()},
             "gini": self.gini,
             "hhi": self.hhi,
@@ -114,12 +118,16 @@ class Campaign:
             "new_account_share": self.new_account_share,
             "first_movers_share": self.first_movers_share,
             "first_movers": _records(self.first_movers),
-            "top_accounts": _records(self.per_account.head(TOP_LISTED)),
-            "amplifiers": _records(self.amplifiers.head(TOP_LISTED)),
-            "languages": _records(self.languages.head(TOP_LISTED)),
-            "cohashtags": _records(self.cohashtags.head(TOP_LISTED)),
+            "top_accounts": _records(_head(self.per_account, top)),
+            "amplifiers": _records(_head(self.amplifiers, top)),
+            "languages": _records(_head(self.languages, top)),
+            "cohashtags": _records(_head(self.cohashtags, top)),
             "summary": self.summary,
         }
+
+
+def _head(frame: pd.DataFrame, top: int) -> pd.DataFrame:
+    return frame.head(top) if top else frame
 
 
 def _iso(moment) -> str | None:
@@ -223,7 +231,9 @@ def campaign_posts(store, hashtags) -> ibis.Table:
 
 def _per_account(posts: ibis.Table) -> pd.DataFrame:
     table = posts.group_by("author_id").aggregate(
-        posts=posts.count(), first_post=posts.created_at.min(), last_post=posts.created_at.max()
+        posts=posts.count(),
+        first_post=posts.created_at.min(),
+        last_post=posts.created_at.max(),
     )
     frame = table.to_pandas().astype({"posts": "int64"})
     return frame.sort_values(["posts", "first_post"], ascending=[False, True], ignore_index=True)
@@ -355,7 +365,7 @@ def campaign(store, hashtags, *, new_account_days: int = 30) -> Campaign:
         accounts=len(per_account),
         first=first,
         last=last,
-        peak_rate_per_min=float(per_minute["posts"].max()),
+        busiest_minute_posts=int(per_minute["posts"].max()),
         minutes_to={n: _minutes(nth[n] - first) if n in nth else None for n in MILESTONES},
         gini=gini(counts),
         hhi=hhi(counts),

@@ -192,7 +192,9 @@ def trending(
     _check_method(method)
     top = check_top(top)
     width = parse_duration(window)
-    moment = parse_at(at) or _after_last_post(store)
+    last_post = _after_last_post(store)
+    moment = parse_at(at) or last_post
+    _check_window_has_posts(moment, width, last_post)
     buckets = Buckets(width, origin=moment)
     frame = _scored_frame(store, buckets, before=moment, params=params, current=-1)
     table = _ranked(_current_table(frame, params, width), method)
@@ -205,6 +207,22 @@ def _after_last_post(store) -> datetime:
     if last is None or pd.isna(last):
         raise NoDataError("no dated posts in the store")
     return pd.Timestamp(last).to_pydatetime() + timedelta(seconds=1)
+
+
+def _check_window_has_posts(moment: datetime, width: timedelta, after_last: datetime) -> None:
+    """Refuse an ``at`` whose window starts after the archive's last post: it holds nothing,
+    and an empty list would read as "nothing trends" rather than "no data there"."""
+    if moment - width >= after_last:
+        last = after_last - timedelta(seconds=1)
+        raise NoDataError(
+            f"--at {moment.isoformat()} is after the archive ends: its {_span(width)} window "
+            f"holds no post (the last is at {last.isoformat()}); give an earlier --at"
+        )
+
+
+def _span(width: timedelta) -> str:
+    seconds = int(width.total_seconds())
+    return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{seconds} s"
 
 
 def _first_bucket(store, buckets: Buckets) -> int:

@@ -11,23 +11,38 @@ error. When rows are left out, a note says so under the table (on standard error
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import click
+import pandas as pd
 
 from ..analysis.accounts import SIGNALS, account_signals
 from ..analysis.campaign import campaign
-from ..analysis.compare import compare
+from ..analysis.compare import compare, headline
 from ..analysis.coordination.engine import _scope
 from ..analysis.trends import METHODS, onsets, trending
 from ..exports import write_csv
 from ..store import open_store
-from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
-from .tables import format_table, truncation_note
+from .options import (
+    db_option,
+    echo_note,
+    first_rows,
+    fold_option,
+    folded_hashtags,
+    json_option,
+    print_json,
+    shown_time,
+    top_option,
+    tz_option,
+    zoned_input,
+)
+from .tables import format_table, terminal_safe, truncation_note
 
 __all__ = ["COMMANDS"]
 
 
 @click.command("trends")
-@click.option("--at", "at", help="Show the list as it was at this time (ISO 8601, UTC).")
+@click.option("--at", "at", help="Show the list as it was at this time (ISO 8601; --tz zone).")
 @click.option("--window", default="1h", show_default=True, help="Window: 30s, 5min, 1h, 1d...")
 @click.option(
     "--method",
@@ -44,6 +59,7 @@ __all__ = ["COMMANDS"]
 )  # fmt: skip
 @db_option
 @json_option
+@tz_option
 def trends_command(at, window, method, top, show_onsets, min_posts, db, as_json) -> None:
     """What is trending at a time (every scorer side by side), or, with --onsets, the
     archive's bursts, sharpest first."""
@@ -52,13 +68,13 @@ def trends_command(at, window, method, top, show_onsets, min_posts, db, as_json)
             found = onsets(store, window=window, method=method, min_posts=min_posts)
             _print_onsets(found, top, f"{method}, {window} buckets", as_json)
             return
-        result = trending(store, at=at, window=window, method=method, top=top)
+        result = trending(store, at=zoned_input(at), window=window, method=method, top=top)
     note = truncation_note(len(result.table), result.total)
     if as_json:
         print_json(result.to_dict())
         echo_note(note, as_json)
         return
-    click.echo(f"trending at {result.at.isoformat()} over {window}, ranked by {result.method}")
+    click.echo(f"trending at {shown_time(result.at)} over {window}, ranked by {result.method}")
     columns = ["hashtag", "posts", "accounts", "expected", *METHODS]
     click.echo(_table(result.table, columns, numeric_from=1))
     echo_note(note, as_json)
@@ -66,7 +82,7 @@ def trends_command(at, window, method, top, show_onsets, min_posts, db, as_json)
 
 ONSET_SHOWN = {
     "hashtag": "hashtag", "start": "start", "peak": "peak", "end": "end", "posts": "posts",
-    "accounts_peak": "peak_accounts", "peak_rate_per_min": "peak_per_min",
+    "accounts_peak": "peak_accounts", "peak_rate_per_min": "peak_rate_per_min",
     "baseline_per_min": "baseline_per_min",
 }  # fmt: skip
 """Onset columns shown in the table, and their headers (``--json`` has every column)."""
@@ -75,13 +91,14 @@ ONSET_SHOWN = {
 def _print_onsets(found, top, how: str, as_json) -> None:
     shown, note = first_rows(found, top)
     if as_json:
-        rows = shown.assign(**{c: shown[c].map(_iso) for c in ("start", "peak", "end")})
-        print_json(rows.to_dict("records"))
+        print_json(shown.to_dict("records"))
         echo_note(note, as_json)
         return
     click.echo(
-        f"{len(found):,} trend onsets ({how}, UTC), sharpest first: "
-        "by how far the peak rate rose above the baseline rate"
+        f"{len(found):,} trend onsets ({how}), sharpest first: "
+        "by how far the peak rate rose above the baseline rate\n"
+        "peak_rate_per_min: the mean posts per minute over the busiest bucket "
+        "(`campaign` gives busiest_minute_posts, the posts of its busiest single minute)"
     )
     times = {c: shown[c].map(_minute) for c in ("start", "peak", "end")}
     table = shown.assign(**times)[list(ONSET_SHOWN)].rename(columns=ONSET_SHOWN)
@@ -90,12 +107,8 @@ def _print_onsets(found, top, how: str, as_json) -> None:
 
 
 def _minute(moment) -> str:
-    """A UTC time to the minute (to the second when it has seconds)."""
-    return moment.strftime("%Y-%m-%d %H:%M" if moment.second == 0 else "%Y-%m-%d %H:%M:%S")
-
-
-def _iso(moment) -> str:
-    return moment.isoformat()
+    """A time in the --tz zone, to the minute (to the second when it has seconds)."""
+    return shown_time(moment, seconds=moment.second != 0)
 
 
 def _table(frame, columns, *, numeric_from: int) -> str:
@@ -104,6 +117,8 @@ def _table(frame, columns, *, numeric_from: int) -> str:
 
 
 def _cell(value):
+    if value is None:
+        return "-"  # not known (e.g. an account the store has no handle for)
     if isinstance(value, float):
         return "-" if value != value else round(value, 2)  # NaN: not known
     return value
@@ -111,17 +126,64 @@ def _cell(value):
 
 @click.command("campaign")
 @click.argument("hashtags", nargs=-1, required=True)
+@top_option("Rows of the top accounts and amplifiers")
+@fold_option
 @db_option
 @json_option
-def campaign_command(hashtags, db, as_json) -> None:
-    """Measure the campaign of one or more hashtags (posts with any of them)."""
+@tz_option
+def campaign_command(hashtags, top, fold, db, as_json) -> None:
+    """Measure the campaign of one or more hashtags (posts with any of them): its numbers,
+    first movers, most active accounts and most reposted accounts (amplifiers)."""
     with open_store(db, read_only=True) as store:
+        hashtags, folded = folded_hashtags(store, hashtags, fold, as_json)
         result = campaign(store, hashtags)
+    notes = _list_notes(result, top)
     if as_json:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(top), **folded})
+        for note in notes:
+            echo_note(note, as_json)
         return
     click.echo(result.summary)
     click.echo(_metrics_table({"": result.to_dict()}))
+    for listed in _account_lists(result, top):
+        click.echo(f"\n{listed.title}")
+        click.echo(_table(_zoned(listed.rows), listed.columns, numeric_from=2))
+        echo_note(listed.note, as_json)
+
+
+@dataclass(frozen=True)
+class _AccountList:
+    """One account list of a campaign's table: its title, rows, columns and truncation note."""
+
+    title: str
+    rows: pd.DataFrame
+    columns: list[str]
+    note: str | None
+
+
+def _account_lists(result, top: int) -> list[_AccountList]:
+    """The account lists a campaign shows: first movers (all), top accounts and amplifiers."""
+    accounts, accounts_note = first_rows(result.per_account, top)
+    amplifiers, amplifiers_note = first_rows(result.amplifiers, top)
+    return [
+        _AccountList(f"first movers: the first {len(result.first_movers)} accounts to post",
+                     result.first_movers,
+                     ["author_id", "handle", "first_post", "posts_first_hour"], None),
+        _AccountList("top accounts: most posts first", accounts,
+                     ["author_id", "handle", "posts", "first_post", "last_post"], accounts_note),
+        _AccountList("amplifiers: accounts whose posts the campaign reposted most", amplifiers,
+                     ["account", "handle", "reposts"], amplifiers_note),
+    ]  # fmt: skip
+
+
+def _list_notes(result, top: int) -> list[str]:
+    return [listed.note for listed in _account_lists(result, top) if listed.note]
+
+
+def _zoned(frame):
+    """``frame`` with its time columns as table cells in the --tz zone."""
+    times = [c for c in frame.columns if str(frame[c].dtype).startswith("datetime64")]
+    return frame.assign(**{c: frame[c].map(shown_time) for c in times})
 
 
 _SHOWN_METRICS = (
@@ -129,7 +191,7 @@ _SHOWN_METRICS = (
     "accounts",
     "first",
     "last",
-    "peak_rate_per_min",
+    "busiest_minute_posts",
     "minutes_to_100",
     "minutes_to_1000",
     "minutes_to_2000",
@@ -148,15 +210,17 @@ _SHOWN_METRICS = (
 def _metrics_table(sides: dict[str, dict]) -> str:
     names = list(sides)
     rows = [
-        [metric, *(_shown(side.get(metric)) for side in sides.values())]
+        [metric, *(_shown(side.get(metric), metric) for side in sides.values())]
         for metric in _SHOWN_METRICS
     ]
     return format_table(["metric", *names], rows, numeric_from=1)
 
 
-def _shown(value):
+def _shown(value, metric: str = ""):
     if value is None:
         return "-"
+    if metric in ("first", "last"):
+        return shown_time(pd.Timestamp(value))
     return round(value, 3) if isinstance(value, float) else value
 
 
@@ -169,10 +233,12 @@ def _shown(value):
 @click.option("--out", type=click.Path(dir_okay=False), help="Write every row (CSV).")
 @db_option
 @json_option
+@tz_option
 def accounts_command(hashtags, since, until, min_signals, top, out, db, as_json) -> None:
     """Account signals (new, hyperactive, amplifier, generated handle, declared bot) of the
     accounts posting in the scope, most signals first: hints to check, not proof."""
-    scope = _scope(hashtags, since, until, None)  # the scope coordinate() and groups() use
+    # the scope coordinate() and groups() use
+    scope = _scope(hashtags, zoned_input(since), zoned_input(until), None)
     with open_store(db, read_only=True) as store:
         found = account_signals(store, scope=scope)
     found = found[found["signals"] >= min_signals]
@@ -198,18 +264,29 @@ def _yes(flag) -> str:
 @click.command("compare")
 @click.argument("a")
 @click.argument("b")
+@fold_option
 @db_option
 @json_option
-def compare_command(a, b, db, as_json) -> None:
+@tz_option
+def compare_command(a, b, fold, db, as_json) -> None:
     """Compare two campaigns (A and B: hashtags; comma-separate several for one side)."""
     with open_store(db, read_only=True) as store:
-        result = compare(store, a.split(","), b.split(","))
+        a, folded_a = folded_hashtags(store, a.split(","), fold, as_json)
+        b, folded_b = folded_hashtags(store, b.split(","), fold, as_json)
+        result = compare(store, a, b)
     if as_json:
-        print_json(result.to_dict())
+        sides = {"a": folded_a.get("folded_variants"), "b": folded_b.get("folded_variants")}
+        print_json({**result.to_dict(), **({"folded_variants": sides} if fold else {})})
         return
-    click.echo(f"A: {result.a.summary}\nB: {result.b.summary}")
+    for side, found in (("A", result.a), ("B", result.b)):
+        click.echo(terminal_safe(f"{side}: {_tags(found)}: {found.summary}"))
+    click.echo(f"A against B: {headline(result.a, result.b)}")
     click.echo(_metrics_table({"A": result.a.to_dict(), "B": result.b.to_dict()}))
     click.echo(_overlap_line(result.overlap))
+
+
+def _tags(side) -> str:
+    return " ".join(f"#{tag}" for tag in side.hashtags)
 
 
 def _overlap_line(overlap: dict) -> str:

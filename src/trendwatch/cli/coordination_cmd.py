@@ -14,7 +14,18 @@ from ..analysis.coordination.significance import DEFAULT_Q, significance
 from ..handles import account_handles, add_handles, add_post_urls
 from ..store import open_store
 from ..wording import plural
-from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
+from .options import (
+    db_option,
+    echo_note,
+    first_rows,
+    json_option,
+    print_json,
+    shown_time,
+    top_option,
+    tz_option,
+    zoned_input,
+)
+from .progress import step_progress
 from .tables import account_label, format_table, terminal_safe
 
 __all__ = ["COMMANDS"]
@@ -60,6 +71,7 @@ def _window(value: str | None):
 @top_option("Links")
 @db_option
 @json_option
+@tz_option
 def coordination_command(
     method, window, test, q, min_weight, hashtags, since, until, max_key_fanout, out, top, db,
     as_json,
@@ -68,11 +80,13 @@ def coordination_command(
     tested against chance (q-value; --no-test for the links alone, as the published tools)."""
     extra = {} if max_key_fanout is None else {"max_key_fanout": max_key_fanout}
     kwargs = dict(window=_window(window), min_weight=min_weight, hashtags=hashtags or None,
-                  since=since, until=until, **extra)  # fmt: skip
-    with open_store(db) as store:
+                  since=zoned_input(since), until=zoned_input(until), **extra)  # fmt: skip
+    progress = step_progress(as_json)
+    with open_store(db) as store, progress:
         if test:
-            result = significance(store, method, q=q, **kwargs).result
+            result = significance(store, method, q=q, progress=progress, **kwargs).result
         else:
+            progress(f"linking accounts ({method})")
             result = coordinate(store, method, **kwargs)
         if out:
             write_edges(result, out, store)
@@ -85,6 +99,7 @@ def coordination_command(
                 "params": result.params,
                 "bounded_keys": result.bounded_keys.to_dict("records"),
                 "top_edges": shown.astype(object).where(shown.notna(), None).to_dict("records"),
+                "top_edges_listed": _listed(len(shown), len(result.edges)),
             }
         )
         echo_note(note, as_json)
@@ -92,6 +107,12 @@ def coordination_command(
     click.echo(_summary_line(result))
     click.echo(_edges_table(shown))
     echo_note(note, as_json)
+
+
+def _listed(shown: int, total: int) -> dict:
+    """Says in the JSON itself whether ``top_edges`` holds every edge, and how to get all."""
+    return {"shown": shown, "of": total, "all": shown >= total,
+            "for_all": None if shown >= total else "--top 0, or --out FILE"}  # fmt: skip
 
 
 def _summary_line(result) -> str:
@@ -141,6 +162,7 @@ def _cell(value):
 @click.option("--run", "run_id", help="A groups or coordination run id from `trendwatch runs`.")
 @db_option
 @json_option
+@tz_option
 def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     """Show the post pairs (and their texts) behind the link of two accounts, from a stored run.
 
@@ -174,6 +196,7 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     # The key (reposted post, URL, text...) is what the two accounts shared.
     cols = ["method", "time_a", "gap_s", "key", "post_a", "text_a", "post_b", "text_b"]
     table = rows[cols].assign(**{c: rows[c].map(_short) for c in ("key", "text_a", "text_b")})
+    table = table.assign(time_a=table["time_a"].map(shown_time))
     click.echo(format_table(cols, table.values.tolist(), numeric_from=len(cols)))
 
 

@@ -15,7 +15,16 @@ from ..exports import write_csv
 from ..handles import add_handles
 from ..store import open_store
 from ..wording import plural
-from .options import db_option, json_option, print_json
+from .options import (
+    db_option,
+    fold_option,
+    folded_hashtags,
+    json_option,
+    print_json,
+    tz_option,
+    zoned_input,
+)
+from .progress import step_progress
 from .tables import format_table, terminal_safe
 
 __all__ = ["COMMANDS", "member_rows"]
@@ -47,11 +56,13 @@ _LINK_COLUMNS = ["account_a", "handle_a", "account_b", "handle_b", "weight", "ev
 @click.option("--network", type=click.Path(dir_okay=False),
               help="Write the fused network, nodes with their group, as .gexf or .graphml "
                    "(Gephi).")  # fmt: skip
+@fold_option
 @db_option
 @json_option
+@tz_option
 def groups_command(
-    methods, hashtags, since, until, window, q, min_events, algorithm, seed, out, network, db,
-    as_json,
+    methods, hashtags, since, until, window, q, min_events, algorithm, seed, out, network, fold,
+    db, as_json,
 ) -> None:  # fmt: skip
     """Groups of accounts linked by significant coordination, and the verdict on the scope.
 
@@ -59,9 +70,12 @@ def groups_command(
     key's burst) and kept when its q-value (false discovery rate over every pair of every
     method) is at most --q.
     """
-    with open_store(db) as store:
+    progress = step_progress(as_json)
+    with open_store(db) as store, progress:
+        hashtags, folded = _folded(store, hashtags, fold, as_json)
         result = groups(
-            store, methods or None, hashtags=hashtags or None, since=since, until=until,
+            store, methods or None, hashtags=hashtags or None, since=zoned_input(since),
+            until=zoned_input(until), progress=progress,
             window=window, q=q, min_events=min_events, algorithm=algorithm, seed=seed,
         )  # fmt: skip
         if out:
@@ -69,7 +83,8 @@ def groups_command(
         if network:
             write_groups_network(result, network, store)
         if as_json:
-            print_json(_as_json(result, add_handles(store, result.edges, PAIR_HANDLES)))
+            edges = add_handles(store, result.edges, PAIR_HANDLES)
+            print_json({**_as_json(result, edges, member_rows(result, store)), **folded})
             return
     click.echo("\n".join(terminal_safe(line) for line in textwrap.wrap(result.verdict.text, 100)))
     click.echo(_summary_line(result))
@@ -77,7 +92,11 @@ def groups_command(
         click.echo(_scores_table(result.groups))
 
 
-def _as_json(result, edges) -> dict:
+def _folded(store, hashtags, fold: bool, as_json: bool):
+    return folded_hashtags(store, hashtags, fold, as_json) if hashtags else (hashtags, {})
+
+
+def _as_json(result, edges, members) -> dict:
     links = edges.reindex(columns=_LINK_COLUMNS)
     return {
         **result.summary(),
@@ -86,8 +105,13 @@ def _as_json(result, edges) -> dict:
         "tests": result.tests,
         "params": result.params,
         "scores": result.groups.to_dict("records"),
+        "members": _plain_records(members),
         "links": links.astype(object).where(links.notna(), None).to_dict("records"),
     }
+
+
+def _plain_records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def member_rows(result, store=None) -> pd.DataFrame:

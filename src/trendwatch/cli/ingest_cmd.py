@@ -14,7 +14,15 @@ from ..ingest import COUNT_FIELDS, IngestReport, ingest
 from ..overview import overview
 from ..quarantine import export_quarantine, quarantined
 from ..store import open_store
-from .options import db_option, echo_note, json_option, print_json, top_option
+from .options import (
+    db_option,
+    echo_note,
+    json_option,
+    print_json,
+    shown_time,
+    top_option,
+    tz_option,
+)
 from .tables import format_table, terminal_lines, truncation_note
 
 __all__ = ["COMMANDS"]
@@ -102,12 +110,15 @@ def _report_table(report: IngestReport) -> str:
 
 
 @click.command("info")
+@top_option("Hashtags")
 @db_option
 @json_option
-def info_command(db, as_json) -> None:
+@tz_option
+def info_command(top, db, as_json) -> None:
     """What the store holds: posts by platform and kind, time span, hashtags, quarantine."""
     with open_store(db, read_only=True) as store:
-        summary = overview(store)
+        summary = overview(store, top=top)
+    note = truncation_note(len(summary.top_hashtags), summary.hashtags)
     if as_json:
         data = summary.to_dict()
         print_json(
@@ -123,16 +134,18 @@ def info_command(db, as_json) -> None:
                     "last",
                     "quarantined",
                     "top_hashtags",
+                    "hashtags",
                     "context_posts",
                     "top_quarantine_reasons",
                 )
             }
         )
+        echo_note(note, as_json)
         return
     click.echo(f"posts        {summary.posts:,}  (+{summary.context_posts:,} context posts)")
     click.echo(f"accounts     {summary.accounts:,} profiles; {summary.authors:,} authors posted")
-    click.echo(f"first        {summary.first}")
-    click.echo(f"last         {summary.last}")
+    click.echo(f"first        {shown_time(summary.first)}")
+    click.echo(f"last         {shown_time(summary.last)}")
     click.echo(f"quarantined  {summary.quarantined:,}")
     click.echo("")
     click.echo(format_table(["platform", "posts"], list(summary.by_platform.items())))
@@ -140,6 +153,7 @@ def info_command(db, as_json) -> None:
     click.echo(format_table(["kind", "posts"], list(summary.by_kind.items())))
     click.echo("")
     click.echo(format_table(["hashtag", "posts"], [["#" + t, n] for t, n in summary.top_hashtags]))
+    echo_note(note, as_json)
     if summary.top_quarantine_reasons:
         click.echo("")
         click.echo(format_table(["quarantine reason", "records"], summary.top_quarantine_reasons))

@@ -6,7 +6,8 @@ import click
 
 from ..report import write_report
 from ..store import open_store
-from .options import db_option
+from .options import db_option, fold_option
+from .progress import step_progress
 
 __all__ = ["COMMANDS"]
 
@@ -22,14 +23,18 @@ __all__ = ["COMMANDS"]
     "--read-only", is_flag=True,
     help="Open the store read-only (coordination runs are then not recorded).",
 )  # fmt: skip
+@fold_option
 @db_option
-def report_command(hashtags, compare, out, read_only, db) -> None:
+def report_command(hashtags, compare, out, read_only, fold, db) -> None:
     """Write one HTML file (opens offline): trends, campaigns, groups, evidence, quality.
 
-    With no --hashtag, the campaigns are the hashtags of the biggest trend onsets.
+    With no --hashtag, the campaigns are the hashtags of the biggest trend onsets. On a
+    terminal, standard error shows the step being computed.
     """
-    with open_store(db, read_only=read_only) as store:
-        path = write_report(store, out, hashtags=list(hashtags) or None, compare=compare)
+    progress = step_progress()
+    with open_store(db, read_only=read_only) as store, progress:
+        path = write_report(store, out, hashtags=list(hashtags) or None, compare=compare,
+                            fold_variants=fold, progress=progress)  # fmt: skip
     click.echo(str(path.resolve()))
 
 

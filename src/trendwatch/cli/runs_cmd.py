@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import orjson
 import pandas as pd
 
 from ..compact import compact_store
@@ -18,7 +19,7 @@ from ..prune import prune_runs
 from ..runs import list_all_runs
 from ..store import default_db_path, open_store
 from ..wording import plural
-from .options import db_option, json_option, print_json
+from .options import db_option, json_option, print_json, shown_time, tz_option, zoned_input
 from .tables import format_table
 
 __all__ = ["COMMANDS"]
@@ -29,6 +30,7 @@ _LIST_COLUMNS = ["run_id", "kind", "method", "created_at", "version", "fingerpri
 @click.group("runs", invoke_without_command=True)
 @db_option
 @json_option
+@tz_option
 @click.pass_context
 def runs_group(ctx, db, as_json) -> None:
     """List the stored runs (also `runs list`); `runs prune` removes old ones.
@@ -44,6 +46,7 @@ def runs_group(ctx, db, as_json) -> None:
 @runs_group.command("list")
 @db_option
 @json_option
+@tz_option
 @click.pass_context
 def list_command(ctx, db, as_json) -> None:
     """List the stored runs, oldest first."""
@@ -56,12 +59,16 @@ def _print_runs(db, as_json: bool) -> None:
     if as_json:
         print_json(runs.to_dict("records"))
         return
-    rows = runs[_LIST_COLUMNS].values.tolist()
+    shown = runs.assign(
+        created_at=runs["created_at"].map(shown_time),
+        params=runs["params"].map(lambda params: orjson.dumps(params).decode()),
+    )
+    rows = shown[_LIST_COLUMNS].values.tolist()
     click.echo(format_table(_LIST_COLUMNS, rows, numeric_from=len(_LIST_COLUMNS)))
 
 
 @runs_group.command("prune")
-@click.option("--before", help="Remove runs created before this date or time (ISO 8601, UTC).")
+@click.option("--before", help="Remove runs created before this time (ISO 8601; --tz zone).")
 @click.option(
     "--keep-latest",
     type=click.IntRange(min=0),
@@ -82,6 +89,7 @@ def _print_runs(db, as_json: bool) -> None:
 )
 @db_option
 @json_option
+@tz_option
 @click.pass_context
 def prune_command(ctx, before, keep_latest, kinds, dry_run, no_compact, db, as_json) -> None:
     """Remove old runs with all their rows, then shrink the store file.
@@ -99,7 +107,11 @@ def prune_command(ctx, before, keep_latest, kinds, dry_run, no_compact, db, as_j
     sizes = [_file_size(db)]
     with open_store(db) as store:
         pruned = prune_runs(
-            store, before=before, keep_latest=keep_latest, kinds=kinds, dry_run=dry_run
+            store,
+            before=zoned_input(before),
+            keep_latest=keep_latest,
+            kinds=kinds,
+            dry_run=dry_run,
         )
     if not (dry_run or pruned.removed.empty):
         sizes.append(_file_size(db))
@@ -157,7 +169,8 @@ def _prune_table(pruned) -> pd.DataFrame:
     removed = pruned.removed.assign(action=done)
     kept = pruned.kept_in_use.assign(action="kept: read by a groups run that stays")
     table = pd.concat([removed, kept], ignore_index=True)
-    return table.reindex(columns=["run_id", "kind", "created_at", "action"])
+    table = table.reindex(columns=["run_id", "kind", "created_at", "action"])
+    return table.assign(created_at=table["created_at"].map(shown_time))
 
 
 COMMANDS = [runs_group]

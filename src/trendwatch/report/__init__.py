@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..analysis.variants import fold_variants as find_variants
 from . import views
 from .render import json_script, page
 from .sections import (
@@ -53,10 +54,34 @@ def _choose(store, hashtags, compare, onset_table) -> tuple[list[str], tuple | N
     return tags, (tuple(_tags(compare)) if compare else None), notes
 
 
-def build_report(store, *, hashtags=None, compare=None, group_params=None) -> str:
+def _variants(store, tags: list[str], fold: bool) -> tuple[dict[str, list[str]], list[str]]:
+    """Each campaign's hashtags (itself, and with ``fold`` its accent variants), and notes
+    saying what was folded."""
+    if not fold:
+        return {tag: [tag] for tag in tags}, []
+    folded = {tag: find_variants(store, [tag]) for tag in tags}
+    notes = [f.note() + "." for f in folded.values() if f.folded]
+    return {tag: list(f.hashtags) for tag, f in folded.items()}, notes or [
+        "Hashtag variants were folded: none differ from the campaigns shown only by accents."
+    ]
+
+
+def build_report(
+    store,
+    *,
+    hashtags=None,
+    compare=None,
+    group_params=None,
+    fold_variants: bool = False,
+    progress=None,
+) -> str:
     """The report as an HTML string (see :func:`write_report`)."""
+    step = progress or _quiet
+    step("trend onsets")
     onset_table = views.archive_onsets(store)
     tags, pair, notes = _choose(store, hashtags, compare, onset_table)
+    spellings, folded_notes = _variants(store, sorted({*tags, *(pair or ())}), fold_variants)
+    notes += folded_notes
     blocks, parts = [], []
 
     def add(block_id: str, data) -> str:
@@ -67,23 +92,33 @@ def build_report(store, *, hashtags=None, compare=None, group_params=None) -> st
     parts.append(summary_section(summary, notes))
     add("tw-summary", summary)
     parts.append(trending_section(views.trending_view(store, onset_table=onset_table)))
+    step("campaigns")
     cards = [
         campaign_card(view, add(f"tw-campaign-{i}", view))
         for i, view in enumerate(
-            views.campaign_view(store, [t], onset_table=onset_table) for t in tags
+            views.campaign_view(store, spellings[t], onset_table=onset_table) for t in tags
         )
     ]
     parts.append(campaigns_section(cards))
-    group_html, used = _groups(store, sorted({*tags, *(pair or ())}), group_params or {}, add)
+    scoped = sorted({variant for found in spellings.values() for variant in found})
+    step("coordination groups")
+    group_html, used = _groups(store, scoped, group_params or {}, add)
     parts.append(group_html)
-    parts.append(_interactions(store, tags, used, add))
-    parts.append(_comparison(store, pair, add))
+    step("who interacts with whom")
+    parts.append(_interactions(store, [v for t in tags for v in spellings[t]], used, add))
+    step("comparison")
+    parts.append(_comparison(store, pair and [spellings[t] for t in pair], add))
+    step("methods and data quality")
     run_ids = [r for r in (used or {}).get("runs", {}).values() if r] or None
     methods = views.methods_view(store, run_ids)
     parts.append(methods_section(methods, used and used["params"], recorded=bool(run_ids)))
     parts.append(quality_section(views.quality_view(store)))
     title = "trendwatch report" + (f": #{' #'.join(tags)}" if tags else "")
     return page(title, _header(title) + "".join(parts) + "".join(blocks))
+
+
+def _quiet(_step: str) -> None:
+    pass
 
 
 _NAV = ("summary", "trending", "campaigns", "groups", "network", "comparison", "methods",
@@ -134,11 +169,14 @@ def _comparison(store, pair, add) -> str:
     if not pair or len(pair) != 2:
         return comparison_section(None, "", "Give two hashtags (--compare A B) to compare them.")
     view = views.comparison_view(store, pair[0], pair[1])
-    note = f"#{pair[0]} (a) against #{pair[1]} (b), posts per bucket on one time axis."
+    a, b = (" ".join(f"#{t}" for t in side) for side in pair)
+    note = f"{a} (a) against {b} (b), posts per bucket on one time axis."
     return comparison_section(view, add("tw-comparison", view), note)
 
 
-def write_report(store, path, *, hashtags=None, compare=None) -> Path:
+def write_report(
+    store, path, *, hashtags=None, compare=None, fold_variants: bool = False, progress=None
+) -> Path:
     """Write the self-contained HTML report of ``store`` to ``path`` and return the path.
 
     Parameters
@@ -151,6 +189,11 @@ def write_report(store, path, *, hashtags=None, compare=None) -> Path:
         Campaigns to show, one card each; default: the biggest trend onsets' hashtags.
     compare : (str, str), optional
         Two hashtags to compare; default: the first two campaigns shown.
+    fold_variants : bool
+        Count with each hashtag its stored variants that differ only by accents
+        (:func:`~trendwatch.analysis.variants.fold_variants`); the summary says which.
+    progress : callable, optional
+        Called with the name of each step as it starts (the CLI shows it on a terminal).
 
     Examples
     --------
@@ -162,5 +205,8 @@ def write_report(store, path, *, hashtags=None, compare=None) -> Path:
     """
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(build_report(store, hashtags=hashtags, compare=compare), encoding="utf-8")
+    html = build_report(
+        store, hashtags=hashtags, compare=compare, fold_variants=fold_variants, progress=progress
+    )
+    out.write_text(html, encoding="utf-8")
     return out

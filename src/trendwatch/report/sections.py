@@ -38,6 +38,13 @@ __all__ = [
 ]
 
 
+PEAK_RATE_NOTE = (
+    "Peak rate: the mean posts per minute over an onset's busiest bucket; a campaign's "
+    "card gives instead the posts of its busiest single minute, a higher number."
+)
+"""Says which of the two peak numbers a reader sees (the CLI uses the same two names)."""
+
+
 def _section(section_id: str, title: str, inner: str) -> str:
     return f'<section id="{escape(section_id)}"><h2>{escape(title)}</h2>{inner}</section>'
 
@@ -72,7 +79,8 @@ def summary_section(summary: dict, notes: list[str]) -> str:
     platforms = ", ".join(f"{p}: {fmt_int(n)}" for p, n in summary["platforms"].items())
     findings = "".join(
         f"<li>{_tag(f['hashtag'])}: {fmt_int(f['posts'])} posts from "
-        f"{escape(fmt_time(f['start']))}, peak {fmt_num(f['peak_rate_per_min'])} posts/min</li>"
+        f"{escape(fmt_time(f['start']))}, "
+        f"peak rate {fmt_num(f['peak_rate_per_min'])} posts/min</li>"
         for f in summary["top_findings"]
     )
     shown = _shown_of(len(summary["top_findings"]), summary.get("onsets_total"), "onsets")
@@ -80,7 +88,7 @@ def summary_section(summary: dict, notes: list[str]) -> str:
         numbers
         + f"<p>Platforms: {escape(platforms or 'none')}.</p>"
         + (f"<h3>Sharpest trend onsets</h3><ul class=findings>{findings}</ul>"
-           + _note(shown) if findings else "")
+           + _note(f"{PEAK_RATE_NOTE} {shown}") if findings else "")
         + "".join(_note(n) for n in notes)
     )  # fmt: skip
     return _section("summary", "Summary", inner)
@@ -114,7 +122,7 @@ def _onset_row(o: dict) -> list[str]:
 def trending_section(trending: dict) -> str:
     """The trending list at the end of the archive (every scorer) and the sharpest onsets."""
     columns = list(_TREND_COLUMNS)
-    onset_cols = ["hashtag", "start", "peak", "end", "posts", "peak posts/min",
+    onset_cols = ["hashtag", "start", "peak", "end", "posts", "peak rate (posts/min)",
                   "baseline posts/min"]  # fmt: skip
     window = fmt_int((trending["window_s"] or 0) // 60)
     listed = _shown_of(len(trending["trends"]), trending.get("total"), "hashtags of the window")
@@ -129,7 +137,7 @@ def trending_section(trending: dict) -> str:
         + "<h3>Trend onsets over the whole archive</h3>"
         + _note(f"Bursts flagged by {trending['onset_method']} on {trending['onset_window']} "
                 "buckets, sharpest first: by how far the peak rate rose above the baseline "
-                f"rate. {onsets}")
+                f"rate. {PEAK_RATE_NOTE} {onsets}")
         + table(onset_cols, [_onset_row(o) for o in trending["onsets"]], css="onsets",
                 numeric=onset_cols[4:])
     )  # fmt: skip
@@ -144,7 +152,7 @@ def _campaign_facts(m: dict) -> str:
         [
             ("posts", fmt_int(m["posts"])),
             ("accounts", fmt_int(m["accounts"])),
-            ("peak posts/min", fmt_num(m["peak_rate_per_min"], 0)),
+            ("posts in the busiest minute", fmt_int(m["busiest_minute_posts"])),
             ("minutes to 2,000 posts", fmt_num(m.get("minutes_to_2000"), 0)),
             ("Gini", fmt_num(m["gini"])),
             ("top 50 accounts' share", fmt_share(m["top50_share"])),
@@ -338,7 +346,7 @@ def comparison_section(view: dict | None, block_id: str, note: str) -> str:
             ("posts", "posts", fmt_int), ("accounts", "accounts", fmt_int),
             ("Gini", "gini", fmt_num), ("top 50 share", "top50_share", fmt_share),
             ("new accounts' share", "new_account_share", fmt_share),
-            ("peak posts/min", "peak_rate_per_min", fmt_num),
+            ("posts in the busiest minute", "busiest_minute_posts", fmt_int),
         )
     ]  # fmt: skip
     more = {"a": side[1], "b": side[2]}.get(o["more_concentrated"] or "", "neither")

@@ -51,7 +51,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...errors import ParameterError
+from ...errors import NoDataError, ParameterError
 from ...hugepages import huge_pages_off
 from ...runs import is_read_only
 from ...text import normalize_hashtag
@@ -362,6 +362,7 @@ def coordinate(
     """
     spec = get_method(method)
     scope = _scope(hashtags, since, until, platform)
+    check_scope(store, scope)
     params = spec.resolve(method_params, scope)
     window_s = _resolve_window(store, spec, scope, params, window)
     if tfidf is None:
@@ -420,6 +421,47 @@ def _scope(hashtags, since, until, platform) -> Scope:
         until=parse_bound(until, "--until") if isinstance(until, str) else until,
         platform=platform,
     )
+
+
+def check_scope(store, scope: Scope) -> None:
+    """Refuse a scope the user named that cannot hold a post, or holds none, before any run
+    is recorded: a start not before the end is a ParameterError, a hashtag, time slice or
+    platform with no collected post a NoDataError. The whole store (no scope named) passes.
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> check_scope(Store(":memory:"), _scope("nothing", None, None, None))
+    ... # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    NoDataError: no collected post in the scope (#nothing): ...
+    """
+    if scope.since is not None and scope.until is not None and scope.since >= scope.until:
+        raise ParameterError(
+            f"--since {scope.since.isoformat()} is not before --until "
+            f"{scope.until.isoformat()}: the scope holds no time"
+        )
+    if scope == Scope():
+        return
+    if scope.apply(store.posts()).limit(1).count().execute() == 0:
+        raise NoDataError(
+            f"no collected post in the scope ({describe_scope(scope)}): check the hashtag's "
+            "spelling and the times (`trendwatch info`), or ingest the archive first"
+        )
+
+
+def describe_scope(scope: Scope) -> str:
+    """The scope in words: ``#a or #b, from 2025-11-14T00:00:00+00:00, on x``."""
+    parts = []
+    if scope.hashtags:
+        parts.append(" or ".join(f"#{normalize_hashtag(t)}" for t in scope.hashtags))
+    if scope.since is not None:
+        parts.append(f"from {scope.since.isoformat()}")
+    if scope.until is not None:
+        parts.append(f"until {scope.until.isoformat()}")
+    if scope.platform is not None:
+        parts.append(f"on {scope.platform}")
+    return ", ".join(parts)
 
 
 def _resolve_window(store, spec, scope: Scope, params: dict, window) -> float:

@@ -48,6 +48,7 @@ from .engine import (
     Scope,
     _scope,
     actions,
+    check_scope,
     coordinate,
 )
 from .group_runs import record_groups_run
@@ -313,6 +314,7 @@ def groups(
     resolution: float = 1.0,
     seed: int = 0,
     record: bool = True,
+    progress=None,
 ) -> GroupsResult:
     """Find groups of coordinated accounts: tested links, fused, grouped, scored, judged.
 
@@ -339,6 +341,8 @@ def groups(
     record : bool
         Store each method's run with its tested edges and the kept links' evidence, and
         the groups run (:func:`~.group_runs.record_groups_run`; the result's ``run_id``).
+    progress : callable, optional
+        Called with the name of each step as it starts (the CLI shows it on a terminal).
 
     Examples
     --------
@@ -350,12 +354,16 @@ def groups(
     from .verdict import verdict_of
 
     scope = _scope(hashtags, since, until, platform)
+    check_scope(store, scope)
     names = list(methods) if methods else applicable_methods(store, scope)
     for name in names:
         get_method(name)
     runs, tested = {}, {}
+    step = progress or (lambda _step: None)
     for name in _costliest_first(names):  # only candidates' evidence is kept
+        step(f"linking and testing {name}")
         runs[name], tested[name] = _tested_run(store, name, scope, window, q, min_events)
+    step("grouping and scoring")
     runs, tested = {n: runs[n] for n in names}, {n: tested[n] for n in names}
     tested = with_q_values(tested, q, min_events)
     kept = {name: _significant(runs[name], tested[name]) for name in names}

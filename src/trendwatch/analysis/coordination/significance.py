@@ -432,6 +432,7 @@ def significance(
     since=None,
     until=None,
     platform: str | None = None,
+    progress=None,
     **coordinate_kwargs,
 ) -> SignificanceResult:
     """Run ``method`` (:func:`~.engine.coordinate`) and test every edge (see the module docs).
@@ -450,6 +451,8 @@ def significance(
         As for :func:`~.engine.coordinate` (``window``, method parameters...); ``record``
         stores the run with every edge's test (and all its evidence) when the store is
         writable.
+    progress : callable, optional
+        Called with the name of each step as it starts (the CLI shows it on a terminal).
 
     Examples
     --------
@@ -459,10 +462,13 @@ def significance(
     """
     _check(q, min_events)
     record = coordinate_kwargs.pop("record", True)
+    step = progress or (lambda _step: None)
+    step(f"linking accounts ({method})")
     result = coordinate(
         store, method, hashtags=hashtags, since=since, until=until, platform=platform,
         record=False, **coordinate_kwargs,
     )  # fmt: skip
+    step("testing links against the null")
     edges = with_q_values({method: tested_edges(store, result, min_events)}, q, min_events)
     test = null_params(store, result, q, min_events)
     tested = dataclasses.replace(
