@@ -35,6 +35,7 @@ __all__ = [
     "insert_rows",
     "is_read_only",
     "transaction",
+    "create_run_inputs",
 ]
 
 RUN_INPUTS = "run_inputs"
@@ -235,3 +236,8 @@ def _inputs_by_run(inputs: pd.DataFrame) -> dict[str, dict[str, str]]:
     for run_id, input_run_id, role in inputs[list(_INPUT_COLUMNS)].itertuples(index=False):
         found.setdefault(run_id, {})[role] = input_run_id
     return found
+
+
+def create_run_inputs(store) -> None:
+    """Create ``run_inputs`` if the store lacks it."""
+    store.con.execute(_RUN_INPUTS_DDL)
