@@ -11,6 +11,7 @@ from ..analysis.coordination import coordinate, method_names
 from ..analysis.coordination.export import write_edges
 from ..analysis.coordination.pair_evidence import pair_evidence
 from ..analysis.coordination.significance import DEFAULT_Q, significance
+from ..runs import run_changes
 from ..store import open_store
 from ..wording import plural
 from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
@@ -145,6 +146,7 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     """
     with open_store(db, read_only=True) as store:
         found = pair_evidence(store, account_a, account_b, run_id=run_id, method=method, texts=True)
+        changes = run_changes(store, [found.run_id, *found.method_runs.values()])
     rows = found.rows
     if as_json:
         print_json(
@@ -156,10 +158,13 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
                 "method_runs": found.method_runs,
                 "source": found.source(),
                 "evidence": rows.to_dict("records"),
+                "changed": changes.to_dict("records"),
             }
         )
         return
     click.echo(terminal_safe(f"{plural(len(rows), 'post pair')} {found.source()}"))
+    for change in changes.itertuples():
+        click.echo(terminal_safe(f"note: run {change.run_id} changed since: {change.reason}"))
     # The key (reposted post, URL, text...) is what the two accounts shared.
     cols = ["method", "time_a", "gap_s", "key", "post_a", "text_a", "post_b", "text_b"]
     table = rows[cols].assign(**{c: rows[c].map(_short) for c in ("key", "text_a", "text_b")})
