@@ -9,6 +9,12 @@ id, handle or name is replaced, and every other string is scrubbed
 (:meth:`~.pseudonyms.Pseudonymiser.scrub`). So a new table cannot leak what the known ones
 hide.
 
+Texts, URLs and JSON strings are scrubbed (:meth:`~.pseudonyms.Pseudonymiser.scrub`), and
+two more things the package knows are replaced in them: a web domain whose name is a handle
+of the package (``culturehebdo.fr`` of the account ``CultureHebdo``: a news account's site,
+or a person's own), and a display name of the package written in full (at least
+:data:`MIN_NAME_CHARS` characters: "Le Journal du Soir" signing its posts).
+
 Post ids are pseudonymised too: a post id looks the post up on its platform, and so its
 author (a Bluesky post's id, an ``at://`` URI, even holds its author's DID). A pseudonymised
 package cannot be rehydrated; an ``--ids-only`` package is the form for that.
@@ -19,6 +25,7 @@ the store keeps (``account_a < account_b``), with their two sides' columns swapp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -70,7 +77,13 @@ _SIDES = {
     "group_edges": [("account_a", "account_b")],
 }  # fmt: skip
 """The columns of an edge's two sides, swapped when pseudonyms reverse the pair's order."""
+MIN_NAME_CHARS = 6
+"""Display names this long or longer are replaced inside texts too (a shorter one, "Zoe",
+is too often an ordinary word)."""
+_DOMAIN = re.compile(r"(?<![\w.@-])(?P<label>[\w-]+)(?=\.[a-z]{2,}\b)", re.IGNORECASE)
 _KEY_FIELDS = {"key", "keys", "top_keys"}
+_TEXT_FIELDS = {"text", "example_text", "text_a", "text_b", "description"}
+"""Fields of stored JSON rows that hold a post's text (a group's ``top_keys`` example...)."""
 _GAP_SUFFIX = "gap_s"
 
 
@@ -163,16 +176,32 @@ class _Replacer:
 
     def __init__(self, privacy: Privacy, known: _Known):
         self.p, self.known, self.privacy = privacy.pseudonymiser, known, privacy
-        self.text = text_transform(privacy.text, self.p.scrub)
+        self.text = text_transform(privacy.text, self.scrub)
         self.unit = COARSEN_UNITS.get(privacy.coarsen or "", 0)
+        names = sorted((n for n in known.names if len(n) >= MIN_NAME_CHARS), key=len, reverse=True)
+        self.names = (
+            re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
+            if names else None
+        )  # fmt: skip
+
+    def scrub(self, text: str) -> str:
+        """Identifiers out of a text: mentions, URLs, DIDs (:meth:`Pseudonymiser.scrub`),
+        a web domain named like a known handle (a news account's site), and known display
+        names written in full."""
+        text = _DOMAIN.sub(self._domain, self.p.scrub(text))
+        return self.names.sub(lambda m: self.p.name(m[0]), text) if self.names else text
+
+    def _domain(self, match: re.Match) -> str:
+        label = match["label"]
+        return self.p.handle(label) if label.lower() in self.known.handles else label
 
     def value(self, role: str) -> Callable | None:
         """The function replacing one value of ``role`` (None: the column is kept)."""
         return {
             "account": self.p.account, "handle": self.p.handle, "post": self.p.post,
-            "name": self.p.name, "scrub": self.p.scrub, "text": self.text, "key": self.key,
+            "name": self.p.name, "scrub": self.scrub, "text": self.text, "key": self.key,
             "json": self.json, "handles": lambda v: [self.p.handle(h) for h in v],
-            "urls": lambda v: [self.p.scrub(u) for u in v],
+            "urls": lambda v: [self.scrub(u) for u in v],
         }.get(role)  # fmt: skip
 
     def exact(self, value: str) -> str | None:
@@ -193,7 +222,7 @@ class _Replacer:
         found = self.exact(key)
         if found is not None:
             return found
-        return self.p.scrub(key) if self.privacy.text == "keep" else self.p.key(key)
+        return self.scrub(key) if self.privacy.text == "keep" else self.p.key(key)
 
     def json(self, text: str) -> str:
         return orjson.dumps(self.walk(orjson.loads(text))).decode()
@@ -205,14 +234,18 @@ class _Replacer:
         if isinstance(value, list):
             return [self.walk(v, field) for v in value]
         if isinstance(value, str):
-            return (
-                self.key(value)
-                if field in _KEY_FIELDS
-                else self.exact(value) or self.p.scrub(value)
-            )
+            return self.string(value, field)
         if isinstance(value, int | float) and self.unit and field.endswith(_GAP_SUFFIX):
             return _round_gap(value, self.unit)
         return value
+
+    def string(self, value: str, field: str) -> str | None:
+        """A string of a JSON value, by the name of its field."""
+        if field in _KEY_FIELDS:
+            return self.key(value)
+        if field in _TEXT_FIELDS:
+            return self.text(value)
+        return self.exact(value) or self.scrub(value)
 
     def times(self, column: pa.ChunkedArray) -> pa.ChunkedArray:
         if not self.unit:
@@ -268,7 +301,7 @@ def _json_or_text(value: str, replacer: _Replacer) -> str:
     try:
         parsed = orjson.loads(value)
     except orjson.JSONDecodeError:
-        return replacer.exact(value) or replacer.p.scrub(value)
+        return replacer.exact(value) or replacer.scrub(value)
     return orjson.dumps(replacer.walk(parsed)).decode()
 
 

@@ -105,6 +105,8 @@ def select_tables(store, scope: PackageScope) -> dict[str, pa.Table]:
     if scope.groups_run is not None:
         raise ParameterError("--run names the groups run of --group: give --group too")
     wanted = scope.as_scope()
+    if wanted.apply(store.posts()).count().execute() == 0:
+        raise NoDataError(f"no post in the package's scope ({_describe(wanted, None)})")
     posts = _posts(store, context_of(store, wanted) if scope.whole_days else wanted)
     run_ids = [run_id for run_id, params in _runs(store) if _inside(params, scope.as_scope())]
     return {"posts": posts, "accounts": _accounts(store, posts), **_run_rows(store, run_ids)}
