@@ -6,7 +6,8 @@ it changes.
 - the account's posts (collected and context) and the posts named, and its profile;
 - in other people's posts, what points at it: ``ref_author_id``, ``reply_to_author_id`` and
   ``ref_author_handle`` become NULL, its handle leaves ``mentions``, ``@handle`` in a text
-  becomes ``@[forgotten]`` (its id, a DID for instance, becomes ``[forgotten]``), a URL naming
+  becomes ``@[forgotten]`` (its id, a DID for instance, and its display name written in full
+  become ``[forgotten]``), a URL naming
   its handle becomes ``[forgotten]``, and references to a forgotten post (``ref_post_id``,
   ``reply_to_post_id``, ``conversation_id``) become NULL. Their own texts otherwise stay:
   they are other people's posts;
@@ -36,6 +37,7 @@ import pandas as pd
 
 from .analysis.coordination.engine import Scope
 from .errors import ParameterError
+from .exports.package_privacy import MIN_NAME_CHARS
 from .runs import RUN_CHANGES, mark_changed, transaction
 from .text import normalize_hashtag
 from .times import parse_bound
@@ -97,10 +99,11 @@ def forget(store, *, accounts=(), posts=()) -> Forgotten:
     found = _accounts(store, accounts)
     ids = sorted(set(found["account_id"]))
     handles = sorted({h for hs in found["handles"] for h in hs})
+    names = _names(store, ids)
     post_ids = _post_ids(store, posts, ids)
     in_scope = _runs_with_posts_in_scope(store, post_ids)
     with transaction(store):
-        rows, touched = _erase(store, ids, handles, post_ids)
+        rows, touched = _erase(store, _Values(ids, handles, post_ids, names))
         changed = sorted(set(in_scope) | touched)
         mark_changed(store, changed, _reason(accounts, posts))
     store.con.execute("CHECKPOINT")
@@ -202,9 +205,18 @@ def _holds(scope: Scope, post) -> bool:
     )
 
 
-def _erase(store, ids, handles, post_ids) -> tuple[dict, set]:
+def _names(store, ids: list[str]) -> list[str]:
+    """The accounts' display names long enough to look for in texts (as packages do)."""
+    found = store.con.execute(
+        "SELECT DISTINCT name FROM accounts WHERE list_contains(?, account_id) "
+        "AND length(name) >= ?",
+        [ids, MIN_NAME_CHARS],
+    ).fetchall()
+    return sorted(n for (n,) in found)
+
+
+def _erase(store, values: _Values) -> tuple[dict, set]:
     """Every removal and rewrite; table -> rows, and the runs whose rows were touched."""
-    values = _Values(ids, handles, post_ids)
     rows = {
         "posts": _count(store, "DELETE FROM posts WHERE list_contains($posts, post_id) "
                         "OR list_contains($ids, author_id)", values),
@@ -226,8 +238,11 @@ def _erase(store, ids, handles, post_ids) -> tuple[dict, set]:
 class _Values:
     """The forgotten values as query parameters, and the pattern that finds them in text."""
 
-    def __init__(self, ids, handles, post_ids):
+    def __init__(self, ids, handles, post_ids, names=()):
         self.ids, self.handles, self.post_ids = list(ids), list(handles), list(post_ids)
+        self.name_pattern = (
+            r"(^|[^\w])(" + "|".join(map(re.escape, names)) + r")([^\w]|$)" if names else _NEVER
+        )
         words = [*self.ids, *self.handles, *self.post_ids]
         self.pattern = _word_pattern(words) if words else _NEVER
         in_text = [i for i in self.ids if len(i) >= _MIN_ID_CHARS_IN_TEXT]
@@ -248,7 +263,7 @@ class _Values:
     def params(self) -> dict:
         return {
             "ids": self.ids, "handles": self.handles, "posts": self.post_ids,
-            "pattern": self.pattern, "id_pattern": self.id_pattern,
+            "pattern": self.pattern, "id_pattern": self.id_pattern, "names": self.name_pattern,
             "mention": self.mention_pattern, "url": self.url_pattern,
             "forgotten": FORGOTTEN, "at_ids": [f"at://{i}/" for i in self.ids],
         }  # fmt: skip
@@ -285,8 +300,8 @@ def _unless(condition: str, column: str) -> str:
 
 
 _REPLACED_IN_TEXT = (
-    "regexp_replace(regexp_replace({c}, $mention, '\\1@' || $forgotten, 'g'), "
-    "$id_pattern, '\\1' || $forgotten || '\\3', 'g')"
+    "regexp_replace(regexp_replace(regexp_replace({c}, $mention, '\\1@' || $forgotten, 'g'), "
+    "$id_pattern, '\\1' || $forgotten || '\\3', 'g'), $names, '\\1' || $forgotten || '\\3', 'g')"
 )
 _OTHERS_POSTS_SQL = f"""
     UPDATE posts SET
@@ -308,10 +323,12 @@ _OTHERS_POSTS_SQL = f"""
        OR {_refers("ref_post_id")} OR {_refers("reply_to_post_id")}
        OR {_refers("conversation_id")}
        OR regexp_matches(text, $mention) OR regexp_matches(text, $id_pattern)
+       OR regexp_matches(text, $names)
 """
 _OTHERS_ACCOUNTS_SQL = f"""
     UPDATE accounts SET description = {_REPLACED_IN_TEXT.format(c="description")}
     WHERE regexp_matches(description, $mention) OR regexp_matches(description, $id_pattern)
+       OR regexp_matches(description, $names)
 """
 _RUNS_SQL = """
     UPDATE runs SET

@@ -97,7 +97,7 @@ def _privacy(pseudonymise: bool, key_env, text_mode, coarsen_times) -> Privacy |
                                 ("--coarsen-times", coarsen_times)) if v]  # fmt: skip
         if given:
             raise ParameterError(
-                f"{', '.join(given)} apply to pseudonymised packages: add --pseudonymise"
+                f"{', '.join(given)}: only for pseudonymised packages; add --pseudonymise"
             )
         return None
     pseudonymiser = Pseudonymiser.from_env(key_env or DEFAULT_KEY_ENV)

@@ -1,0 +1,172 @@
+"""Erasure: nothing of a forgotten account remains in any table, others' posts lose what
+points at it, the runs it changes are marked, and the file shrinks once compacted."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import add_posts, at, make_post
+from trendwatch.cli import cli
+from trendwatch.errors import ParameterError
+from trendwatch.forget import FORGOTTEN, forget
+from trendwatch.model import Account, Post, accounts_to_arrow
+from trendwatch.runs import list_all_runs, run_changes
+from trendwatch.store import Store
+
+ANN, BOB = "420042004200", "700070007000"
+
+
+def hand_store(store):
+    """Ann (one post, one quarantined record, a profile); Bob reposts and mentions her."""
+    add_posts(store, [
+        make_post("1", ANN, at(0), text="mine #tag", author_handle="Ann_W", hashtags=("tag",)),
+        make_post("2", BOB, at(1), "repost", ref_post_id="1", ref_author_id=ANN,
+                  ref_author_handle="Ann_W", text="RT @Ann_W: mine #tag", mentions=("ann_w",),
+                  urls=("https://x.com/ann_w/status/1", "https://example.org/ann_wx"),
+                  conversation_id="1", hashtags=("tag",), author_handle="Bob"),
+        make_post("3", BOB, at(2), text="Ann Wexford and @ann_wx are not the same; id 420042004200"),
+    ])  # fmt: skip
+    store.write_batch(
+        accounts=accounts_to_arrow([
+            Account("x", ANN, handle="Ann_W", name="Ann Wexford"),
+            Account("x", BOB, handle="Bob", description="friend of @ann_w"),
+        ]),  # fmt: skip
+        quarantine=[("in.jsonl", 7, '{"user": {"screen_name": "Ann_W"}}', "bad"),
+                    ("in.jsonl", 8, '{"user": {"screen_name": "Ann_Wx"}}', "bad")],
+    )  # fmt: skip
+
+
+def rows(store, sql, *params):
+    return store.con.execute(sql, list(params)).fetchall()
+
+
+def test_others_posts_lose_every_pointer_to_the_account(store):
+    hand_store(store)
+    done = forget(store, accounts=["@ann_w"])
+    assert done.posts == 1 and done.accounts["account_id"].tolist() == [ANN]
+    [repost] = rows(store, "SELECT ref_post_id, ref_author_id, ref_author_handle, mentions, "
+                    "urls, conversation_id, text FROM posts WHERE post_id = '2'")  # fmt: skip
+    assert repost == (None, None, None, [], [FORGOTTEN, "https://example.org/ann_wx"], None,
+                      f"RT @{FORGOTTEN}: mine #tag")  # fmt: skip
+    [(text,)] = rows(store, "SELECT text FROM posts WHERE post_id = '3'")
+    assert text == f"{FORGOTTEN} and @ann_wx are not the same; id {FORGOTTEN}"
+    assert rows(store, "SELECT description FROM accounts") == [(f"friend of @{FORGOTTEN}",)]
+    assert rows(store, "SELECT record_no FROM quarantine") == [(8,)]  # Ann_Wx is someone else
+    assert done.rows["posts"] == 1 and done.rows["posts changed"] == 2
+    assert done.rows["quarantine"] == 1 and done.rows["accounts changed"] == 1
+
+
+def test_an_unknown_account_or_post_removes_nothing(store):
+    hand_store(store)
+    with pytest.raises(ParameterError, match="no account 'nobody'"):
+        forget(store, accounts=["Ann_W", "nobody"])
+    with pytest.raises(ParameterError, match="no post '99'"):
+        forget(store, posts=["99"])
+    with pytest.raises(ParameterError, match="say what to forget"):
+        forget(store)
+    assert rows(store, "SELECT count(*) FROM posts") == [(3,)]
+
+
+def test_forgetting_a_post_clears_the_references_to_it(store):
+    hand_store(store)
+    done = forget(store, posts=["1"])
+    assert done.posts == 1
+    assert rows(store, "SELECT ref_post_id, conversation_id FROM posts WHERE post_id = '2'") == [
+        (None, None)
+    ]
+    assert rows(store, "SELECT count(*) FROM accounts") == [(2,)]
+
+
+def test_a_bluesky_account_leaves_no_uri_naming_it(store):
+    did = "did:plc:forgetme00000000000000aa"
+    uri = f"at://{did}/app.bsky.feed.post/3kx"
+    add_posts(store, [
+        Post("bluesky", uri, did, at(0), text="hello", author_handle="me.bsky.social"),
+        Post("bluesky", "at://did:plc:other/app.bsky.feed.post/1", "did:plc:other", at(1),
+             "reply", reply_to_post_id=uri, conversation_id=uri, text=f"hi {did}"),
+    ])  # fmt: skip
+    forget(store, accounts=["me.bsky.social"])
+    [(reply_to, conversation, text)] = rows(
+        store, "SELECT reply_to_post_id, conversation_id, text FROM posts"
+    )
+    assert (reply_to, conversation, text) == (None, None, f"hi {FORGOTTEN}")
+
+
+# -- the demo campaign ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_db(tmp_path):
+    """The demo campaign (seed 7, 5 %) with a groups run over its attack hashtag."""
+    from trendwatch.analysis.coordination.groups import groups
+    from trendwatch.ingest import ingest
+    from trendwatch.simulate import simulate
+
+    truth = simulate(tmp_path / "archive", seed=7, scale=0.05)
+    db = tmp_path / "demo.duckdb"
+    ingest(sorted((tmp_path / "archive").glob("*.jsonl")), db)
+    with Store(db) as store:
+        result = groups(store, hashtags=[truth.attack_hashtag])
+        member = result.members["account_id"].iloc[0]
+        [(handle, name)] = rows(store, "SELECT handle, name FROM accounts WHERE account_id = ?",
+                                member)  # fmt: skip
+        store.write_batch(quarantine=[("x.jsonl", 1, json.dumps({"screen_name": handle}), "bad")])
+    return db, member, handle, name, result
+
+
+def string_columns(store) -> list[tuple[str, str]]:
+    """Every (table, column) of the store, from its schema: a table added later is included."""
+    return rows(store, "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal "
+                "AND database_name = current_database() ORDER BY ALL")  # fmt: skip
+
+
+def mentions_of(store, values: list[str]) -> list[tuple[str, str]]:
+    pattern = r"(?i)(^|[^\w])(" + "|".join(map(re.escape, values)) + r")([^\w]|$)"
+    found = []
+    for table, column in string_columns(store):
+        [(count,)] = rows(
+            store,
+            f'SELECT count(*) FROM "{table}" WHERE regexp_matches("{column}"::VARCHAR, ?)',
+            pattern,
+        )
+        found += [(table, column)] * bool(count)
+    return found
+
+
+def test_forget_leaves_nothing_of_a_demo_account_in_any_table(demo_db):
+    db, member, handle, name, result = demo_db
+    with Store(db) as store:
+        assert len(mentions_of(store, [member, handle, name])) >= 5  # it is everywhere before
+        done = forget(store, accounts=[handle])
+        assert mentions_of(store, [member, handle, name]) == []
+        changed = set(run_changes(store)["run_id"])
+        assert changed == {result.run_id, *result.runs.values()} == set(done.changed_runs)
+        runs = list_all_runs(store).set_index("run_id")
+        assert runs.loc[result.run_id, "changed"].startswith("forgotten: 1 account")
+
+
+def test_the_cli_forgets_marks_runs_and_shrinks_the_file(demo_db):
+    db, member, handle, _, result = demo_db
+    out = CliRunner().invoke(cli, ["forget", "--account", member, "--db", str(db), "--json"])
+    assert out.exit_code == 0, out.output
+    report = json.loads(out.output)
+    sizes = report["bytes"]
+    assert sizes["compacted"] < sizes["before"]
+    assert report["rows"]["group_members"] == 1 and report["changed_runs"]
+    listed = CliRunner().invoke(cli, ["runs", "--db", str(db)])
+    assert "forgotten: 1 account" in listed.output
+    pairs = result.edges[["account_a", "account_b"]].values.tolist()
+    pair = next(p for p in pairs if member not in p)  # a pair that stays
+    evidence = CliRunner().invoke(cli, ["evidence", *pair, "--db", str(db)])
+    assert evidence.exit_code == 0, evidence.output
+    assert f"note: run {result.run_id} changed since: forgotten" in evidence.output
+
+
+def test_the_cli_says_when_an_account_is_unknown(demo_db):
+    db = demo_db[0]
+    out = CliRunner().invoke(cli, ["forget", "--account", "@nobody_here", "--db", str(db)])
+    assert out.exit_code == 1 and "no account '@nobody_here'" in out.output
