@@ -28,7 +28,8 @@ def hand_store(store):
                   ref_author_handle="Ann_W", text="RT @Ann_W: mine #tag", mentions=("ann_w",),
                   urls=("https://x.com/ann_w/status/1", "https://example.org/ann_wx"),
                   conversation_id="1", hashtags=("tag",), author_handle="Bob"),
-        make_post("3", BOB, at(2), text="Ann Wexford and @ann_wx are not the same; id 420042004200"),
+        make_post("3", BOB, at(2),
+                  text="Ann Wexford and @ann_wx are not the same; id 420042004200"),
     ])  # fmt: skip
     store.write_batch(
         accounts=accounts_to_arrow([

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "report_cmd",
     "export_cmd",
     "forget_cmd",
+    "rerun_cmd",
 )
 
 

@@ -10,6 +10,7 @@ again on the package's posts (:func:`rerun_groups`) gives their edges and groups
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..analysis.coordination.group_runs import create_tables as create_group_tables
+from ..analysis.coordination.group_runs import load_groups_run
 from ..analysis.coordination.results import create_tables as create_result_tables
 from ..errors import InputError
 from ..formats.package import MANIFEST, PACKAGE_FORMAT
@@ -24,7 +26,10 @@ from ..model import ACCOUNT_SCHEMA, POST_SCHEMA
 from ..runs import RUN_INPUTS, create_run_inputs, find_run, has_table, transaction
 from .package import PACKAGE_VERSION, Package, sha256_of
 
-__all__ = ["read_manifest", "verify_package", "import_package", "ImportCounts", "rerun_groups"]
+__all__ = [
+    "read_manifest", "verify_package", "import_package", "ImportCounts", "rerun_groups",
+    "reproduce_groups", "Reproduction",
+]  # fmt: skip
 
 BATCH_ROWS = 130_000
 """Posts written per transaction, as :data:`trendwatch.ingest.BATCH_RECORDS`."""
@@ -179,3 +184,64 @@ def rerun_groups(store, run_id: str, *, record: bool = False):
             "algorithm", "min_size", "resolution", "seed")  # fmt: skip
     params = {k: run.params[k] for k in keys if k in run.params}
     return groups(store, run.params.get("methods"), record=record, **params)
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """A groups run computed again and compared with what the store holds for it.
+
+    ``stored_sizes`` and ``rerun_sizes``: group sizes, largest first; ``same_members``: the
+    same sets of accounts form the groups (group numbers aside); ``same_edges``: the same
+    fused links with the same weights.
+    """
+
+    run_id: str
+    stored_sizes: list
+    rerun_sizes: list
+    same_members: bool
+    same_edges: bool
+
+    @property
+    def reproduced(self) -> bool:
+        return self.same_members and self.same_edges
+
+
+def reproduce_groups(store, run_id: str) -> Reproduction:
+    """Compute the groups run ``run_id`` again (:func:`rerun_groups`, nothing recorded) and
+    compare its groups and links with the stored ones.
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> from trendwatch.analysis.coordination.groups import groups
+    >>> store = Store(":memory:")
+    >>> reproduce_groups(store, groups(store).run_id).reproduced
+    True
+    """
+    stored = load_groups_run(store, run_id)
+    again = rerun_groups(store, run_id)
+    return Reproduction(
+        run_id,
+        _sizes(stored.members),
+        _sizes(again.members),
+        _member_sets(stored.members) == _member_sets(again.members),
+        _links(stored.edges) == _links(again.edges),
+    )
+
+
+def _sizes(members) -> list[int]:
+    return sorted(members.groupby("group_id").size().tolist(), reverse=True) if len(members) else []
+
+
+def _member_sets(members) -> list[frozenset]:
+    if members.empty:
+        return []
+    return sorted(frozenset(map(str, g["account_id"])) for _, g in members.groupby("group_id"))
+
+
+def _links(edges) -> list[tuple]:
+    if edges.empty:
+        return []
+    return sorted(
+        (str(a), str(b), int(w)) for a, b, w in edges[["account_a", "account_b", "weight"]].values
+    )
