@@ -118,8 +118,8 @@ def result_tables(store) -> list[str]:
     Found from the schema, so a result table added later is cleared too.
 
     >>> from trendwatch.store import Store
-    >>> result_tables(Store(":memory:"))
-    []
+    >>> result_tables(Store(":memory:"))  # the notes of runs changed since (forget)
+    ['run_changes']
     """
     found = store.con.execute(
         "SELECT DISTINCT table_name FROM duckdb_columns() "

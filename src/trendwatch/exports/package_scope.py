@@ -98,7 +98,7 @@ def select_tables(store, scope: PackageScope) -> dict[str, pa.Table]:
     >>> store = Store(":memory:")
     >>> _ = store.write_batch(posts_to_arrow([Post("x", "1", "a", hashtags=("t",))]))
     >>> sorted((k, v.num_rows) for k, v in select_tables(store, PackageScope()).items())
-    [('accounts', 0), ('posts', 1), ('runs', 0)]
+    [('accounts', 0), ('posts', 1), ('run_changes', 0), ('runs', 0)]
     """
     if scope.group is not None:
         return _group_tables(store, scope)
