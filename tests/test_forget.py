@@ -157,6 +157,8 @@ def test_the_cli_forgets_marks_runs_and_shrinks_the_file(demo_db):
     report = json.loads(out.output)
     sizes = report["bytes"]
     assert sizes["compacted"] < sizes["before"]
+    data = db.read_bytes()  # the deleted rows' old pages went with the compaction
+    assert handle.encode() not in data and member.encode() not in data
     assert report["rows"]["group_members"] == 1 and report["changed_runs"]
     listed = CliRunner().invoke(cli, ["runs", "--db", str(db)])
     assert "forgotten: 1 account" in listed.output
