@@ -415,3 +415,23 @@ def test_a_package_time_is_its_creation_in_utc(planted, tmp_path):
     before = datetime.now(UTC)
     package = package_of(db, tmp_path / "p")
     assert datetime.fromisoformat(package.manifest["created_at"]) >= before
+
+
+def test_a_result_table_added_later_is_exported_and_pseudonymised_too(tmp_path):
+    with Store(tmp_path / "s.duckdb") as store:
+        result = planted_store(store)
+        store.con.execute(
+            "CREATE TABLE later_results (run_id VARCHAR, note VARCHAR, who VARCHAR[])"
+        )
+        store.con.execute(
+            "INSERT INTO later_results VALUES (?, ?, ?)",
+            [result.run_id, '{"account": "770077007701", "by": "@PlantedBenoit"}',
+             ["PlantedChloe", "see x.com/PlantedOrig"]],
+        )  # fmt: skip
+        write_package(store, tmp_path / "p", privacy=Privacy(P), compression=None)
+    [row] = table(tmp_path / "p", "later_results")
+    assert json.loads(row["note"]) == {"account": P.account("770077007701"),
+                                       "by": "@" + P.handle("PlantedBenoit")}  # fmt: skip
+    assert row["who"] == [P.handle("PlantedChloe"), f"see x.com/{P.handle('PlantedOrig')}"]
+    data = all_bytes(tmp_path / "p").lower()
+    assert not [v for v in PLANTED if v.lower().encode() in data]

@@ -200,8 +200,8 @@ class _Replacer:
         return {
             "account": self.p.account, "handle": self.p.handle, "post": self.p.post,
             "name": self.p.name, "scrub": self.scrub, "text": self.text, "key": self.key,
-            "json": self.json, "handles": lambda v: [self.p.handle(h) for h in v],
-            "urls": lambda v: [self.scrub(u) for u in v],
+            "json": self.json, "handles": lambda v: _each(self.p.handle, v),
+            "urls": lambda v: _each(self.scrub, v),
         }.get(role)  # fmt: skip
 
     def exact(self, value: str) -> str | None:
@@ -211,7 +211,7 @@ class _Replacer:
         if value in self.known.posts:
             return self.p.post(value)
         if value.removeprefix("@").lower() in self.known.handles:
-            return self.p.handle(value)
+            return "@" * value.startswith("@") + self.p.handle(value)
         if value in self.known.names:
             return self.p.name(value)
         return None
@@ -260,6 +260,11 @@ class _Replacer:
         return pa.chunked_array([np.round(values / self.unit) * self.unit], pa.float64())
 
 
+def _each(function: Callable, values: list) -> list:
+    """``function`` of each item of a list column's value; a null item stays null."""
+    return [None if v is None else function(v) for v in values]
+
+
 def _round_gap(value: float, unit: int) -> float:
     return float(round(value / unit) * unit)
 
@@ -291,8 +296,7 @@ def _replaced(column: pa.ChunkedArray, role: str, replacer: _Replacer) -> pa.Chu
     if role == "json_or_text":
         return _mapped(column, lambda v: _json_or_text(v, replacer))
     if role == "json_or_text_list":
-        return _mapped(column, lambda v: [None if s is None else _json_or_text(s, replacer)
-                                          for s in v])  # fmt: skip
+        return _mapped(column, lambda v: _each(lambda s: _json_or_text(s, replacer), v))
     function = replacer.value(role)
     return column if function is None else _mapped(column, function)
 
