@@ -98,3 +98,8 @@ def test_rerun_fails_when_the_store_changed(planted_db, tmp_path):
     out = invoke("rerun", result.run_id, "--db", changed)
     assert out.exit_code == 1 and "NOT reproduced" in out.output
     assert "stored [3], again []" in out.output
+
+
+def test_formats_names_the_package_first():
+    out = invoke("formats")
+    assert out.exit_code == 0 and out.output.splitlines()[0].startswith("package ")
