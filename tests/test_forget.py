@@ -100,13 +100,14 @@ def test_a_bluesky_account_leaves_no_uri_naming_it(store):
 # -- the demo campaign ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo_db(tmp_path):
-    """The demo campaign (seed 7, 5 %) with a groups run over its attack hashtag."""
+@pytest.fixture(scope="module")
+def demo_built(tmp_path_factory):
+    """The demo campaign (seed 7, 5 %) with a groups run over its attack hashtag, built once."""
     from trendwatch.analysis.coordination.groups import groups
     from trendwatch.ingest import ingest
     from trendwatch.simulate import simulate
 
+    tmp_path = tmp_path_factory.mktemp("demo")
     truth = simulate(tmp_path / "archive", seed=7, scale=0.05)
     db = tmp_path / "demo.duckdb"
     ingest(sorted((tmp_path / "archive").glob("*.jsonl")), db)
@@ -117,6 +118,15 @@ def demo_db(tmp_path):
                                 member)  # fmt: skip
         store.write_batch(quarantine=[("x.jsonl", 1, json.dumps({"screen_name": handle}), "bad")])
     return db, member, handle, name, result
+
+
+@pytest.fixture
+def demo_db(demo_built, tmp_path):
+    """A copy of the built demo store for one test to change."""
+    db, *rest = demo_built
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(db.read_bytes())
+    return copy, *rest
 
 
 def string_columns(store) -> list[tuple[str, str]]:
