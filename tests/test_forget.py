@@ -183,3 +183,46 @@ def test_the_cli_says_when_an_account_is_unknown(demo_db):
     db = demo_db[0]
     out = CliRunner().invoke(cli, ["forget", "--account", "@nobody_here", "--db", str(db)])
     assert out.exit_code == 1 and "no account '@nobody_here'" in out.output
+
+
+def test_a_run_whose_scope_held_a_forgotten_post_is_marked_and_no_other(store):
+    hand_store(store)
+    tagged = store.record_run("coordination:co-link", {"hashtags": ["tag"]})
+    other = store.record_run("coordination:co-link", {"hashtags": ["elsewhere"]})
+    later = store.record_run("coordination:co-link", {"since": "2024-03-02"})
+    done = forget(store, posts=["1"])
+    assert done.changed_runs == [tagged]
+    assert set(run_changes(store)["run_id"]) == {tagged} and {other, later}.isdisjoint(
+        run_changes(store)["run_id"]
+    )
+
+
+def test_a_forgotten_post_takes_the_quarantined_records_that_hold_its_id(store):
+    hand_store(store)
+    store.write_batch(quarantine=[("in.jsonl", 9, '{"id": "3", "retweeted": "1"}', "bad"),
+                                  ("in.jsonl", 10, '{"id": "31"}', "bad")])  # fmt: skip
+    forget(store, posts=["3"])
+    assert rows(store, "SELECT record_no FROM quarantine ORDER BY 1") == [(7,), (8,), (10,)]
+
+
+def test_an_account_is_found_by_id_or_by_handle_in_any_case(store):
+    hand_store(store)
+    assert forget(store, accounts=["ANN_W"]).accounts["account_id"].tolist() == [ANN]
+    hand_store(store)
+    assert forget(store, accounts=[ANN]).accounts["handles"].tolist() == [["ann_w"]]
+
+
+def test_the_cli_forgets_a_post(tmp_path):
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        hand_store(store)
+    out = CliRunner().invoke(cli, ["forget", "--post", "3", "--db", str(db), "--no-compact"])
+    assert out.exit_code == 0, out.output
+    assert "forgot 0 accounts and 1 post" in out.output and "(not compacted)" in out.output
+    with Store(db, read_only=True) as store:
+        assert rows(store, "SELECT post_id FROM posts ORDER BY 1") == [("1",), ("2",)]
+
+
+def test_the_cli_needs_a_store(tmp_path):
+    out = CliRunner().invoke(cli, ["forget", "--post", "3", "--db", str(tmp_path / "none")])
+    assert out.exit_code == 1 and "no store at" in out.output
