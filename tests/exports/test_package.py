@@ -235,10 +235,19 @@ def test_two_packages_with_one_key_join_on_their_pseudonyms(planted, tmp_path):
 HANDLES = st.text(alphabet="abcdefghijklmnopqrstuvwxyzXYZ_0123456789", min_size=7, max_size=15)
 
 
+def could_be_elsewhere(handle: str) -> bool:
+    """A handle that could occur by chance in a package's other bytes: without a digit (a
+    column name, a word of the texts) or made of hex digits only (inside a pseudonym)."""
+    lower = handle.lower()
+    return not any(c.isdigit() for c in lower) or not any(
+        c in "ghijklmnopqrstuvwxyz_" for c in lower
+    )
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(handles=st.lists(HANDLES.filter(lambda h: not h.isdigit() and "tag" not in h.lower()),
+@given(handles=st.lists(HANDLES.filter(lambda h: not could_be_elsewhere(h)),
                         min_size=2, max_size=2, unique_by=str.lower))  # fmt: skip
 def test_random_handles_leave_no_byte_in_the_package(tmp_path_factory, handles):
     alice, bob = handles

@@ -6,11 +6,16 @@ import hashlib
 import hmac
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from trendwatch.errors import ParameterError
-from trendwatch.exports.pseudonyms import MIN_KEY_CHARS, Pseudonymiser, is_pseudonym
+from trendwatch.exports.pseudonyms import (
+    MIN_KEY_CHARS,
+    X_RESERVED_PATHS,
+    Pseudonymiser,
+    is_pseudonym,
+)
 
 KEY = "a secret key for the tests"
 
@@ -124,6 +129,11 @@ def test_text_without_identifiers_is_unchanged(p):
     assert p.scrub(text) == text
 
 
+PLACES = (
+    "RT @{h}: hi @{H}, https://x.com/{h}/status/5 twitter.com/{h} "
+    "bsky.app/profile/{h}.bsky.social https://m.social/@{h} "
+    "https://m.social/users/{h}/statuses/9 (@{h})"
+)
 HANDLE = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCXYZ0123456789_", min_size=6, max_size=15)
 
 
@@ -131,10 +141,32 @@ HANDLE = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCXYZ0123456789_", min_siz
 @given(handle=HANDLE.filter(lambda h: any(c in "ghijklmnopqrstuvwxyzXYZ_" for c in h)))
 def test_no_handle_survives_scrubbing_in_any_place_it_can_be_written(handle):
     p = Pseudonymiser(KEY)
-    text = (
-        f"RT @{handle}: hi @{handle.upper()}, https://x.com/{handle}/status/5 "
-        f"twitter.com/{handle} bsky.app/profile/{handle}.bsky.social "
-        f"https://m.social/@{handle} https://m.social/users/{handle}/statuses/9 (@{handle})"
-    )
+    text = PLACES.format(h=handle, H=handle.upper())
+    assume(handle.lower() not in PLACES.format(h="", H="").lower())  # e.g. "social"
+    assume(handle.lower() not in X_RESERVED_PATHS)  # x.com/signup is a page, not an account
     scrubbed = p.scrub(text).lower()
     assert handle.lower() not in scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_of"),
+    [
+        ("https://mobile.twitter.com/Alice", lambda p: f"https://mobile.twitter.com/{p.handle('alice')}"),
+        ("https://x.com/@alice", lambda p: f"https://x.com/{p.handle('alice')}"),
+        ("https://m.social/@bob@other.host/7",
+         lambda p: f"https://m.social/@{p.handle('bob@other.host')}/{p.post('7')}"),
+        ("did:web:alice.example.org", lambda p: p.account("did:web:alice.example.org")),
+        ("(did:plc:abc123).", lambda p: f"({p.account('did:plc:abc123')})."),
+        ("@a", lambda p: f"@{p.handle('a')}"),
+        ("x.com/hashtag/Dorsani?src=hash", lambda p: "x.com/hashtag/Dorsani?src=hash"),
+        ("https://example.org/@alice", lambda p: f"https://example.org/@{p.handle('alice@example.org')}"),
+    ],
+)  # fmt: skip
+def test_more_places_a_handle_or_id_hides(p, text, expected_of):
+    assert p.scrub(text) == expected_of(p)
+
+
+def test_scrubbing_twice_changes_nothing_more_in_ids_it_already_replaced(p):
+    once = p.scrub("RT @alice: x.com/alice/status/1 did:plc:abc")
+    assert p.scrub(once).count("a_") == once.count("a_")
+    assert "alice" not in p.scrub(once)

@@ -27,7 +27,7 @@ import re
 
 from ..errors import ParameterError
 
-__all__ = ["Pseudonymiser", "PREFIXES", "MIN_KEY_CHARS", "is_pseudonym"]
+__all__ = ["Pseudonymiser", "PREFIXES", "MIN_KEY_CHARS", "X_RESERVED_PATHS", "is_pseudonym"]
 
 PREFIXES = {"account": "a_", "handle": "h_", "post": "p_", "name": "n_", "key": "k_"}
 """The prefix of each kind of pseudonym."""
@@ -38,10 +38,11 @@ MIN_KEY_CHARS = 16
 
 _PSEUDONYM = re.compile(r"[ahpnk]_[0-9a-f]{20}")
 
-_X_RESERVED = frozenset(
+X_RESERVED_PATHS = frozenset(
     ["i", "home", "search", "hashtag", "intent", "share", "explore", "settings", "messages",
      "notifications", "compose", "login", "signup", "tos", "privacy"]
 )  # fmt: skip
+"""First path segments of X URLs that are pages, not accounts (X refuses them as handles)."""
 _PATH = r"[\w.:%@~-]+(?:/[\w.:%@~-]+)*"
 _FIND = re.compile(
     rf"""
@@ -161,7 +162,7 @@ class Pseudonymiser:
         return "/".join(out)
 
     def _x_user(self, user: str) -> str:
-        return user if user.lower() in _X_RESERVED else self.handle(user)
+        return user if user.lower() in X_RESERVED_PATHS else self.handle(user)
 
     def _bsky_path(self, path: str) -> str:
         parts = path.split("/")
