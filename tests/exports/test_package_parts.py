@@ -170,3 +170,15 @@ def test_reproduce_groups_tells_a_changed_store(tmp_path):
         found = reproduce_groups(store, run_id)
     assert not found.same_members and not found.same_edges and not found.reproduced
     assert (found.stored_sizes, found.rerun_sizes) == ([3], [])
+
+
+def test_hashtags_stay_even_when_a_handle_has_their_name():
+    posts = pa.table({"author_handle": ["Macron"], "hashtags": [["macron"]],
+                      "text": ["#Macron @macron"]})  # fmt: skip
+    runs = pa.table({"params": ['{"hashtags": ["macron"], "note": "macron"}']})
+    out = pseudonymise_tables({"posts": posts, "runs": runs}, Privacy(P))
+    h = P.handle("macron")
+    assert out["posts"].to_pylist() == [
+        {"author_handle": h, "hashtags": ["macron"], "text": f"#Macron @{h}"}
+    ]
+    assert orjson.loads(out["runs"]["params"][0].as_py()) == {"hashtags": ["macron"], "note": h}

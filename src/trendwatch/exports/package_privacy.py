@@ -48,10 +48,12 @@ ROLES: dict[str, dict[str, str]] = {
         "ref_author_id": "account", "ref_author_handle": "handle", "reply_to_post_id": "post",
         "reply_to_author_id": "account", "conversation_id": "post", "mentions": "handles",
         "urls": "urls", "author_handle": "handle", "source": "scrub", "created_at": "time",
+        "platform": "same", "kind": "same", "lang": "same", "hashtags": "same",
+        "hashtags_raw": "same",
     },
     "accounts": {
         "account_id": "account", "handle": "handle", "name": "name", "description": "text",
-        "created_at": "time", "observed_at": "time",
+        "created_at": "time", "observed_at": "time", "platform": "same",
     },
     "coordination_edges": {
         "account_a": "account", "account_b": "account", "median_gap_s": "gap",
@@ -68,7 +70,8 @@ ROLES: dict[str, dict[str, str]] = {
              "version": "same", "fingerprint": "same", "created_at": "same"},
     "run_inputs": {"run_id": "same", "input_run_id": "same", "role": "same"},
 }  # fmt: skip
-"""Table -> column -> role. Columns not named keep their values when they are not text."""
+"""Table -> column -> role (``same``: kept). A column not named is kept when it is not
+text, and treated as JSON or text when it is (module docs)."""
 
 _SIDES = {
     "coordination_edges": [("account_a", "account_b"), ("a_posts", "b_posts")],
@@ -82,6 +85,9 @@ MIN_NAME_CHARS = 6
 is too often an ordinary word)."""
 _DOMAIN = re.compile(r"(?<![\w.@-])(?P<label>[\w-]+)(?=\.[a-z]{2,}\b)", re.IGNORECASE)
 _KEY_FIELDS = {"key", "keys", "top_keys"}
+_KEPT_FIELDS = {"hashtags", "top_hashtag", "methods", "method", "algorithm", "platform"}
+"""Fields of stored JSON kept as they are: a run's scope and settings (hashtags are kept in
+posts too; a handle inside a hashtag stays, the README says so)."""
 _TEXT_FIELDS = {"text", "example_text", "text_a", "text_b", "description"}
 """Fields of stored JSON rows that hold a post's text (a group's ``top_keys`` example...)."""
 _GAP_SUFFIX = "gap_s"
@@ -241,6 +247,8 @@ class _Replacer:
 
     def string(self, value: str, field: str) -> str | None:
         """A string of a JSON value, by the name of its field."""
+        if field in _KEPT_FIELDS:
+            return value
         if field in _KEY_FIELDS:
             return self.key(value)
         if field in _TEXT_FIELDS:
