@@ -101,19 +101,14 @@ def test_a_bluesky_account_leaves_no_uri_naming_it(store):
 
 
 @pytest.fixture(scope="module")
-def demo_built(tmp_path_factory):
-    """The demo campaign (seed 7, 5 %) with a groups run over its attack hashtag, built once."""
-    from trendwatch.analysis.coordination.groups import groups
-    from trendwatch.ingest import ingest
-    from trendwatch.simulate import simulate
-
-    tmp_path = tmp_path_factory.mktemp("demo")
-    truth = simulate(tmp_path / "archive", seed=7, scale=0.05)
-    db = tmp_path / "demo.duckdb"
-    ingest(sorted((tmp_path / "archive").glob("*.jsonl")), db)
+def demo_built(demo_campaign, tmp_path_factory):
+    """The demo campaign (tests/conftest.py) with a quarantined record naming a member of
+    its group: (store path, member, handle, name, groups result)."""
+    source, _, result = demo_campaign
+    db = tmp_path_factory.mktemp("forget") / "demo.duckdb"
+    db.write_bytes(source.read_bytes())
+    member = result.members["account_id"].iloc[0]
     with Store(db) as store:
-        result = groups(store, hashtags=[truth.attack_hashtag])
-        member = result.members["account_id"].iloc[0]
         [(handle, name)] = rows(store, "SELECT handle, name FROM accounts WHERE account_id = ?",
                                 member)  # fmt: skip
         store.write_batch(quarantine=[("x.jsonl", 1, json.dumps({"screen_name": handle}), "bad")])

@@ -352,20 +352,10 @@ def test_package_created_in_the_future_version_is_refused(planted, tmp_path):
 # -- the demo campaign, reproduced ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The simulator's demo campaign (seed 7, 5 %), ingested, with a groups run over the
-    attack hashtag: (store path, hashtag, groups result)."""
-    from trendwatch.analysis.coordination.groups import groups
-    from trendwatch.simulate import simulate
-
-    out = tmp_path_factory.mktemp("demo")
-    truth = simulate(out / "archive", seed=7, scale=0.05)
-    db = out / "demo.duckdb"
-    ingest(sorted((out / "archive").glob("*.jsonl")), db)
-    with Store(db) as store:
-        result = groups(store, hashtags=[truth.attack_hashtag])
-    return db, truth.attack_hashtag, result
+@pytest.fixture
+def demo(demo_campaign):
+    """The demo campaign (tests/conftest.py), read only."""
+    return demo_campaign
 
 
 def member_sets(members) -> list[frozenset]:
