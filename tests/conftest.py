@@ -102,3 +102,20 @@ def simulation(tmp_path_factory):
     ingest(sorted((out / "archive").glob("*.jsonl")), db)
     with Store(db, read_only=True) as s:
         yield s, truth
+
+
+@pytest.fixture(scope="session")
+def demo_campaign(tmp_path_factory):
+    """The simulator's demo campaign (seed 7, 5 %) ingested, with a groups run over its
+    attack hashtag: (store path, hashtag, groups result). Read it, or copy it to change it."""
+    from trendwatch.analysis.coordination.groups import groups
+    from trendwatch.ingest import ingest
+    from trendwatch.simulate import simulate
+
+    out = tmp_path_factory.mktemp("demo")
+    truth = simulate(out / "archive", seed=7, scale=0.05)
+    db = out / "demo.duckdb"
+    ingest(sorted((out / "archive").glob("*.jsonl")), db)
+    with Store(db) as store:
+        result = groups(store, hashtags=[truth.attack_hashtag])
+    return db, truth.attack_hashtag, result

@@ -16,7 +16,7 @@ from trendwatch.analysis.coordination.pair_evidence import pair_evidence
 from trendwatch.cli import cli
 from trendwatch.errors import NoDataError, ParameterError
 from trendwatch.prune import _spare_inputs, kind_matches, prune_runs, select_runs
-from trendwatch.runs import find_run, list_all_runs, result_tables
+from trendwatch.runs import find_run, list_all_runs, mark_changed, result_tables, run_changes
 from trendwatch.store import Store
 
 
@@ -121,7 +121,14 @@ def test_nothing_chosen_removes_nothing(store, runs):
 
 def test_a_store_without_result_tables_prunes_its_runs(store):
     store.record_run("trends", {})
-    assert prune_runs(store, keep_latest=0).rows == {"runs": 1}
+    assert prune_runs(store, keep_latest=0).rows == {"run_changes": 0, "runs": 1}
+
+
+def test_a_pruned_run_takes_its_change_notes_along(store):
+    older, latest = store.record_run("trends", {}), store.record_run("trends", {})
+    mark_changed(store, [older, latest], "an account was forgotten")
+    assert prune_runs(store, keep_latest=1).rows == {"run_changes": 1, "runs": 1}
+    assert run_changes(store)["run_id"].tolist() == [latest]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from tests.coordination.runs_cases import linked_posts, recorded_runs
 from trendwatch.cli import cli
 from trendwatch.runs import (
+    RUN_CHANGES,
     RUN_INPUTS,
     all_inputs,
     find_run,
@@ -45,12 +46,12 @@ def test_find_run_takes_the_id_as_a_value(store):
 
 
 def test_result_tables_are_found_from_the_schema(store):
-    assert result_tables(store) == []
+    assert result_tables(store) == [RUN_CHANGES]
     linked_posts(store)
     recorded_runs(store)
     assert result_tables(store) == [
         "coordination_edges", "coordination_evidence", "group_edges", "group_members",
-        "group_scores", RUN_INPUTS,
+        "group_scores", RUN_CHANGES, RUN_INPUTS,
     ]  # fmt: skip
     store.con.execute("CREATE TABLE later_results (run_id VARCHAR, x INT)")
     store.con.execute("CREATE TABLE unrelated (x INT)")

@@ -38,6 +38,7 @@ from .formats import (
     open_input,
 )
 from .formats.items import AccountTable
+from .formats.package import package_folder
 from .formats.tabular import PARQUET_MAGIC, sniff_delimited
 from .hugepages import huge_pages_off
 from .model import Account, Post, accounts_to_arrow, posts_to_arrow
@@ -179,6 +180,8 @@ def ingest_file(
     record whose reason is the error.
     """
     report = FileReport(path=path, format=format)
+    if format is None and (folder := package_folder(path)) is not None:
+        return _ingest_package(store, folder, report)
     try:
         source = open_input(path)
     except Exception as exc:  # an InputError, or anything else: this file only
@@ -188,6 +191,20 @@ def ingest_file(
         _read_file(store, source, report, options or ReadOptions(), progress)
     finally:
         source.close()
+    return report
+
+
+def _ingest_package(store: Store, folder: Path, report: FileReport) -> FileReport:
+    """A data package (:mod:`trendwatch.exports.package_import`): checked, then read whole."""
+    from .exports.package_import import import_package
+
+    report.format = "package"
+    try:
+        counts = import_package(store, folder)
+    except Exception as exc:  # a refused package, or anything else: this input only
+        report.error = _describe(exc, str(folder))
+        return report
+    report.read, report.added, report.duplicates = counts.read, counts.added, counts.duplicates
     return report
 
 

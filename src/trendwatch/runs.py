@@ -35,6 +35,10 @@ __all__ = [
     "insert_rows",
     "is_read_only",
     "transaction",
+    "create_run_inputs",
+    "RUN_CHANGES",
+    "mark_changed",
+    "run_changes",
 ]
 
 RUN_INPUTS = "run_inputs"
@@ -114,8 +118,8 @@ def result_tables(store) -> list[str]:
     Found from the schema, so a result table added later is cleared too.
 
     >>> from trendwatch.store import Store
-    >>> result_tables(Store(":memory:"))
-    []
+    >>> result_tables(Store(":memory:"))  # the notes of runs changed since (forget)
+    ['run_changes']
     """
     found = store.con.execute(
         "SELECT DISTINCT table_name FROM duckdb_columns() "
@@ -205,11 +209,13 @@ def _json_object(text) -> dict:
 
 def list_all_runs(store) -> pd.DataFrame:
     """Every run, oldest first: ``run_id, kind, method, created_at, version, fingerprint,
-    params, summary, inputs``; ``params`` and ``summary`` are dicts (the store keeps JSON).
+    params, summary, inputs, changed``; ``params`` and ``summary`` are dicts (the store keeps
+    JSON).
 
     ``kind`` is ``coordination`` or ``groups`` (or another analysis's name); ``method`` is a
     coordination run's method, or the comma-separated methods of a groups run; ``inputs``
-    maps a groups run's methods to the coordination runs it read ({} for other runs).
+    maps a groups run's methods to the coordination runs it read ({} for other runs);
+    ``changed`` says why the run no longer matches the store (:func:`run_changes`), or None.
 
     Examples
     --------
@@ -232,8 +238,10 @@ def list_all_runs(store) -> pd.DataFrame:
         for kind, used in zip(runs["kind"], runs["inputs"], strict=True)
     ]
     runs["kind"] = runs["kind"].map(lambda kind: kind.split(":", 1)[0])
+    changes = run_changes(store).groupby("run_id")["reason"].last()
+    runs["changed"] = runs["run_id"].map(changes).astype(object).where(lambda c: c.notna(), None)
     columns = ["run_id", "kind", "method", "created_at", "version", "fingerprint"]
-    return runs[[*columns, "params", "summary", "inputs"]]
+    return runs[[*columns, "params", "summary", "inputs", "changed"]]
 
 
 def _inputs_by_run(inputs: pd.DataFrame) -> dict[str, dict[str, str]]:
@@ -241,3 +249,48 @@ def _inputs_by_run(inputs: pd.DataFrame) -> dict[str, dict[str, str]]:
     for run_id, input_run_id, role in inputs[list(_INPUT_COLUMNS)].itertuples(index=False):
         found.setdefault(run_id, {})[role] = input_run_id
     return found
+
+
+def create_run_inputs(store) -> None:
+    """Create ``run_inputs`` if the store lacks it."""
+    store.con.execute(_RUN_INPUTS_DDL)
+
+
+RUN_CHANGES = "run_changes"
+"""Runs changed after they were computed (``run_id, changed_at, reason``), e.g. by
+:func:`trendwatch.forget.forget`: their results no longer match the store."""
+
+
+def mark_changed(store, run_ids, reason: str) -> None:
+    """Note that the runs ``run_ids`` changed after they were computed, and why.
+
+    >>> from trendwatch.store import Store
+    >>> store = Store(":memory:")
+    >>> mark_changed(store, ["groups-1"], "an account was forgotten")
+    >>> run_changes(store)[["run_id", "reason"]].values.tolist()
+    [['groups-1', 'an account was forgotten']]
+    """
+    run_ids = list(run_ids)
+    if run_ids:
+        store.con.execute(
+            f"INSERT INTO {RUN_CHANGES} SELECT unnest(?::VARCHAR[]), now(), ?", [run_ids, reason]
+        )
+
+
+def run_changes(store, run_ids=None) -> pd.DataFrame:
+    """``run_id, changed_at, reason`` of the recorded changes (of ``run_ids`` when given).
+
+    >>> from trendwatch.store import Store
+    >>> run_changes(Store(":memory:")).empty
+    True
+    """
+    if not has_table(store, RUN_CHANGES):  # a store opened read-only, from before the table
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in _CHANGE_COLUMNS})
+    sql, params = f"SELECT {', '.join(_CHANGE_COLUMNS)} FROM {RUN_CHANGES}", []
+    if run_ids is not None:
+        sql, params = sql + " WHERE run_id IN (SELECT unnest(?::VARCHAR[]))", [list(run_ids)]
+    found = store.con.sql(sql + " ORDER BY changed_at, run_id", params=params)
+    return found.to_arrow_table().to_pandas()
+
+
+_CHANGE_COLUMNS = ("run_id", "changed_at", "reason")

@@ -91,6 +91,10 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, params JSON, version VARCHAR,
     fingerprint VARCHAR, created_at TIMESTAMPTZ, summary JSON
 );
+CREATE TABLE IF NOT EXISTS run_changes (
+    run_id VARCHAR NOT NULL, changed_at TIMESTAMPTZ, reason VARCHAR
+    -- a run whose rows or input changed after it was computed (trendwatch.forget)
+);
 """
 
 _POST_COLUMNS = ", ".join(POST_SCHEMA.names)

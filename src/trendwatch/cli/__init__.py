@@ -28,6 +28,9 @@ COMMAND_MODULES = (
     "runs_cmd",
     "serve_cmd",
     "report_cmd",
+    "export_cmd",
+    "forget_cmd",
+    "rerun_cmd",
 )
 
 

@@ -12,6 +12,7 @@ from ..analysis.coordination.export import PAIR_HANDLES, POST_URLS, write_edges
 from ..analysis.coordination.pair_evidence import pair_evidence
 from ..analysis.coordination.significance import DEFAULT_Q, significance
 from ..handles import account_handles, add_handles, add_post_urls
+from ..runs import run_changes
 from ..store import open_store
 from ..wording import plural
 from .options import (
@@ -174,6 +175,7 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
         found = pair_evidence(store, account_a, account_b, run_id=run_id, method=method, texts=True)
         handles = account_handles(store, [found.account_a, found.account_b])
         rows = add_post_urls(store, found.rows, POST_URLS) if len(found.rows) else found.rows
+        changes = run_changes(store, [found.run_id, *found.method_runs.values()])
     pair = [(found.account_a, handles.get(found.account_a)),
             (found.account_b, handles.get(found.account_b))]  # fmt: skip
     if as_json:
@@ -188,11 +190,14 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
                 "method_runs": found.method_runs,
                 "source": found.source(),
                 "evidence": rows.to_dict("records"),
+                "changed": changes.to_dict("records"),
             }
         )
         return
     click.echo(terminal_safe(f"{plural(len(rows), 'post pair')} {found.source()}"))
     click.echo(terminal_safe(f"between {account_label(*pair[0])} and {account_label(*pair[1])}"))
+    for change in changes.itertuples():
+        click.echo(terminal_safe(f"note: run {change.run_id} changed since: {change.reason}"))
     # The key (reposted post, URL, text...) is what the two accounts shared.
     cols = ["method", "time_a", "gap_s", "key", "post_a", "text_a", "post_b", "text_b"]
     table = rows[cols].assign(**{c: rows[c].map(_short) for c in ("key", "text_a", "text_b")})

@@ -9,6 +9,7 @@ import click
 
 from ..errors import MappingError
 from ..formats import FORMAT_ORDER, ReadOptions, get_format
+from ..formats import package as package_format
 from ..formats.items import MAX_RECORD_BYTES
 from ..ingest import COUNT_FIELDS, IngestReport, ingest
 from ..overview import overview
@@ -161,7 +162,8 @@ def info_command(top, db, as_json) -> None:
 
 @click.command("formats")
 def formats_command() -> None:
-    """List the input formats, in detection order."""
+    """List the input formats, in detection order (a data package folder first)."""
+    click.echo(f"{package_format.NAME:14} {package_format.DESCRIPTION}")
     for name in FORMAT_ORDER:
         click.echo(f"{name:14} {get_format(name).DESCRIPTION}")
 

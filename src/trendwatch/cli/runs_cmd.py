@@ -24,7 +24,9 @@ from .tables import format_table
 
 __all__ = ["COMMANDS"]
 
-_LIST_COLUMNS = ["run_id", "kind", "method", "created_at", "version", "fingerprint", "params"]
+_LIST_COLUMNS = [
+    "run_id", "kind", "method", "created_at", "version", "fingerprint", "params", "changed",
+]  # fmt: skip
 
 
 @click.group("runs", invoke_without_command=True)

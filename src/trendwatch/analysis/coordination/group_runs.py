@@ -51,6 +51,7 @@ __all__ = [
     "latest_groups_run",
     "latest_groups_run_linking",
     "pair_methods",
+    "create_tables",
 ]
 
 KIND = "groups"
@@ -264,3 +265,8 @@ def pair_methods(store, run_id: str, pair) -> list[str]:
     ).fetchall()
     linked = set(found[0][0].split(",")) if found and found[0][0] else set()
     return [method for method in run_inputs(store, run_id) if method in linked]
+
+
+def create_tables(store) -> None:
+    """Create the groups runs' tables if the store lacks them."""
+    store.con.execute(_DDL)

@@ -12,7 +12,15 @@ import dataclasses
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["decoded", "save_result", "load_evidence", "load_edges", "latest_run_id", "list_runs"]
+__all__ = [
+    "decoded",
+    "create_tables",
+    "save_result",
+    "load_evidence",
+    "load_edges",
+    "latest_run_id",
+    "list_runs",
+]
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS coordination_edges (
@@ -171,3 +179,8 @@ def load_evidence(
         .to_arrow_table()
         .to_pandas()
     )
+
+
+def create_tables(store) -> None:
+    """Create the result tables (and their later columns) if the store lacks them."""
+    store.con.execute(_DDL)
