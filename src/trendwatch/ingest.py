@@ -43,7 +43,14 @@ from .hugepages import huge_pages_off
 from .model import Account, Post, accounts_to_arrow, posts_to_arrow
 from .store import QUARANTINE_SCHEMA, BatchCounts, Store, open_store
 
-__all__ = ["FileReport", "IngestReport", "ingest", "ingest_file"]
+__all__ = [
+    "FileReport",
+    "IngestReport",
+    "RecordBatch",
+    "detect_input_format",
+    "ingest",
+    "ingest_file",
+]
 
 BATCH_RECORDS = 130_000
 """Records per written batch (one transaction). At least one DuckDB row group (122,880 rows):
@@ -201,7 +208,7 @@ def _read_file(
     if _is_empty(source):  # nothing to read is not an error: 0 records
         return
     try:
-        report.format = report.format or _detect(source, options)
+        report.format = report.format or detect_input_format(source, options)
         reader = get_format(report.format)
     except Exception as exc:  # unrecognised (an InputError), or a sniffer's failure
         report.error = _describe(exc, source.name)
@@ -228,7 +235,7 @@ def _is_empty(source: InputFile) -> bool:
     return len(source.head) < HEAD_BYTES and _EMPTY_DOCUMENT.fullmatch(source.head) is not None
 
 
-def _detect(source: InputFile, options: ReadOptions) -> str:
+def detect_input_format(source: InputFile, options: ReadOptions) -> str:
     """The format from the first bytes; with ``--map`` a table format (only tables map)."""
     path = source.name
     if not options.mapping:
@@ -243,9 +250,10 @@ def _detect(source: InputFile, options: ReadOptions) -> str:
     )
 
 
-class _Batch:
+class RecordBatch:
     """Records waiting to be written, and how many records they are (read, skipped,
-    quarantined): the report counts them once the batch is written."""
+    quarantined): the report counts them once the batch is written. The watcher writes its
+    sources' records through it too (:mod:`trendwatch.watch.loop`)."""
 
     def __init__(self) -> None:
         self.posts: list[Post] = []
@@ -331,7 +339,7 @@ class _FileWriter:
     ) -> None:
         self.store, self.source, self.report, self.progress = store, source, report, progress
         self.name = str(Path(source.name).resolve()) if source.path else source.name
-        self.batch = _Batch()
+        self.batch = RecordBatch()
         self.last_number = 0
 
     def consume(self, items: Iterator) -> None:
@@ -344,7 +352,7 @@ class _FileWriter:
 
     def flush(self) -> None:
         """Write the batch; only then are its records counted in the report."""
-        batch, self.batch = self.batch, _Batch()
+        batch, self.batch = self.batch, RecordBatch()
         counts = batch.write(self.store, self.name)
         report = self.report
         report.read += batch.read

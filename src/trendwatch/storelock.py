@@ -1,0 +1,108 @@
+"""The store's lock: wait for it instead of failing, and say which process holds it.
+
+DuckDB lets one process open a database file for writing, or any number of processes open it
+read-only, never both. trendwatch keeps that rule and makes it livable (see the README's
+"Analysing while collecting"): every process holds the file only while it needs it, and a
+process that finds the file locked waits for it, up to :func:`lock_wait_seconds`, instead of
+failing at once. When the wait runs out the error names the holder, by process id and command
+line, which DuckDB's own message only half does (it names the executable, ``python3.11``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from .connections import connect
+
+__all__ = [
+    "LOCK_WAIT_ENV",
+    "DEFAULT_LOCK_WAIT",
+    "lock_wait_seconds",
+    "is_lock_conflict",
+    "lock_holder",
+    "connect_waiting",
+]
+
+LOCK_WAIT_ENV = "TRENDWATCH_LOCK_WAIT"
+DEFAULT_LOCK_WAIT = 60.0
+"""Seconds a process waits for the store's lock by default. A watcher holds it for the time
+of one write (under a second at the network's rate); an analysis that records a run, such as
+``groups``, holds it for its whole run (5 s on the demo, 35-40 s on the 2.4 M-post IRA
+archive), so a minute lets a second analysis wait for the first one instead of failing."""
+_RETRY_EVERY = 0.05
+_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def lock_wait_seconds() -> float:
+    """``$TRENDWATCH_LOCK_WAIT`` when it is a number of seconds (0: do not wait), else 60.
+
+    >>> lock_wait_seconds() >= 0
+    True
+    """
+    try:
+        return max(0.0, float(os.environ[LOCK_WAIT_ENV]))
+    except (KeyError, ValueError):
+        return DEFAULT_LOCK_WAIT
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """True when DuckDB refused to open a file because another process holds its lock."""
+    return isinstance(exc, duckdb.Error) and "Could not set lock on file" in str(exc)
+
+
+def lock_holder(exc: BaseException) -> str | None:
+    """``pid N (command line)`` of the process DuckDB says holds the lock, when it says.
+
+    >>> lock_holder(duckdb.IOException('Conflicting lock is held in /x/python (PID 0).'))
+    'pid 0'
+    """
+    match = _PID.search(str(exc))
+    if match is None:
+        return None
+    pid = match.group(1)
+    command = _command_line(pid)
+    return f"pid {pid} ({command})" if command else f"pid {pid}"
+
+
+def _command_line(pid: str) -> str | None:
+    """The process's command line from /proc (Linux), shortened; None where unreadable."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    words = [w.decode("utf-8", "replace") for w in raw.split(b"\0") if w]
+    if not words:
+        return None
+    words[0] = Path(words[0]).name  # `.venv/bin/trendwatch` reads as `trendwatch`
+    line = " ".join(words)
+    return line if len(line) <= 160 else line[:159] + "…"
+
+
+def connect_waiting(
+    path: str,
+    *,
+    read_only: bool,
+    wait: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> duckdb.DuckDBPyConnection:
+    """A connection to ``path``, retrying while another process holds a conflicting lock.
+
+    Gives up after ``wait`` seconds (:func:`lock_wait_seconds` when None) and raises the last
+    lock error; any other error is raised at once.
+    """
+    wait = lock_wait_seconds() if wait is None else wait
+    deadline = clock() + wait
+    while True:
+        try:
+            return connect(path, read_only=read_only)
+        except duckdb.Error as exc:
+            if not is_lock_conflict(exc) or clock() >= deadline:
+                raise
+        sleep(_RETRY_EVERY)
