@@ -10,10 +10,12 @@ line, which DuckDB's own message only half does (it names the executable, ``pyth
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -21,6 +23,7 @@ import duckdb
 from .connections import connect
 
 __all__ = [
+    "writer_waiting",
     "LOCK_WAIT_ENV",
     "DEFAULT_LOCK_WAIT",
     "lock_wait_seconds",
@@ -35,7 +38,9 @@ DEFAULT_LOCK_WAIT = 60.0
 of one write (under a second at the network's rate); an analysis that records a run, such as
 ``groups``, holds it for its whole run (5 s on the demo, 35-40 s on the 2.4 M-post IRA
 archive), so a minute lets a second analysis wait for the first one instead of failing."""
-_RETRY_EVERY = 0.05
+_RETRY_EVERY = (0.02, 0.08)  # seconds, drawn at random: two waiting processes do not keep step
+WRITER_WAITING_SUFFIX = ".writer-waiting"
+_WRITER_MARK_TTL = 30.0  # seconds: a mark older than this was left by a killed writer
 _PID = re.compile(r"\(PID (\d+)\)")
 
 
@@ -96,13 +101,45 @@ def connect_waiting(
 
     Gives up after ``wait`` seconds (:func:`lock_wait_seconds` when None) and raises the last
     lock error; any other error is raised at once.
+    A reader also waits while a writer has said it is waiting (:func:`writer_waiting`), so that
+    readers who open the store again and again cannot keep a writer out for ever.
     """
     wait = lock_wait_seconds() if wait is None else wait
     deadline = clock() + wait
+    while read_only and _writer_is_waiting(path) and clock() < deadline:
+        sleep(random.uniform(*_RETRY_EVERY))
     while True:
         try:
             return connect(path, read_only=read_only)
         except duckdb.Error as exc:
             if not is_lock_conflict(exc) or clock() >= deadline:
                 raise
-        sleep(_RETRY_EVERY)
+        sleep(random.uniform(*_RETRY_EVERY))
+
+
+@contextlib.contextmanager
+def writer_waiting(path: str) -> Iterator[None]:
+    """Say, for the block, that a writer waits for ``path``: new readers hold back.
+
+    The mark is a file beside the store (``STORE.writer-waiting``); one older than 30 s is
+    ignored (its writer was killed).
+    """
+    mark = Path(path + WRITER_WAITING_SUFFIX)
+    try:
+        mark.write_text(str(os.getpid()))
+    except OSError:  # a read-only folder: no priority, but no failure either
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            mark.unlink()
+
+
+def _writer_is_waiting(path: str) -> bool:
+    try:
+        age = time.time() - Path(path + WRITER_WAITING_SUFFIX).stat().st_mtime
+    except OSError:
+        return False
+    return age < _WRITER_MARK_TTL

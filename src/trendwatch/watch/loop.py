@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from ..errors import ParameterError, StoreError
 from ..ingest import RecordBatch
 from ..store import Store
+from ..storelock import writer_waiting
 from . import jetstream, mastodon
 from .sources import RECONNECT_ERRORS, Backoff, Received, Source, run_source, utc_now
 from .state import Gap, load_cursor, record_gaps, save_cursors
@@ -308,14 +309,15 @@ class _Watcher:
 def _open_for_writing(db: str):
     """The store, opened for writing as soon as no reader holds it (the watcher never gives
     up: what it received stays in memory until it is written)."""
-    while True:
-        try:
-            store = Store(db, lock_wait=60)
-            break
-        except StoreError as exc:
-            if "holds it" not in str(exc):
-                raise
-            log.warning("still waiting to write: %s", exc)
+    with writer_waiting(db):
+        while True:
+            try:
+                store = Store(db, lock_wait=60)
+                break
+            except StoreError as exc:
+                if "holds it" not in str(exc):
+                    raise
+                log.warning("still waiting to write: %s", exc)
     try:
         yield store
     finally:
