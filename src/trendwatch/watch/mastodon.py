@@ -135,7 +135,11 @@ class MastodonStream:
             return Received(self.name, [Quarantined(next(self._numbers), raw, reason)])
 
     def _received(self, event: str, data: str) -> Received:
-        return Received(self.name, *message_items(event, data, next(self._numbers)))
+        # The cursor (the last status id) cannot resume a Mastodon stream; stored with its
+        # time, it dates the gap a restart leaves.
+        items, time_ = message_items(event, data, next(self._numbers))
+        cursor = items[-1].post_id if time_ is not None else None
+        return Received(self.name, items, time_, cursor)
 
 
 def message_items(event: str, data: str, number: int) -> tuple[list[Item], datetime | None]:
