@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from .store import Store
@@ -31,6 +31,8 @@ class StoreOverview:
     quarantined: int
     top_quarantine_reasons: list[tuple[str, int]]
     top_hashtags: list[tuple[str, int]]
+    watch_gaps: list[dict] = field(default_factory=list)
+    """The latest times a watched source was not collecting (``trendwatch watch``)."""
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -69,7 +71,18 @@ def overview(store: Store, *, top: int = 10) -> StoreOverview:
         quarantined=con.execute("SELECT count(*) FROM quarantine").fetchone()[0],
         top_quarantine_reasons=_top_reasons(store, top),
         top_hashtags=_top_hashtags(store, top),
+        watch_gaps=_latest_gaps(store, top),
     )
+
+
+def _latest_gaps(store: Store, top: int) -> list[dict]:
+    from .watch.state import watch_gaps
+
+    gaps = watch_gaps(store, limit=top)
+    return [
+        {**row, "gap_from": row["gap_from"].isoformat(), "gap_to": row["gap_to"].isoformat()}
+        for row in gaps.to_dict("records")
+    ]
 
 
 def _counts(store: Store, column: str) -> list[tuple[str, int]]:

@@ -173,10 +173,17 @@ def status(n: int, *, acct: str = "ann", tags: Sequence[str] = ("tag",),
         "url": f"https://m.example/@{acct}/{n}",
         "content": "<p>post " + " ".join(f"#{t}" for t in tags) + "</p>",
         "reblog": None,
-        "account": {"id": str(1000 + n % 7), "username": acct, "acct": acct,
-                    "display_name": acct.title(), "bot": False,
-                    "created_at": "2022-11-01T00:00:00.000Z", "followers_count": 3,
-                    "following_count": 4, "statuses_count": 5},  # fmt: skip
+        "account": {
+            "id": str(1000 + n % 7),
+            "username": acct,
+            "acct": acct,
+            "display_name": acct.title(),
+            "bot": False,
+            "created_at": "2022-11-01T00:00:00.000Z",
+            "followers_count": 3,
+            "following_count": 4,
+            "statuses_count": 5,
+        },  # fmt: skip
         "media_attachments": [],
         "mentions": [],
         "tags": [{"name": t, "url": f"https://m.example/tags/{t}"} for t in tags],
@@ -220,7 +227,9 @@ class MastodonServer(_ThreadLoop):
         return None  # websocket upgrades only on this port
 
     async def _websocket(self, websocket) -> None:
-        self.requests.append((websocket.request.path, websocket.request.headers.get("Authorization")))
+        self.requests.append(
+            (websocket.request.path, websocket.request.headers.get("Authorization"))
+        )
         query = parse_qs(urlsplit(websocket.request.path).query)
         stream = query.get("stream", ["?"])
         for event, payload in self.events:

@@ -7,7 +7,6 @@ import random
 import subprocess
 import sys
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 from tests.watch.servers import BASE_US, JetstreamServer, post_event
@@ -83,8 +82,8 @@ def test_readers_in_other_processes_open_the_store_while_the_watcher_runs(tmp_pa
     db = tmp_path / "s.duckdb"
     Store(db).close()
     events = [post_event(n) for n in range(1, 1000)]
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), "3.0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    command = [sys.executable, "-c", READER, str(db), "3.0"]
+    reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     first = reader.stdout.readline()  # the reader is up before the watcher starts
     with JetstreamServer(events, pause=0.01) as server:
         thread = threading.Thread(target=watch, args=(db, [Jetstream(server.url)]),

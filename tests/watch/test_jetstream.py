@@ -109,8 +109,14 @@ def test_unknown_collection_is_refused():
 
 
 def test_a_replayed_malformed_frame_is_quarantined_once(tmp_path):
-    bad = json.dumps({"did": "did:plc:a", "time_us": BASE_US + 2_000_000, "kind": "commit",
-                      "commit": {"operation": "create", "collection": "app.bsky.feed.post"}})
+    bad = json.dumps(
+        {
+            "did": "did:plc:a",
+            "time_us": BASE_US + 2_000_000,
+            "kind": "commit",
+            "commit": {"operation": "create", "collection": "app.bsky.feed.post"},
+        }
+    )
     events = [post_event(1), bad, post_event(3)]
     db = tmp_path / "s.duckdb"
     with JetstreamServer(events) as server:

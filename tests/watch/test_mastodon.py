@@ -12,8 +12,13 @@ from trendwatch.store import Store
 from trendwatch.watch import Backoff, MastodonStream, watch
 from trendwatch.watch.config import make_sources
 
-EVENTS = [("update", status(1)), ("delete", "109000000001"), ("update", "{broken"),
-          ("status.update", status(1)), ("update", status(2, acct="bob@other.example"))]  # fmt: skip
+EVENTS = [
+    ("update", status(1)),
+    ("delete", "109000000001"),
+    ("update", "{broken"),
+    ("status.update", status(1)),
+    ("update", status(2, acct="bob@other.example")),
+]
 
 
 def run(db, sources, seconds=1.2):
@@ -59,9 +64,10 @@ def test_an_ended_stream_is_a_gap_and_a_restart_records_the_time_away(tmp_path):
 
 
 def test_several_instances_in_one_watcher(tmp_path):
-    with MastodonServer([("update", status(1))], stay=True) as a, MastodonServer(
-        [("update", status(2))], stay=True
-    ) as b:
+    with (
+        MastodonServer([("update", status(1))], stay=True) as a,
+        MastodonServer([("update", status(2))], stay=True) as b,
+    ):
         report = run(tmp_path / "s.duckdb", make_sources("mastodon", [a.sse_url, b.sse_url]))
     assert report.added == 2
 
