@@ -24,6 +24,7 @@ from .connections import connect
 
 __all__ = [
     "writer_waiting",
+    "others_waiting",
     "LOCK_WAIT_ENV",
     "DEFAULT_LOCK_WAIT",
     "lock_wait_seconds",
@@ -40,6 +41,7 @@ of one write (under a second at the network's rate); an analysis that records a 
 archive), so a minute lets a second analysis wait for the first one instead of failing."""
 _RETRY_EVERY = (0.02, 0.08)  # seconds, drawn at random: two waiting processes do not keep step
 WRITER_WAITING_SUFFIX = ".writer-waiting"
+_WAITING_INFIX = ".waiting."
 _WRITER_MARK_TTL = 30.0  # seconds: a mark older than this was left by a killed writer
 _PID = re.compile(r"\(PID (\d+)\)")
 
@@ -101,20 +103,53 @@ def connect_waiting(
 
     Gives up after ``wait`` seconds (:func:`lock_wait_seconds` when None) and raises the last
     lock error; any other error is raised at once.
+
     A reader also waits while a writer has said it is waiting (:func:`writer_waiting`), so that
-    readers who open the store again and again cannot keep a writer out for ever.
+    readers who open the store again and again cannot keep a writer out for ever. While it
+    waits it says so (a ``STORE.waiting.PID`` file beside the store), so that a
+    watcher holding the store between its writes lets go of it after the current one
+    (:func:`others_waiting`).
     """
     wait = lock_wait_seconds() if wait is None else wait
     deadline = clock() + wait
     while read_only and _writer_is_waiting(path) and clock() < deadline:
         sleep(random.uniform(*_RETRY_EVERY))
-    while True:
-        try:
-            return connect(path, read_only=read_only)
-        except duckdb.Error as exc:
-            if not is_lock_conflict(exc) or clock() >= deadline:
-                raise
-        sleep(random.uniform(*_RETRY_EVERY))
+    mark = Path(f"{path}{_WAITING_INFIX}{os.getpid()}")
+    try:
+        while True:
+            try:
+                return connect(path, read_only=read_only)
+            except duckdb.Error as exc:
+                if not is_lock_conflict(exc) or clock() >= deadline:
+                    raise
+            _touch(mark)
+            sleep(random.uniform(*_RETRY_EVERY))
+    finally:
+        with contextlib.suppress(OSError):
+            mark.unlink()
+
+
+def others_waiting(path: str) -> bool:
+    """True when another process has said, in the last 30 s, that it waits for ``path``."""
+    folder, name = Path(path).parent, Path(path).name + _WAITING_INFIX
+    now, own = time.time(), f"{name}{os.getpid()}"
+    try:
+        marks = [m for m in folder.iterdir() if m.name.startswith(name) and m.name != own]
+    except OSError:
+        return False
+    return any(_age(m, now) < _WRITER_MARK_TTL for m in marks)
+
+
+def _age(mark: Path, now: float) -> float:
+    try:
+        return now - mark.stat().st_mtime
+    except OSError:
+        return float("inf")
+
+
+def _touch(mark: Path) -> None:
+    with contextlib.suppress(OSError):
+        mark.touch()
 
 
 @contextlib.contextmanager

@@ -58,6 +58,10 @@ time the server saw the event, not a sequence: events of the same microsecond, o
 restored from another replica, can sit just before the cursor."""
 MAX_FRAME_BYTES = 16 << 20
 """The largest frame accepted (ingest's record cap); a bigger one drops the connection."""
+RECEIVE_QUEUE_FRAMES = 4096
+"""Frames the websocket may hold before it stops reading the socket. The library's default
+(16) made the watcher stop and start the stream thousands of times a second at replay
+speed."""
 ERRORS: tuple[type[BaseException], ...] = (
     websockets.exceptions.WebSocketException,
     OSError,
@@ -141,6 +145,7 @@ class Jetstream:
             self.subscribe_url(cursor),
             compression=None if self.compress else "deflate",
             max_size=MAX_FRAME_BYTES,
+            max_queue=RECEIVE_QUEUE_FRAMES,
             open_timeout=30,
         ) as websocket:
             async for frame in websocket:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -88,14 +88,14 @@ RECONNECT_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, asyncio.
 async def run_source(
     source: Source,
     cursor: str | None,
-    deliver: Callable[[Received | Gap], Awaitable[None]],
+    queue: asyncio.Queue,
     stop: asyncio.Event,
     *,
     backoff: Backoff | None = None,
     errors: tuple[type[BaseException], ...] = RECONNECT_ERRORS,
     now: Callable[[], datetime] = utc_now,
 ) -> None:
-    """Deliver ``source``'s events until ``stop`` is set (or a finite source ends).
+    """Put ``source``'s events in ``queue`` until ``stop`` is set (or a finite source ends).
 
     Each outage is delivered as a :class:`~.state.Gap` from the moment the stream broke to the
     first event after it, with the reason; a source that ``resumes`` says it resumed from its
@@ -108,11 +108,14 @@ async def run_source(
         try:
             async for received in source.events(cursor):
                 if broke_at is not None:
-                    await deliver(_gap(source, broke_at, now(), reason, cursor))
+                    await queue.put(_gap(source, broke_at, now(), reason, cursor))
                     broke_at = None
                     backoff.reset()
                 cursor = received.cursor or cursor
-                await deliver(received)
+                if queue.full():
+                    await queue.put(received)  # backpressure: wait for the consumer
+                else:
+                    queue.put_nowait(received)
             if source.finite:
                 return
             reason = "the server ended the stream"
