@@ -86,6 +86,8 @@ def _command_line(pid: str) -> str | None:
     words = [w.decode("utf-8", "replace") for w in raw.split(b"\0") if w]
     if not words:
         return None
+    if Path(words[0]).name.startswith("python") and len(words) > 1 and "/" in words[1]:
+        words = words[1:]  # `python3 .venv/bin/trendwatch groups` (a script run by its #!)
     words[0] = Path(words[0]).name  # `.venv/bin/trendwatch` reads as `trendwatch`
     line = " ".join(words)
     return line if len(line) <= 160 else line[:159] + "…"
