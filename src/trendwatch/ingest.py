@@ -320,6 +320,16 @@ class RecordBatch:
             self._quarantine_table(source_name) if self.numbers else None,
         )
 
+    def count_into(self, report, counts: BatchCounts) -> None:
+        """Add this batch, written with ``counts``, to a report's ``read``, ``added``,
+        ``duplicates``, ``skipped`` and ``quarantined`` (a quarantined record stored before
+        is a duplicate)."""
+        report.read += self.read
+        report.skipped += self.skipped
+        report.added += counts.added
+        report.duplicates += counts.duplicates + counts.quarantine_duplicates
+        report.quarantined += counts.quarantined
+
     def _quarantine_table(self, source_name: str) -> pa.Table:
         names = pa.array([source_name] * len(self.numbers), pa.string())
         columns = [names, pa.array(self.numbers, pa.int64())]
@@ -355,11 +365,7 @@ class _FileWriter:
         batch, self.batch = self.batch, RecordBatch()
         counts = batch.write(self.store, self.name)
         report = self.report
-        report.read += batch.read
-        report.skipped += batch.skipped
-        report.added += counts.added
-        report.duplicates += counts.duplicates + counts.quarantine_duplicates
-        report.quarantined += counts.quarantined
+        batch.count_into(report, counts)
         self.last_number = max(self.last_number, batch.last_number, report.read)
         if self.progress:
             self.progress(report.read, _bytes_read(self.source))

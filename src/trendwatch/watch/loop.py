@@ -7,10 +7,12 @@ quarantine with a reason. Writing happens in a worker thread, so the sockets kee
 meanwhile; while it runs the consumer takes nothing more from the sources' queue, which
 fills and then holds the sources back (backpressure down to TCP) instead of growing memory.
 
-How the store is shared (see the README, "Analysing while collecting"): the watcher opens
-the store only to write, at most once per check interval of wall time and at each check of
-stream time, and closes it at once. Between writes any number of readers can open it; while
-a reader holds it, the watcher waits for the lock and keeps receiving.
+How the store is shared (see the README, "Analysing while collecting"): the watcher writes
+at every check of stream time and at least once per ``flush_every`` seconds of wall time,
+and between writes keeps the store open only while no other process waits for it (a
+waiting process leaves a mark, :func:`trendwatch.storelock.others_waiting`); it closes it
+before each check hook. While another process holds the store, the watcher waits for the
+lock and keeps receiving.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ def watch(
     Parameters
     ----------
     db : path
-        The store (created if needed). The watcher opens it only to write (see the module).
+        The store (created if needed); shared with other processes as the module says.
     sources : sequence of Source
         :class:`~.jetstream.Jetstream`, :class:`~.mastodon.MastodonStream`,
         :class:`~.stdin.StdinSource` (any mix; each resumes from its stored cursor).
@@ -321,7 +323,7 @@ class _Watcher:
         store = self.store = self.store or _open_for_writing(self.db)
         for name, batch in batches.items():
             if batch.records:
-                self._count(batch, batch.write(store, name))
+                batch.count_into(self.report, batch.write(store, name))
         save_cursors(store, cursors)
         record_gaps(store, gaps)
         self.report.gaps += gaps
@@ -335,14 +337,6 @@ class _Watcher:
         if self.store is not None:
             store, self.store = self.store, None
             store.close()
-
-    def _count(self, batch: RecordBatch, counts) -> None:
-        report = self.report
-        report.read += batch.read
-        report.skipped += batch.skipped
-        report.added += counts.added
-        report.duplicates += counts.duplicates + counts.quarantine_duplicates
-        report.quarantined += counts.quarantined
 
     def _drain(self) -> None:
         """Take what the sources delivered before they stopped (no checks: the watch ends)."""
