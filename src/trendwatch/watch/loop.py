@@ -3,9 +3,9 @@
 One asyncio loop runs every source (:func:`.sources.run_source`: reconnects, gaps) and one
 consumer that gathers their records into :class:`~trendwatch.ingest.RecordBatch` batches,
 one per source, the batches ``ingest`` writes: the same dedup by primary key, the same
-quarantine with a reason. Writing happens in a worker thread, so the sockets keep being read
-meanwhile; while it runs the consumer takes nothing more from the sources' queue, which
-fills and then holds the sources back (backpressure down to TCP) instead of growing memory.
+quarantine with a reason. A write runs in a worker thread while the consumer fills the next
+batches; the write after it waits for it, and meanwhile the sources' queue fills and then
+holds the sources back (backpressure down to TCP) instead of growing memory.
 
 How the store is shared (see the README, "Analysing while collecting"): the watcher writes
 at every check of stream time and at least once per ``flush_every`` seconds of wall time,
