@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -74,3 +75,34 @@ def test_lock_wait_comes_from_the_environment(monkeypatch):
     assert lock_wait_seconds() == 2.5
     monkeypatch.setenv("TRENDWATCH_LOCK_WAIT", "soon")
     assert lock_wait_seconds() == DEFAULT_LOCK_WAIT
+
+
+def test_a_writer_waits_for_another_writer(db):
+    holder = hold(db, "rw", 1.0)
+    with Store(db, lock_wait=20) as store:
+        assert store.con.execute("SELECT count(*) FROM posts").fetchone() == (0,)
+    holder.wait()
+
+
+def test_a_waiting_process_leaves_a_mark_while_it_waits_and_removes_it(db, tmp_path):
+    """The mark is what a watcher holding the store between writes looks for
+    (:func:`~trendwatch.storelock.others_waiting`, which ignores its own process's)."""
+    import threading
+
+    from trendwatch.storelock import connect_waiting, others_waiting
+
+    holder = hold(db, "rw", 1.5)
+    waiter = threading.Thread(
+        target=lambda: connect_waiting(str(db), read_only=True, wait=30).close()
+    )
+    waiter.start()
+    marks = []
+    deadline = time.monotonic() + 30
+    while waiter.is_alive() and not marks and time.monotonic() < deadline:
+        marks = list(tmp_path.glob("s.duckdb.waiting.*"))
+        time.sleep(0.01)
+    waiter.join()
+    holder.wait()
+    assert [m.name for m in marks] == [f"s.duckdb.waiting.{os.getpid()}"]
+    assert not others_waiting(str(db))  # its own mark, and removed anyway
+    assert not list(tmp_path.glob("*.waiting.*"))

@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from tests.watch.servers import BASE_US, JetstreamServer, post_event
@@ -96,3 +97,17 @@ def test_readers_in_other_processes_open_the_store_while_the_watcher_runs(tmp_pa
     counts = [count for _, _, count in rows]
     assert len(rows) >= 5 and counts == sorted(counts) and len(set(counts)) >= 3
     assert max(opened for _, opened, _ in rows) < 2.0
+
+
+def test_a_slow_check_hook_holds_the_stream_back_and_loses_nothing(tmp_path):
+    """A consumer slower than the stream: the hook takes 0.3 s per check of one stream second
+    while the server sends as fast as it can; backpressure, not loss."""
+    db = tmp_path / "s.duckdb"
+    events = [post_event(0, time_us=BASE_US + k * 100_000) for k in range(60)]
+    for k, event in enumerate(events):
+        event["commit"]["rkey"] = f"s{k}"
+    with JetstreamServer(events) as server:
+        report = watch(db, [Jetstream(server.url)], check_every=1.0, stop_after=4.0,
+                       on_check=lambda t: time.sleep(0.3))  # fmt: skip
+    assert report.checks == [at(s) for s in range(1, 6)]
+    assert (report.read, report.added) == (60, 60)
