@@ -163,25 +163,30 @@ class _Decoder:
         )
 
     def __call__(self, frame: bytes | str) -> Received:
+        number = self.last_time_us  # a frame without a time: numbered after the last one
         try:
-            raw = self.unzstd.decompress(frame, max_output_size=MAX_FRAME_BYTES) if (
-                self.unzstd is not None) else frame  # fmt: skip
+            raw = self._decompressed(frame)
             event = orjson.loads(raw)
-            time_us = event["time_us"] if isinstance(event, dict) else None
-            number = time_us if _is_int(time_us) else self.last_time_us
+            time_us = event["time_us"] if isinstance(event, dict) else None  # every event has one
+            number = time_us if _is_int(time_us) else number
             items = jetstream_items(event, number)
         except (zstandard.ZstdError, orjson.JSONDecodeError) as exc:
-            return self._quarantined(frame, f"unreadable Jetstream frame ({exc})")
+            return self._quarantined(frame, number, f"unreadable Jetstream frame ({exc})")
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            return self._quarantined(raw, f"malformed Jetstream event ({_explain(exc)})")
+            return self._quarantined(raw, number, f"malformed Jetstream event ({_explain(exc)})")
         if not _is_int(time_us):
             return Received(self.source, items)
         self.last_time_us = time_us
         return Received(self.source, items, from_epoch(time_us / 1e6), str(time_us))
 
-    def _quarantined(self, frame: bytes | str, reason: str) -> Received:
+    def _decompressed(self, frame: bytes | str) -> bytes | str:
+        if self.unzstd is None:
+            return frame
+        return self.unzstd.decompress(frame, max_output_size=MAX_FRAME_BYTES)
+
+    def _quarantined(self, frame: bytes | str, number: int, reason: str) -> Received:
         raw = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
-        return Received(self.source, [Quarantined(self.last_time_us, raw, reason)])
+        return Received(self.source, [Quarantined(number, raw, reason)])
 
 
 def _is_int(value: object) -> bool:
