@@ -224,8 +224,9 @@ def test_cursors_are_replaced_and_gaps_listed_latest_first(tmp_path):
         save_cursors(store, {"a": "1"})
         save_cursors(store, {"a": "2", "b": "9"})
         assert load_cursor(store, "a")[0] == "2" and load_cursor(store, "c") is None
+        hour = timedelta(hours=1)
         record_gaps(store, [Gap("a", T, T + timedelta(seconds=3), "one"),
-                            Gap("b", T + timedelta(hours=1), T + timedelta(hours=2), "two")])  # fmt: skip
+                            Gap("b", T + hour, T + 2 * hour, "two")])  # fmt: skip
         gaps = watch_gaps(store)
         assert gaps["reason"].tolist() == ["two", "one"]
         assert gaps["seconds"].tolist() == [3600, 3]
