@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
@@ -57,6 +58,25 @@ class FakeSource:
             yield event
         if ending is not None:
             raise ending
+
+
+def run_async(factory):
+    """``asyncio.run(factory())`` in a thread of its own: the browser tests leave Playwright's
+    loop running in the main thread."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = asyncio.run(factory())
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def post_received(name, n, when, cursor=None):
@@ -144,7 +164,7 @@ def test_run_source_stops_when_told_while_it_backs_off():
         await asyncio.wait_for(task, 2)  # did not sleep its 30 s
         return source.cursors
 
-    assert asyncio.run(scenario()) == [None]
+    assert run_async(scenario) == [None]
 
 
 # -- Jetstream, Mastodon, stdin helpers ----------------------------------------------------------
@@ -247,3 +267,20 @@ def test_a_post_table_batch_counts_each_row(tmp_path):
     report = watch(tmp_path / "s.duckdb", [source])
     assert (report.read, report.added) == (3, 3)
     assert isinstance(rows, pa.Table)
+
+
+def test_watch_runs_where_an_event_loop_already_runs(tmp_path):
+    """As in Jupyter, or after a sync Playwright session in the same thread."""
+    source = FakeSource("fake", [([post_received("fake", 1, T)], None)])
+
+    async def inside_a_loop():
+        return watch(tmp_path / "s.duckdb", [source])
+
+    assert run_async(inside_a_loop).added == 1
+    failing = FakeSource("bad", [([], RuntimeError("a bug"))])
+
+    async def failing_inside_a_loop():
+        return watch(tmp_path / "s.duckdb", [failing])
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        run_async(failing_inside_a_loop)

@@ -25,7 +25,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -151,7 +151,30 @@ def watch(
         raise ParameterError(f"check_every must be a positive number of seconds, not {check_every}")
     watcher = _Watcher(str(db), list(sources), check_every, on_check, flush_every or check_every,
                        clock, backoff)  # fmt: skip
-    return asyncio.run(watcher.run(stop_after))
+    return _run_to_completion(lambda: watcher.run(stop_after))
+
+
+def _run_to_completion(coroutine: Callable[[], Awaitable[WatchReport]]) -> WatchReport:
+    """``asyncio.run``, or, where this thread already runs an event loop (Jupyter, a sync
+    Playwright session), the same in a thread of its own (signals then stay as they are)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine())
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["report"] = asyncio.run(coroutine())
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="trendwatch-watch")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["report"]
 
 
 class _Watcher:
