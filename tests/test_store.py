@@ -284,8 +284,9 @@ def test_a_store_held_by_another_process_names_the_way_out(tmp_path):
     )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(StoreError, match="trendwatch serve.*--read-only"):
-            Store(db)
+        # The writer waits for the lock, then names the holder and how to wait longer.
+        with pytest.raises(StoreError, match=rf"pid {holder.pid} \(.*TRENDWATCH_LOCK_WAIT"):
+            Store(db, lock_wait=0.3)
     finally:
         holder.communicate("")
 

@@ -44,7 +44,14 @@ from .hugepages import huge_pages_off
 from .model import Account, Post, accounts_to_arrow, posts_to_arrow
 from .store import QUARANTINE_SCHEMA, BatchCounts, Store, open_store
 
-__all__ = ["FileReport", "IngestReport", "ingest", "ingest_file"]
+__all__ = [
+    "FileReport",
+    "IngestReport",
+    "RecordBatch",
+    "detect_input_format",
+    "ingest",
+    "ingest_file",
+]
 
 BATCH_RECORDS = 130_000
 """Records per written batch (one transaction). At least one DuckDB row group (122,880 rows):
@@ -218,7 +225,7 @@ def _read_file(
     if _is_empty(source):  # nothing to read is not an error: 0 records
         return
     try:
-        report.format = report.format or _detect(source, options)
+        report.format = report.format or detect_input_format(source, options)
         reader = get_format(report.format)
     except Exception as exc:  # unrecognised (an InputError), or a sniffer's failure
         report.error = _describe(exc, source.name)
@@ -245,7 +252,7 @@ def _is_empty(source: InputFile) -> bool:
     return len(source.head) < HEAD_BYTES and _EMPTY_DOCUMENT.fullmatch(source.head) is not None
 
 
-def _detect(source: InputFile, options: ReadOptions) -> str:
+def detect_input_format(source: InputFile, options: ReadOptions) -> str:
     """The format from the first bytes; with ``--map`` a table format (only tables map)."""
     path = source.name
     if not options.mapping:
@@ -260,9 +267,10 @@ def _detect(source: InputFile, options: ReadOptions) -> str:
     )
 
 
-class _Batch:
+class RecordBatch:
     """Records waiting to be written, and how many records they are (read, skipped,
-    quarantined): the report counts them once the batch is written."""
+    quarantined): the report counts them once the batch is written. The watcher writes its
+    sources' records through it too (:mod:`trendwatch.watch.loop`)."""
 
     def __init__(self) -> None:
         self.posts: list[Post] = []
@@ -329,6 +337,16 @@ class _Batch:
             self._quarantine_table(source_name) if self.numbers else None,
         )
 
+    def count_into(self, report, counts: BatchCounts) -> None:
+        """Add this batch, written with ``counts``, to a report's ``read``, ``added``,
+        ``duplicates``, ``skipped`` and ``quarantined`` (a quarantined record stored before
+        is a duplicate)."""
+        report.read += self.read
+        report.skipped += self.skipped
+        report.added += counts.added
+        report.duplicates += counts.duplicates + counts.quarantine_duplicates
+        report.quarantined += counts.quarantined
+
     def _quarantine_table(self, source_name: str) -> pa.Table:
         names = pa.array([source_name] * len(self.numbers), pa.string())
         columns = [names, pa.array(self.numbers, pa.int64())]
@@ -348,7 +366,7 @@ class _FileWriter:
     ) -> None:
         self.store, self.source, self.report, self.progress = store, source, report, progress
         self.name = str(Path(source.name).resolve()) if source.path else source.name
-        self.batch = _Batch()
+        self.batch = RecordBatch()
         self.last_number = 0
 
     def consume(self, items: Iterator) -> None:
@@ -361,14 +379,10 @@ class _FileWriter:
 
     def flush(self) -> None:
         """Write the batch; only then are its records counted in the report."""
-        batch, self.batch = self.batch, _Batch()
+        batch, self.batch = self.batch, RecordBatch()
         counts = batch.write(self.store, self.name)
         report = self.report
-        report.read += batch.read
-        report.skipped += batch.skipped
-        report.added += counts.added
-        report.duplicates += counts.duplicates + counts.quarantine_duplicates
-        report.quarantined += counts.quarantined
+        batch.count_into(report, counts)
         self.last_number = max(self.last_number, batch.last_number, report.read)
         if self.progress:
             self.progress(report.read, _bytes_read(self.source))

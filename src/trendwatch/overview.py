@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from .store import Store
@@ -32,6 +32,8 @@ class StoreOverview:
     top_quarantine_reasons: list[tuple[str, int]]
     top_hashtags: list[tuple[str, int]]
     hashtags: int = 0
+    watch_gaps: list[dict] = field(default_factory=list)
+    """The latest times a watched source was not collecting (``trendwatch watch``)."""
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -71,7 +73,18 @@ def overview(store: Store, *, top: int = 10) -> StoreOverview:
         top_quarantine_reasons=_top_reasons(store, top),
         top_hashtags=_top_hashtags(store, top),
         hashtags=_hashtag_count(store),
+        watch_gaps=_latest_gaps(store, top),
     )
+
+
+def _latest_gaps(store: Store, top: int) -> list[dict]:
+    from .watch.state import watch_gaps
+
+    gaps = watch_gaps(store, limit=top)
+    return [
+        {**row, "gap_from": row["gap_from"].isoformat(), "gap_to": row["gap_to"].isoformat()}
+        for row in gaps.to_dict("records")
+    ]
 
 
 def _counts(store: Store, column: str) -> list[tuple[str, int]]:

@@ -2,8 +2,9 @@
 
 Tables (see DESIGN.md): ``posts`` (primary key ``(platform, post_id)``), ``accounts`` (primary
 key ``(platform, account_id)``, latest observation wins), ``quarantine`` (one row per record
-quarantined: the same record again is recognised, see :meth:`Store.write_batch`), ``runs`` and
-``meta`` (schema version).
+quarantined: the same record again is recognised, see :meth:`Store.write_batch`), ``runs``,
+``meta`` (schema version), and the watcher's ``watch_cursors`` and ``watch_gaps``
+(:mod:`trendwatch.watch.state`).
 
 Every batch is written in one transaction, so a process killed mid-ingest leaves a consistent
 store, and because every write is an upsert keyed on the primary key, running the same ingest
@@ -29,10 +30,17 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
-from .connections import configured, connect, registered
+from .connections import configured, registered
 from .errors import ParameterError, SchemaVersionError, StoreError
 from .model import ACCOUNT_SCHEMA, POST_SCHEMA
 from .storekeys import KEY_HASH_SQL, MAX_FINGERPRINTS, KeyFingerprints, SortedHashes
+from .storelock import (
+    LOCK_WAIT_ENV,
+    connect_waiting,
+    is_lock_conflict,
+    lock_holder,
+    lock_wait_seconds,
+)
 from .text import re2_class_body
 
 __all__ = [
@@ -95,6 +103,14 @@ CREATE TABLE IF NOT EXISTS run_changes (
     run_id VARCHAR NOT NULL, changed_at TIMESTAMPTZ, reason VARCHAR
     -- a run whose rows or input changed after it was computed (trendwatch.forget)
 );
+CREATE TABLE IF NOT EXISTS watch_cursors (
+    source VARCHAR PRIMARY KEY, cursor VARCHAR, updated_at TIMESTAMPTZ
+    -- trendwatch.watch: where each live source resumes (Jetstream: an event's time_us)
+);
+CREATE TABLE IF NOT EXISTS watch_gaps (
+    source VARCHAR, gap_from TIMESTAMPTZ, gap_to TIMESTAMPTZ, reason VARCHAR
+    -- trendwatch.watch: each time a live source was not collecting, and why
+);
 """
 
 _POST_COLUMNS = ", ".join(POST_SCHEMA.names)
@@ -127,18 +143,23 @@ def default_db_path() -> Path:
     return Path(os.environ.get("TRENDWATCH_DB") or DEFAULT_DB)
 
 
-def open_store(db: str | os.PathLike | None = None, *, read_only: bool = False) -> Store:
+def open_store(
+    db: str | os.PathLike | None = None, *, read_only: bool = False, lock_wait: float | None = None
+) -> Store:
     """Open (creating if needed) the store at ``db``; see :class:`Store`."""
-    return Store(db, read_only=read_only)
+    return Store(db, read_only=read_only, lock_wait=lock_wait)
 
 
-def _lock_hint(exc: duckdb.Error) -> str:
-    # DuckDB's own hint names its shell's -readonly flag, which means nothing to our users.
-    if "lock" not in str(exc).lower():
-        return ""
-    return (
-        "\n(another process, e.g. `trendwatch serve`, holds the store: stop it, or use a "
-        "command's --read-only option where it has one)"
+def _open_error(path: str, exc: duckdb.Error, wait: float) -> StoreError:
+    # DuckDB's own message names its shell's -readonly flag, which means nothing to our users.
+    if not is_lock_conflict(exc):
+        return StoreError(f"cannot open store {path}: {exc}")
+    holder = lock_holder(exc) or "another process"
+    return StoreError(
+        f"cannot open store {path}: {holder} holds it for writing or reading, and it was "
+        f"still held after {wait:g} s. Only writers exclude each other and readers, each "
+        f"for the time of its write; wait for that process or stop it, or set "
+        f"${LOCK_WAIT_ENV} to wait longer"
     )
 
 
@@ -151,6 +172,9 @@ class Store:
         The DuckDB file; :func:`default_db_path` when omitted; ``":memory:"`` for tests.
     read_only : bool
         Open without write access (the dashboard does); the file must exist.
+    lock_wait : float, optional
+        Seconds to wait while another process holds the file (a writer excludes everyone,
+        readers exclude writers); :func:`~trendwatch.storelock.lock_wait_seconds` by default.
 
     Examples
     --------
@@ -162,15 +186,22 @@ class Store:
     _keys: KeyFingerprints | None = None  # of the stored keys, kept by the writing connection
     _began_a_batch = False  # whether this connection has begun writing a batch
 
-    def __init__(self, db: str | os.PathLike | None = None, *, read_only: bool = False):
+    def __init__(
+        self,
+        db: str | os.PathLike | None = None,
+        *,
+        read_only: bool = False,
+        lock_wait: float | None = None,
+    ):
         self.path = str(db) if db is not None else str(default_db_path())
         self.read_only = read_only
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
             raise StoreError(f"no store at {self.path}: run `trendwatch ingest` first")
+        wait = lock_wait_seconds() if lock_wait is None else lock_wait
         try:
-            self.con = connect(self.path, read_only=read_only)
+            self.con = connect_waiting(self.path, read_only=read_only, wait=wait)
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}{_lock_hint(exc)}") from exc
+            raise _open_error(self.path, exc, wait) from exc
         if not read_only:
             self.con.execute(_DDL)
         self._check_version(read_only)

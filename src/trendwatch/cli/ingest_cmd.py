@@ -138,6 +138,7 @@ def info_command(top, db, as_json) -> None:
                     "hashtags",
                     "context_posts",
                     "top_quarantine_reasons",
+                    "watch_gaps",
                 )
             }
         )
@@ -158,6 +159,14 @@ def info_command(top, db, as_json) -> None:
     if summary.top_quarantine_reasons:
         click.echo("")
         click.echo(format_table(["quarantine reason", "records"], summary.top_quarantine_reasons))
+    if summary.watch_gaps:
+        click.echo("")
+        click.echo("gaps in watched streams, latest first (nothing collected from the source)")
+        rows = [[g["source"], g["gap_from"][:19], g["gap_to"][:19], g["reason"], g["seconds"]]
+                for g in summary.watch_gaps]  # fmt: skip
+        click.echo(
+            format_table(["source", "from", "to", "reason", "seconds"], rows, numeric_from=4)
+        )
 
 
 @click.command("formats")

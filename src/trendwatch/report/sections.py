@@ -394,6 +394,28 @@ def methods_section(view: dict, groups_params: dict | None, *, recorded: bool = 
     return _section("methods", "Methods and parameters", trend + params + title + runs)
 
 
+def _gaps(gaps: list[dict]) -> str:
+    """The latest gaps of watched streams: times nothing was collected from a source."""
+    if not gaps:
+        return ""
+    rows = [[text(g["source"]), text(g["gap_from"][:19].replace("T", " ")),
+             text(g["gap_to"][:19].replace("T", " ")), fmt_int(round(g["seconds"])),
+             text(g["reason"])] for g in gaps]  # fmt: skip
+    return (
+        "<h3>Gaps in watched streams</h3>"
+        + _note(
+            "Times a live source was not collecting (latest first): a quiet stretch "
+            "there is missing data, not a quiet hashtag."
+        )  # fmt: skip
+        + table(
+            ["source", "from (UTC)", "to (UTC)", "seconds", "reason"],
+            rows,
+            css="watch-gaps",
+            numeric=["seconds"],
+        )  # fmt: skip
+    )
+
+
 def quality_section(view: dict) -> str:
     numbers = facts(
         [
@@ -422,5 +444,6 @@ def quality_section(view: dict) -> str:
         + "<h3>Quarantine reasons</h3>" + reasons
         + "<h3>Quarantine by file</h3>" + files
         + "<h3>Posts by client</h3>" + clients
+        + _gaps(view.get("watch_gaps") or [])
     )  # fmt: skip
     return _section("quality", "Data quality", inner)

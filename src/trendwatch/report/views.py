@@ -652,7 +652,8 @@ def methods_view(store, run_ids=None) -> dict:
 
 
 def quality_view(store, *, top: int = 10) -> dict:
-    """Quarantine counts, top reasons and files; posts per client app (the ``source`` field)."""
+    """Quarantine counts, top reasons and files; posts per client app (the ``source`` field);
+    the latest gaps of watched streams (``trendwatch watch``)."""
     info = overview(store, top=top)
     files = store.con.execute(
         "SELECT source AS file, count(*) AS quarantined FROM quarantine GROUP BY 1 "
@@ -671,4 +672,5 @@ def quality_view(store, *, top: int = 10) -> dict:
         "top_reasons": [{"reason": r, "records": n} for r, n in info.top_quarantine_reasons],
         "quarantine_by_file": _records(files),
         "posts_by_client": _records(clients),
+        "watch_gaps": info.watch_gaps,
     }

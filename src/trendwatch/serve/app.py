@@ -12,6 +12,7 @@ errors are answered at once by the other threads.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import threading
@@ -25,6 +26,7 @@ import orjson
 
 from ..errors import NoDataError, ParameterError, TrendwatchError
 from .cache import DEFAULT_CACHE_BYTES, ViewCache
+from .live import StoreOpener
 from .pages import render_page
 from .params import BadParameter, parse_query
 from .routes import ROUTES, Route, route_for_path
@@ -146,7 +148,8 @@ class Dashboard:
 
     def body(self, route: Route, params: dict, as_json: bool) -> bytes:
         """The serialised page or JSON twin, computed once per parameter set and cached."""
-        key = ("json" if as_json else "html", route.name, tuple(sorted(params.items())))
+        key = ("json" if as_json else "html", route.name, tuple(sorted(params.items())),
+               self._data_version())  # fmt: skip
         return self.cache.get_or_compute(key, lambda: self._computed(route, params, as_json))
 
     def _computed(self, route: Route, params: dict, as_json: bool) -> bytes:
@@ -156,8 +159,18 @@ class Dashboard:
         return self._in_slot(lambda: render_page(route, params, data).encode())
 
     def _json(self, route: Route, params: dict) -> bytes:
-        data = route.call(self.views, self.thread_store(), params, self._related)
+        with self._request_store() as store:
+            data = route.call(self.views, store, params, self._related)
         return orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS)
+
+    # -- a store another process writes (trendwatch watch): see .live ------------------------
+    def _request_store(self):
+        if isinstance(self.store, StoreOpener):
+            return self.store.opened()
+        return contextlib.nullcontext(self.thread_store())
+
+    def _data_version(self) -> tuple:
+        return self.store.version() if isinstance(self.store, StoreOpener) else ()
 
     def _in_slot(self, work):
         """Run ``work`` in one of the compute slots (a page built on another keeps its slot)."""

@@ -32,8 +32,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ..errors import ParameterError
-from ..store import open_store
+from ..store import default_db_path
 from .app import Dashboard, Response, error_response
+from .live import StoreOpener
 from .security import allowed_hosts, check_exposure
 
 __all__ = [
@@ -279,19 +280,23 @@ def make_server(
 def serve(db=None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           token: str | None = None, allow_hosts: tuple[str, ...] = (),
           allow_no_token: bool = False, ready=print) -> None:  # fmt: skip
-    """Open the store read-only and serve the dashboard until interrupted.
+    """Serve the dashboard over the store, read-only, until interrupted.
+
+    The store is opened for each page computed and closed after (:class:`.live.StoreOpener`),
+    so that ``trendwatch watch`` can write it meanwhile; a page is recomputed once the store
+    has changed.
 
     The pages every visit starts with (overview, trends, runs, quality) are computed before
     the server starts listening; other pages are computed on first request and then cached.
     """
     check_exposure(host, check_token(token), allow_no_token)
-    with open_store(db, read_only=True) as store:
-        server = make_server(store, host=host, port=port, token=token, allow_hosts=allow_hosts,
-                             allow_no_token=allow_no_token, warm=True)  # fmt: skip
-        ready(f"trendwatch dashboard on {server.url}/ (Ctrl-C to stop)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+    store = StoreOpener(db if db is not None else default_db_path())
+    server = make_server(store, host=host, port=port, token=token, allow_hosts=allow_hosts,
+                         allow_no_token=allow_no_token, warm=True)  # fmt: skip
+    ready(f"trendwatch dashboard on {server.url}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
