@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "runs_cmd",
     "serve_cmd",
     "report_cmd",
+    "export_cmd",
 )
 
 

@@ -18,9 +18,17 @@ from ..analysis.campaign import campaign
 from ..analysis.compare import compare
 from ..analysis.coordination.engine import _scope
 from ..analysis.trends import METHODS, onsets, trending
+from ..engines.spark import open_engine_store
 from ..exports import write_csv
-from ..store import open_store
-from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
+from .options import (
+    db_option,
+    echo_note,
+    engine_options,
+    first_rows,
+    json_option,
+    print_json,
+    top_option,
+)
 from .tables import format_table, truncation_note
 
 __all__ = ["COMMANDS"]
@@ -43,11 +51,14 @@ __all__ = ["COMMANDS"]
     help="Onsets: the least posts of a burst.",
 )  # fmt: skip
 @db_option
+@engine_options
 @json_option
-def trends_command(at, window, method, top, show_onsets, min_posts, db, as_json) -> None:
+def trends_command(
+    at, window, method, top, show_onsets, min_posts, db, engine, lake, spark_master, as_json
+) -> None:
     """What is trending at a time (every scorer side by side), or, with --onsets, the
     archive's bursts, sharpest first."""
-    with open_store(db, read_only=True) as store:
+    with open_engine_store(engine, db=db, lake=lake, master=spark_master) as store:
         if show_onsets:
             found = onsets(store, window=window, method=method, min_posts=min_posts)
             _print_onsets(found, top, f"{method}, {window} buckets", as_json)
@@ -112,10 +123,11 @@ def _cell(value):
 @click.command("campaign")
 @click.argument("hashtags", nargs=-1, required=True)
 @db_option
+@engine_options
 @json_option
-def campaign_command(hashtags, db, as_json) -> None:
+def campaign_command(hashtags, db, engine, lake, spark_master, as_json) -> None:
     """Measure the campaign of one or more hashtags (posts with any of them)."""
-    with open_store(db, read_only=True) as store:
+    with open_engine_store(engine, db=db, lake=lake, master=spark_master) as store:
         result = campaign(store, hashtags)
     if as_json:
         print_json(result.to_dict())
@@ -168,12 +180,15 @@ def _shown(value):
 @top_option("Accounts")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write every row (CSV).")
 @db_option
+@engine_options
 @json_option
-def accounts_command(hashtags, since, until, min_signals, top, out, db, as_json) -> None:
+def accounts_command(
+    hashtags, since, until, min_signals, top, out, db, engine, lake, spark_master, as_json
+) -> None:
     """Account signals (new, hyperactive, amplifier, generated handle, declared bot) of the
     accounts posting in the scope, most signals first: hints to check, not proof."""
     scope = _scope(hashtags, since, until, None)  # the scope coordinate() and groups() use
-    with open_store(db, read_only=True) as store:
+    with open_engine_store(engine, db=db, lake=lake, master=spark_master) as store:
         found = account_signals(store, scope=scope)
     found = found[found["signals"] >= min_signals]
     if out:
@@ -199,10 +214,11 @@ def _yes(flag) -> str:
 @click.argument("a")
 @click.argument("b")
 @db_option
+@engine_options
 @json_option
-def compare_command(a, b, db, as_json) -> None:
+def compare_command(a, b, db, engine, lake, spark_master, as_json) -> None:
     """Compare two campaigns (A and B: hashtags; comma-separate several for one side)."""
-    with open_store(db, read_only=True) as store:
+    with open_engine_store(engine, db=db, lake=lake, master=spark_master) as store:
         result = compare(store, a.split(","), b.split(","))
     if as_json:
         print_json(result.to_dict())

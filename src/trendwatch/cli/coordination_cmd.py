@@ -11,9 +11,19 @@ from ..analysis.coordination import coordinate, method_names
 from ..analysis.coordination.export import write_edges
 from ..analysis.coordination.pair_evidence import pair_evidence
 from ..analysis.coordination.significance import DEFAULT_Q, significance
+from ..engines.spark import open_engine_store
+from ..errors import ParameterError
 from ..store import open_store
 from ..wording import plural
-from .options import db_option, echo_note, first_rows, json_option, print_json, top_option
+from .options import (
+    db_option,
+    echo_note,
+    engine_options,
+    first_rows,
+    json_option,
+    print_json,
+    top_option,
+)
 from .tables import format_table, terminal_safe
 
 __all__ = ["COMMANDS"]
@@ -58,17 +68,18 @@ def _window(value: str | None):
 @click.option("--out", type=click.Path(dir_okay=False), help="Write .csv/.parquet/.graphml/.gexf.")
 @top_option("Links")
 @db_option
+@engine_options
 @json_option
 def coordination_command(
     method, window, test, q, min_weight, hashtags, since, until, max_key_fanout, out, top, db,
-    as_json,
+    engine, lake, spark_master, as_json,
 ) -> None:  # fmt: skip
     """Link accounts that act on the same key within the window (one method), each link
     tested against chance (q-value; --no-test for the links alone, as the published tools)."""
     extra = {} if max_key_fanout is None else {"max_key_fanout": max_key_fanout}
     kwargs = dict(window=_window(window), min_weight=min_weight, hashtags=hashtags or None,
                   since=since, until=until, **extra)  # fmt: skip
-    with open_store(db) as store:
+    with _coordination_store(engine, db, lake, spark_master, test) as store:
         if test:
             result = significance(store, method, q=q, **kwargs).result
         else:
@@ -90,6 +101,18 @@ def coordination_command(
     click.echo(_summary_line(result))
     click.echo(_edges_table(shown))
     echo_note(note, as_json)
+
+
+def _coordination_store(engine, db, lake, spark_master, test):
+    """The store a coordination run reads and records into (the lake's, with Spark)."""
+    if engine == "spark" and test:
+        raise ParameterError(
+            "the significance test runs on the DuckDB engine only: add --no-test with "
+            "--engine spark"
+        )
+    if engine == "duckdb" and lake is None:
+        return open_store(db)
+    return open_engine_store(engine, db=db, lake=lake, master=spark_master)
 
 
 def _summary_line(result) -> str:

@@ -50,7 +50,8 @@ def save_coordination(store, result):
     """Write ``result`` (a coordination run on ``store``, a SparkStore) under its lake."""
     from .. import __version__
 
-    run_id = f"coordination-{result.method}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    run_id = f"coordination-{result.method}-{stamp}"
     summary = {k: v for k, v in result.summary().items() if k != "run_id"}
     params = {**result.params, "bounded_keys": len(result.bounded_keys), "engine": "spark"}
     run = {

@@ -18,7 +18,7 @@ from pathlib import Path
 import ibis
 
 from ..errors import ParameterError, StoreError
-from .lake import LAKE_TABLES, LakeManifest, read_manifest
+from .lake import LakeManifest, read_manifest
 
 __all__ = ["ENGINES", "SparkStore", "spark_session", "open_engine_store", "TEST_SPARK_CONF"]
 
@@ -174,5 +174,7 @@ def open_engine_store(engine: str, *, db=None, lake=None, master: str | None = N
 
         return open_store(db, read_only=True)
     if lake is None:
-        raise ParameterError("--engine spark reads a lake: add --lake DIR (see `trendwatch export`)")
+        raise ParameterError(
+            "--engine spark reads a lake: add --lake DIR (see `trendwatch export --lake`)"
+        )
     return SparkStore(lake, master=master)
