@@ -6,7 +6,6 @@ these tests hold Spark to the same numbers, plus a few counts read off the case 
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -41,17 +40,30 @@ def engines(spark, tmp_path_factory):
         yield store, lake_store(store, folder / "lake", spark), folder
 
 
+_LINKED: dict = {}
+
+
+def linked(engines, method: str, **options):
+    """Both engines' results for one run, computed once per module (Spark runs are slow to
+    start: several tests read the same run)."""
+    key = (method, tuple(sorted(options.items())))
+    if key not in _LINKED:
+        duck, spark, _ = engines
+        _LINKED[key] = tuple(
+            coordinate(store, method, record=False, **options) for store in (duck, spark)
+        )
+    return _LINKED[key]
+
+
 @pytest.mark.parametrize("method", LINKED)
 def test_every_method_links_the_same_pairs(engines, method):
-    duck, spark, _ = engines
-    same_coordination(
-        coordinate(duck, method, record=False), coordinate(spark, method, record=False)
-    )
+    same_coordination(*linked(engines, method))
 
 
 def test_the_ring_is_found_with_its_weights(engines):
-    _, spark, _ = engines
-    edges = coordinate(spark, "co-retweet", window=60, record=False).edges
+    _, spark_result = linked(engines, "co-retweet")
+    edges = spark_result.edges
+    assert spark_result.params["window_s"] == 60  # co-retweet's own window
     # Five accounts, every pair 4 s apart per step: all 10 pairs within 16 s, 3 posts each.
     assert len(edges) == 10
     assert set(edges["weight"]) == {3}
@@ -69,15 +81,11 @@ def test_the_ring_is_found_with_its_weights(engines):
     ids=["hot-key-bound", "filters", "tfidf-unbounded"],
 )
 def test_link_options(engines, options):
-    duck, spark, _ = engines
-    duck_result = coordinate(duck, "co-retweet", record=False, **options)
-    same_coordination(duck_result, coordinate(spark, "co-retweet", record=False, **options))
+    same_coordination(*linked(engines, "co-retweet", **options))
 
 
 def test_the_hot_key_bound_is_reported(engines):
-    _, spark, _ = engines
-    result = coordinate(spark, "co-retweet", window=60, max_key_fanout=2, max_key_pairs=3,
-                        record=False)  # fmt: skip
+    _, result = linked(engines, "co-retweet", window=60, max_key_fanout=2, max_key_pairs=3)
     # Each post's 5 reposts would give 10 pairs (4 + 3 + 2 + 1 followers): over the budget of
     # 3, each keeps max(1, 3 // 5) = 1 follower.
     assert result.bounded_keys.to_dict("records") == [
@@ -125,9 +133,10 @@ def test_campaign_metrics_are_the_same(engines):
 
 def test_compare_and_account_signals_are_the_same(engines):
     duck, spark, _ = engines
-    assert compare(duck, ["push"], ["daily"]).to_dict() == compare(
-        spark, ["push"], ["daily"]
-    ).to_dict()
+    assert (
+        compare(duck, ["push"], ["daily"]).to_dict()
+        == compare(spark, ["push"], ["daily"]).to_dict()
+    )
     left = account_signals(duck).sort_values("account_id")
     same_frame(left, account_signals(spark).sort_values("account_id"))
 
@@ -157,17 +166,15 @@ def test_what_spark_does_not_run_yet_says_so(engines):
 
 
 def test_cli_runs_on_spark(engines, monkeypatch):
-    duck, spark, folder = engines
+    _, spark, folder = engines
     from trendwatch.engines import spark as spark_module
 
     # The CLI would start its own session: hand it the test's (same master, local[2]).
     monkeypatch.setattr(spark_module, "spark_session", lambda master=None: spark.session)
     runner = CliRunner()
     lake = ["--engine", "spark", "--lake", str(folder / "lake")]
-    done = runner.invoke(cli, ["campaign", "push", *lake, "--json"])
+    done = runner.invoke(cli, ["coordination", "-m", "co-retweet", "--no-test", *lake])
     assert done.exit_code == 0, done.output
-    assert '"posts": 29' in done.output
-    linked = runner.invoke(cli, ["coordination", "-m", "co-retweet", "--no-test", *lake])
-    assert linked.exit_code == 0, linked.output
-    assert linked.output.startswith("co-retweet: 5 accounts, 10 pairs, 30 post pairs")
-    assert isinstance(pd.Timestamp(trending(duck).at), pd.Timestamp)
+    assert done.output.startswith("co-retweet: 5 accounts, 10 pairs, 30 post pairs")
+    runs = lake_runs(folder / "lake")
+    assert f"(run {runs.iloc[0]['run_id']})" in done.output.splitlines()[0]

@@ -29,7 +29,7 @@ import uuid
 import pandas as pd
 import pyarrow as pa
 
-from ..analysis.coordination.join import LinkTables
+from ..analysis.coordination.join import EDGE_SUMMARY_SQL, ORDERED_PAIRS_SQL, LinkTables
 
 __all__ = ["spark_pair_join", "spark_actions"]
 
@@ -150,25 +150,12 @@ def _pairs_sql(names: _Names) -> str:
             FROM partner p JOIN {names.numbered} b ON b.key = p.key AND b.rn = p.rn_b
             WHERE b.account_id <> p.account_id
         )
-        SELECT least(acc_1, acc_2) AS account_a, greatest(acc_1, acc_2) AS account_b, key,
-               CASE WHEN acc_1 < acc_2 THEN post_1 ELSE post_2 END AS post_a,
-               CASE WHEN acc_1 < acc_2 THEN post_2 ELSE post_1 END AS post_b,
-               CASE WHEN acc_1 < acc_2 THEN time_1 ELSE time_2 END AS time_a,
-               CASE WHEN acc_1 < acc_2 THEN time_2 ELSE time_1 END AS time_b,
-               gap_s
-        FROM joined
+        {ORDERED_PAIRS_SQL}
     """
 
 
 def _edges_sql(names: _Names) -> str:
-    return f"""
-        SELECT account_a, account_b, count(*) AS weight, count(DISTINCT key) AS n_keys,
-               count(DISTINCT post_a) AS a_posts, count(DISTINCT post_b) AS b_posts,
-               least(count(DISTINCT post_a), count(DISTINCT post_b))
-                 / greatest(count(DISTINCT post_a), count(DISTINCT post_b)) AS symmetry,
-               median(gap_s) AS median_gap_s, min(gap_s) AS min_gap_s
-        FROM {names.pairs} GROUP BY account_a, account_b
-    """
+    return EDGE_SUMMARY_SQL.format(pairs=names.pairs)
 
 
 def _edges(session, names: _Names, params: dict, cached: list) -> pd.DataFrame:
