@@ -327,11 +327,15 @@ def test_the_cli_takes_max_record_bytes(tmp_path):
         assert "4,096-byte cap" in quarantine_rows(store)[0][3]
 
 
+# The child's own peak (VmHWM): ru_maxrss is inherited over exec, so under a big pytest process
+# it reported the parent's 1.2 GB.
 _MEMORY = """
-import resource, sys
+import re, sys
+from pathlib import Path
 from trendwatch.ingest import ingest
 report = ingest([sys.argv[1]], sys.argv[2])
-print(report.totals["quarantined"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+peak_kb = int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text())[1])
+print(report.totals["quarantined"], peak_kb // 1024)
 """
 
 

@@ -11,7 +11,6 @@ CSV rows the parser rejected are numbered -1, -2, ...), its raw text and the rea
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import orjson
 import pandas as pd
 
 from .errors import ParameterError
-from .exports import neutralise, replacing
+from .exports import replacing, write_csv_rows
 from .store import Store
 
 __all__ = ["Quarantine", "quarantined", "export_quarantine", "source_name", "EXPORT_FORMATS"]
@@ -92,8 +91,10 @@ def export_quarantine(store: Store, path: str | os.PathLike, *, source: str | No
             f"--out {path}: write the quarantine to a {' or '.join(EXPORT_FORMATS)} file"
         )
     rows = _rows(store, source)
+    if suffix == ".csv":
+        return write_csv_rows(path, COLUMNS, ([row[name] for name in COLUMNS] for row in rows))
     with replacing(path) as part, part.open("w", encoding="utf-8", newline="") as out:
-        return _write_jsonl(out, rows) if suffix == ".jsonl" else _write_csv(out, rows)
+        return _write_jsonl(out, rows)
 
 
 def _where(source: str | None) -> tuple[str, list]:
@@ -116,20 +117,4 @@ def _write_jsonl(out, rows: Iterator[dict]) -> int:
     count = 0
     for count, row in enumerate(rows, start=1):  # noqa: B007 - the count is returned
         out.write(orjson.dumps(row).decode() + "\n")
-    return count
-
-
-def _cell(value) -> object:
-    if isinstance(value, str):
-        return neutralise(value)
-    return "" if value is None else value
-
-
-def _write_csv(out, rows: Iterator[dict]) -> int:
-    writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    count = 0
-    for count, row in enumerate(rows, start=1):  # noqa: B007 - the count is returned
-        row["ingested_at"] = str(row["ingested_at"])
-        writer.writerow([_cell(row[name]) for name in COLUMNS])
     return count

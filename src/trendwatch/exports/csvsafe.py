@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from numbers import Number
 
@@ -30,7 +31,7 @@ import pandas as pd
 
 from .files import replacing
 
-__all__ = ["neutralise", "restore", "write_csv"]
+__all__ = ["neutralise", "restore", "write_csv", "write_csv_rows"]
 
 # A leading ' (so that restore() is exact), TAB, CR or NUL; or = + - @ after any leading
 # white space or control characters, which spreadsheets may skip before reading a formula.
@@ -84,6 +85,31 @@ def write_csv(frame: pd.DataFrame, path):
     with replacing(path) as part, open(part, "w", encoding="utf-8", newline="") as out:
         safe.to_csv(out, index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     return path
+
+
+def write_csv_rows(path, header: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Write ``header`` and ``rows`` (streamed, never held) as formula-safe CSV; return the
+    number of rows. The cells follow :func:`write_csv`'s rule (text neutralised and quoted,
+    numbers bare, None empty); use it for exports too big for one frame.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> write_csv_rows(out, ["raw", "line"], iter([("@evil", 3), (None, -1)]))
+    2
+    >>> print(out.read_text())
+    "raw","line"
+    "'@evil",3
+    "",-1
+    """
+    with replacing(path) as part, open(part, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
+        writer.writerow([neutralise(str(name)) for name in header])
+        count = 0
+        for count, row in enumerate(rows, start=1):  # noqa: B007 - the count is returned
+            writer.writerow(["" if value is None else _text_cell(value) for value in row])
+    return count
 
 
 def _safe_column(column: pd.Series) -> pd.Series:
