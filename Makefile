@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := demo
 
-.PHONY: demo test lint format bench clean chromium
+.PHONY: demo test lint format bench clean chromium java
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/trendwatch info --db $(DEMO)/trendwatch.duckdb
 	$(BIN)/trendwatch report --db $(DEMO)/trendwatch.duckdb -o $(DEMO)/report.html
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium java
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest -q
 
@@ -32,6 +32,16 @@ chromium:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -qq chromium) >/dev/null 2>&1 \
 			|| echo "chromium could not be installed: the browser tests will skip"; \
+	fi
+
+# The Spark tests need a Java runtime (Spark 4.0: Java 17 or 21). Installed from Debian only when
+# absent and we are root with apt-get; without it the Spark tests skip.
+java:
+	@if ! command -v java >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's Java runtime for the Spark tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq openjdk-17-jre-headless) >/dev/null 2>&1 \
+			|| echo "Java could not be installed: the Spark tests will skip"; \
 	fi
 
 lint: $(STAMP)

@@ -41,6 +41,8 @@ def account_handles(store, ids: Iterable) -> dict[str, str | None]:
     wanted = sorted({str(i) for i in ids if i is not None and i == i})
     if not wanted:
         return {}
+    if not hasattr(store, "con"):  # a store without DuckDB (the Spark engine's lake)
+        return _handles_through_ibis(store, wanted)
     found = store.con.execute(
         """
         WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS account_id),
@@ -57,6 +59,26 @@ def account_handles(store, ids: Iterable) -> dict[str, str | None]:
         [wanted],
     ).fetchall()
     return dict(found)
+
+
+def _handles_through_ibis(store, wanted: list[str]) -> dict[str, str | None]:
+    """:func:`account_handles` as Ibis expressions, for any engine (same rule: the profile's
+    handle, else the latest post's)."""
+    accounts, posts = store.accounts(), store.posts()
+    profiles = accounts.filter(accounts.account_id.isin(wanted), accounts.handle.notnull())
+    profiles = profiles.group_by("account_id").aggregate(handle=profiles.handle.max())
+    authors = posts.filter(posts.author_id.isin(wanted), posts.author_handle.notnull())
+    authors = authors.group_by(account_id=authors.author_id).aggregate(
+        handle=authors.author_handle.argmax(authors.created_at)
+    )
+    found = dict.fromkeys(wanted)
+    found.update(_pairs(authors.to_pandas()))
+    found.update(_pairs(profiles.to_pandas()))  # the profile wins
+    return found
+
+
+def _pairs(frame) -> dict[str, str]:
+    return dict(zip(frame["account_id"], frame["handle"], strict=True))
 
 
 def add_handles(store, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:

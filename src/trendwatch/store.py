@@ -503,7 +503,7 @@ class Store:
         row = self.con.execute(
             "SELECT count(*), bit_xor(hash(platform, post_id, created_at, author_id)), "
             "max(ingested_at) FROM posts WHERE collected"
-        ).fetchone()
+        ).fetchall()[0]  # fetchone() would leave the result open on the connection
         return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
 
     def record_run(self, kind: str, params: dict, summary: dict | None = None) -> str:

@@ -53,7 +53,9 @@ def test_export_pseudonymises_with_the_key_from_the_environment(planted_db, tmp_
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "say what to export: --package DIR"),
+        ((), "say what to export: --package DIR or --lake DIR"),
+        (("--package", "{out}", "--lake", "{out}2"), "(one of them)"),
+        (("--lake", "{out}", "--hashtag", "x"), "scope and privacy options are for --package"),
         (("--package", "{out}", "--text", "mask"), "--text: only for pseudonymised packages"),
         (("--package", "{out}", "--pseudonymise", "--key-env", "UNSET_KEY_FOR_TEST"),
          "UNSET_KEY_FOR_TEST is not set"),

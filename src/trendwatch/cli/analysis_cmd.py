@@ -21,11 +21,12 @@ from ..analysis.campaign import campaign
 from ..analysis.compare import compare, headline
 from ..analysis.coordination.engine import _scope
 from ..analysis.trends import METHODS, onsets, trending
+from ..engines.spark import open_engine_store
 from ..exports import write_csv
-from ..store import open_store
 from .options import (
     db_option,
     echo_note,
+    engine_options,
     first_rows,
     fold_option,
     folded_hashtags,
@@ -58,12 +59,15 @@ __all__ = ["COMMANDS"]
     help="Onsets: the least posts of a burst.",
 )  # fmt: skip
 @db_option
+@engine_options
 @json_option
 @tz_option
-def trends_command(at, window, method, top, show_onsets, min_posts, db, as_json) -> None:
+def trends_command(
+    at, window, method, top, show_onsets, min_posts, db, engine, lake, spark_master, as_json
+) -> None:
     """What is trending at a time (every scorer side by side), or, with --onsets, the
     archive's bursts, sharpest first."""
-    with open_store(db, read_only=True) as store:
+    with open_engine_store(engine, db=db, lake=lake, master=spark_master) as store:
         if show_onsets:
             found = onsets(store, window=window, method=method, min_posts=min_posts)
             _print_onsets(found, top, f"{method}, {window} buckets", as_json)
@@ -129,12 +133,13 @@ def _cell(value):
 @top_option("Rows of the top accounts and amplifiers")
 @fold_option
 @db_option
+@engine_options
 @json_option
 @tz_option
-def campaign_command(hashtags, top, fold, db, as_json) -> None:
+def campaign_command(hashtags, top, fold, db, engine, lake, spark_master, as_json) -> None:
     """Measure the campaign of one or more hashtags (posts with any of them): its numbers,
     first movers, most active accounts and most reposted accounts (amplifiers)."""
-    with open_store(db, read_only=True) as store:
+    with open_engine_store(engine, db=db, lake=lake, master=spark_master) as store:
         hashtags, folded = folded_hashtags(store, hashtags, fold, as_json)
         result = campaign(store, hashtags)
     notes = _list_notes(result, top)
@@ -232,14 +237,17 @@ def _shown(value, metric: str = ""):
 @top_option("Accounts")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write every row (CSV).")
 @db_option
+@engine_options
 @json_option
 @tz_option
-def accounts_command(hashtags, since, until, min_signals, top, out, db, as_json) -> None:
+def accounts_command(
+    hashtags, since, until, min_signals, top, out, db, engine, lake, spark_master, as_json
+) -> None:
     """Account signals (new, hyperactive, amplifier, generated handle, declared bot) of the
     accounts posting in the scope, most signals first: hints to check, not proof."""
     # the scope coordinate() and groups() use
     scope = _scope(hashtags, zoned_input(since), zoned_input(until), None)
-    with open_store(db, read_only=True) as store:
+    with open_engine_store(engine, db=db, lake=lake, master=spark_master) as store:
         found = account_signals(store, scope=scope)
     found = found[found["signals"] >= min_signals]
     if out:
@@ -266,11 +274,12 @@ def _yes(flag) -> str:
 @click.argument("b")
 @fold_option
 @db_option
+@engine_options
 @json_option
 @tz_option
-def compare_command(a, b, fold, db, as_json) -> None:
+def compare_command(a, b, fold, db, engine, lake, spark_master, as_json) -> None:
     """Compare two campaigns (A and B: hashtags; comma-separate several for one side)."""
-    with open_store(db, read_only=True) as store:
+    with open_engine_store(engine, db=db, lake=lake, master=spark_master) as store:
         a, folded_a = folded_hashtags(store, a.split(","), fold, as_json)
         b, folded_b = folded_hashtags(store, b.split(","), fold, as_json)
         result = compare(store, a, b)

@@ -2,14 +2,17 @@
 
 ``--package DIR`` writes a data package (:mod:`trendwatch.exports.package`); with
 ``--pseudonymise`` its ids, handles and names are keyed pseudonyms
-(:mod:`trendwatch.exports.package_privacy`); ``--ids-only`` writes the post ids alone. The
-command parses its options and dispatches to one library call per output form.
+(:mod:`trendwatch.exports.package_privacy`); ``--ids-only`` writes the post ids alone;
+``--lake DIR`` writes the whole store as the Parquet lake the Spark engine reads
+(:func:`trendwatch.engines.lake.export_lake`). The command parses its options and dispatches
+to one library call per output form.
 """
 
 from __future__ import annotations
 
 import click
 
+from ..engines.lake import export_lake
 from ..errors import ParameterError
 from ..exports.package import write_package
 from ..exports.package_privacy import COARSEN_UNITS, Privacy
@@ -32,6 +35,12 @@ DEFAULT_KEY_ENV = "TRENDWATCH_KEY"
     "package_dir",
     type=click.Path(file_okay=False),
     help="Write a data package (Parquet tables, manifest with checksums) into this new folder.",
+)
+@click.option(
+    "--lake",
+    type=click.Path(file_okay=False),
+    help="Write the whole store (posts, accounts, quarantine) as a Parquet lake (Hive: "
+    "platform, day) that `--engine spark` reads.",
 )
 @click.option("--ids-only", is_flag=True, help="Only the post ids, one file per platform.")
 @click.option("--hashtag", "hashtags", multiple=True, help="Scope: posts with this hashtag.")
@@ -67,17 +76,26 @@ DEFAULT_KEY_ENV = "TRENDWATCH_KEY"
 @db_option
 @json_option
 def export_command(
-    package_dir, ids_only, hashtags, since, until, platform, group, groups_run, scope_only,
+    package_dir, lake, ids_only, hashtags, since, until, platform, group, groups_run, scope_only,
     pseudonymise, key_env, text_mode, coarsen_times, db, as_json,
 ) -> None:  # fmt: skip
     """Export a scope of the store (default: all of it) for others to check and re-analyse.
 
     The package holds the posts, the authors' profiles, the stored runs of the scope with
     their edges, evidence and groups, and a manifest (scope, row counts, fingerprints,
-    versions, a SHA-256 per file). `trendwatch ingest DIR` reads it back.
+    versions, a SHA-256 per file). `trendwatch ingest DIR` reads it back. --lake DIR writes
+    the whole store as the lake that `--engine spark` reads.
     """
-    if not package_dir:
-        raise click.UsageError("say what to export: --package DIR")
+    if bool(package_dir) == bool(lake):
+        raise click.UsageError("say what to export: --package DIR or --lake DIR (one of them)")
+    package_only = (ids_only, hashtags, since, until, platform, group, groups_run, scope_only,
+                    pseudonymise, key_env, text_mode, coarsen_times)  # fmt: skip
+    if lake and any(package_only):
+        raise click.UsageError("--lake writes the whole store: scope and privacy options are "
+                               "for --package")  # fmt: skip
+    if lake:
+        _export_lake(lake, db, as_json)
+        return
     privacy = _privacy(pseudonymise, key_env, text_mode, coarsen_times)
     scope = PackageScope(
         hashtags=tuple(hashtags), since=since, until=until, platform=platform, group=group,
@@ -89,6 +107,16 @@ def export_command(
         print_json(package.manifest)
         return
     click.echo(_summary(package))
+
+
+def _export_lake(lake, db, as_json: bool) -> None:
+    with open_store(db, read_only=True) as store:
+        manifest = export_lake(store, lake)
+    if as_json:
+        print_json(manifest.__dict__)
+        return
+    rows = ", ".join(f"{n:,} {table}" for table, n in manifest.rows.items())
+    click.echo(f"lake written: {rows} (fingerprint {manifest.fingerprint})")
 
 
 def _privacy(pseudonymise: bool, key_env, text_mode, coarsen_times) -> Privacy | None:

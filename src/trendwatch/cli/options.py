@@ -11,12 +11,14 @@ import orjson
 import pandas as pd
 
 from ..analysis.variants import fold_variants
+from ..errors import ParameterError
 from ..store import default_db_path
 from ..times import assume_zone, has_offset, parse_time, to_zone, zone
 from .tables import json_safe, terminal_safe, truncation_note
 
 __all__ = [
     "db_option",
+    "engine_options",
     "json_option",
     "print_json",
     "top_option",
@@ -41,6 +43,34 @@ db_option = click.option(
     default=None,
     help=f"Store file (default: $TRENDWATCH_DB or {default_db_path()}).",
 )
+
+
+def engine_options(command):
+    """``--engine duckdb|spark``, ``--lake DIR`` and ``--spark-master``: where the analysis runs.
+
+    The command receives ``engine``, ``lake`` and ``spark_master``; it opens its store with
+    :func:`trendwatch.engines.open_engine_store`.
+    """
+    command = click.option(
+        "--spark-master",
+        default=None,
+        help="Spark master (default local[*]); $SPARK_REMOTE selects Spark Connect instead.",
+    )(command)
+    command = click.option(
+        "--lake",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="The lake the Spark engine reads (written by `trendwatch export --lake`).",
+    )(command)
+    return click.option(
+        "--engine",
+        type=click.Choice(["duckdb", "spark"]),
+        default="duckdb",
+        show_default=True,
+        help="Run on the DuckDB store, or on Spark over --lake.",
+    )(command)
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 
@@ -174,6 +204,8 @@ def folded_hashtags(store, hashtags, fold: bool, as_json: bool) -> tuple[tuple[s
     saying what was folded ({} without ``fold``). A table's first line says it too."""
     if not fold:
         return tuple(hashtags), {}
+    if not hasattr(store, "con"):
+        raise ParameterError("--fold-variants runs on the DuckDB engine only")
     folded = fold_variants(store, hashtags)
     if not as_json:
         click.echo(terminal_safe(folded.note()))

@@ -299,8 +299,13 @@ def link(
         "weight_percentile": weight_percentile,
         "tfidf": tfidf,
     }
-    with actions_on_duckdb(actions) as (con, name), huge_pages_off():  # see trendwatch.hugepages
-        tables = pair_join(con, name, all_params)
+    if on_spark(actions):
+        from ...engines.spark_link import spark_pair_join
+
+        tables = spark_pair_join(actions, all_params)
+    else:
+        with actions_on_duckdb(actions) as (con, name), huge_pages_off():  # trendwatch.hugepages
+            tables = pair_join(con, name, all_params)
     return CoordinationResult(
         method=method,
         params=all_params,
@@ -391,10 +396,22 @@ def coordinate(
         method=method,
         params=run_params,
     )
+    if spec.link and on_spark(acts):
+        raise ParameterError(f"{method} runs on the DuckDB engine only (not on Spark yet)")
     result = spec.link(acts, link_kwargs) if spec.link else link(acts, **link_kwargs)
-    if record and not is_read_only(store):
-        result = save_result(store, result)
-    return result
+    return _recorded(store, result) if record else result
+
+
+def on_spark(actions) -> bool:
+    """Whether ``actions`` is an Ibis table over the PySpark backend (a lake's SparkStore)."""
+    return isinstance(actions, ibis.Table) and actions.get_backend().name == "pyspark"
+
+
+def _recorded(store, result: CoordinationResult) -> CoordinationResult:
+    # A Spark store writes its results back to its lake; a DuckDB store into its tables.
+    if getattr(store, "engine", "duckdb") == "spark":
+        return store.save_result(result)
+    return result if is_read_only(store) else save_result(store, result)
 
 
 _TWITTER_EPOCH_MS = 1288834974657
@@ -468,6 +485,8 @@ def _resolve_window(store, spec, scope: Scope, params: dict, window) -> float:
     if window is None:
         window = spec.window(params)
     if window == "auto":
+        if getattr(store, "engine", "duckdb") == "spark":
+            raise ParameterError("window 'auto' runs on the DuckDB engine only: give seconds")
         from .window import estimate_window
 
         return estimate_window(store, spec.name, scope=scope, params=params).window_s

@@ -178,6 +178,19 @@ def number_actions(con, window_s: float) -> None:
     )
 
 
+ORDERED_PAIRS_SQL = """
+    SELECT least(acc_1, acc_2) AS account_a, greatest(acc_1, acc_2) AS account_b, key,
+           CASE WHEN acc_1 < acc_2 THEN post_1 ELSE post_2 END AS post_a,
+           CASE WHEN acc_1 < acc_2 THEN post_2 ELSE post_1 END AS post_b,
+           CASE WHEN acc_1 < acc_2 THEN time_1 ELSE time_2 END AS time_a,
+           CASE WHEN acc_1 < acc_2 THEN time_2 ELSE time_1 END AS time_b,
+           gap_s
+    FROM joined
+"""
+"""Post pairs ``joined`` (``acc_1, acc_2, post_1, ...``) with the smaller account first, in
+SQL that DuckDB and Spark both run (:mod:`trendwatch.engines.spark_link` uses it too)."""
+
+
 def expand_pairs(con, max_key_fanout: int | None, max_key_pairs: int | None = None) -> None:
     # The hot-key bound of :mod:`.pairs` in SQL: per key, the fanout, lowered to
     # max(1, max_key_pairs // n_actions) when the fanout-capped pairs exceed the budget.
@@ -202,26 +215,25 @@ def expand_pairs(con, max_key_fanout: int | None, max_key_pairs: int | None = No
             FROM partner p JOIN _tw_numbered b ON b.key = p.key AND b.rn = p.rn_b
             WHERE b.account_id <> p.account_id
         )
-        SELECT least(acc_1, acc_2) AS account_a, greatest(acc_1, acc_2) AS account_b, key,
-               CASE WHEN acc_1 < acc_2 THEN post_1 ELSE post_2 END AS post_a,
-               CASE WHEN acc_1 < acc_2 THEN post_2 ELSE post_1 END AS post_b,
-               CASE WHEN acc_1 < acc_2 THEN time_1 ELSE time_2 END AS time_a,
-               CASE WHEN acc_1 < acc_2 THEN time_2 ELSE time_1 END AS time_b,
-               gap_s
-        FROM joined
+        {ORDERED_PAIRS_SQL}
     """)
+
+
+EDGE_SUMMARY_SQL = """
+    SELECT account_a, account_b, count(*) AS weight, count(DISTINCT key) AS n_keys,
+           count(DISTINCT post_a) AS a_posts, count(DISTINCT post_b) AS b_posts,
+           least(count(DISTINCT post_a), count(DISTINCT post_b))
+             / greatest(count(DISTINCT post_a), count(DISTINCT post_b)) AS symmetry,
+           median(gap_s) AS median_gap_s, min(gap_s) AS min_gap_s
+    FROM {pairs} GROUP BY account_a, account_b
+"""
+"""The edges of a table of post pairs, in SQL that DuckDB and Spark both run (the Spark
+engine's link, :mod:`trendwatch.engines.spark_link`, uses it too)."""
 
 
 def _summarise_edges(con) -> None:
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _tw_edges AS
-        SELECT account_a, account_b, count(*) AS weight, count(DISTINCT key) AS n_keys,
-               count(DISTINCT post_a) AS a_posts, count(DISTINCT post_b) AS b_posts,
-               least(count(DISTINCT post_a), count(DISTINCT post_b))
-                 / greatest(count(DISTINCT post_a), count(DISTINCT post_b)) AS symmetry,
-               median(gap_s) AS median_gap_s, min(gap_s) AS min_gap_s
-        FROM _tw_pairs GROUP BY account_a, account_b
-    """)
+    edges = EDGE_SUMMARY_SQL.format(pairs="_tw_pairs")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _tw_edges AS {edges}")
 
 
 def _filter_edges(con, params: dict) -> None:

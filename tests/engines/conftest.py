@@ -1,0 +1,31 @@
+"""The Spark session of the engine tests: one per test session, on local[2], small settings."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from trendwatch.engines import export_lake
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local[2] Spark session (skips when PySpark or Java is absent)."""
+    pytest.importorskip("pyspark", reason="the Spark tests need the spark extra")
+    if shutil.which("java") is None:
+        pytest.skip("the Spark tests need Java (17) on the PATH")
+    from trendwatch.engines.spark import TEST_SPARK_CONF, spark_session
+
+    session = spark_session("local[2]", conf=TEST_SPARK_CONF)
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def lake_store(store, folder, spark):
+    """Export ``store`` to a lake in ``folder`` and open it on ``spark``."""
+    from trendwatch.engines import SparkStore
+
+    export_lake(store, folder)
+    return SparkStore(folder, session=spark)

@@ -1,0 +1,114 @@
+"""Parity on the shared archives (skipped when ../shared/data is absent): the Spark engine on
+local[2] gives the DuckDB engine's pairs, weights, evidence, trend scores and campaign metrics.
+
+* russian_coord_tweets: co-retweet at 60 s with no bound gives the published tools' graph
+  (3,954 accounts, 6,206 pairs) on both engines, and the default bound gives the same edges.
+* the X v2 samples (twarc2 pages) at 600 s: co-retweet (537 pairs), co-hashtag (556) and
+  co-mention (6); co-tweet, co-link and co-reply link nobody there on either engine.
+* an IRA slice (the first 60,000 rows of the archive, about 2014-2015): co-tweet, co-retweet
+  of ``RT @handle:`` reposts (keyed by text), sync-post with its TF-IDF weight, the trending
+  list and the busiest hashtag's campaign.
+"""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import shared_path
+from tests.coordination.test_parity import TWARC_FILES, read_russian, russian_posts
+from tests.engines.conftest import lake_store
+from tests.engines.parity import same_coordination, same_frame
+from trendwatch.analysis.campaign import campaign
+from trendwatch.analysis.coordination import coordinate
+from trendwatch.analysis.trends import trending
+from trendwatch.store import Store
+
+pytestmark = [pytest.mark.spark, pytest.mark.realdata]
+
+IRA_SLICE_ROWS = 60_000
+
+
+@pytest.fixture(scope="module")
+def russian(spark, tmp_path_factory):
+    table = read_russian()
+    folder = tmp_path_factory.mktemp("russian")
+    with Store(folder / "r.duckdb") as store:
+        store.write_batch(russian_posts(table))
+        yield store, lake_store(store, folder / "lake", spark)
+
+
+@pytest.fixture(scope="module")
+def twarc(spark, tmp_path_factory):
+    from trendwatch.ingest import ingest
+
+    paths = [shared_path("twitter-v2-twarc", name) for name in TWARC_FILES]
+    folder = tmp_path_factory.mktemp("twarc")
+    ingest(paths, folder / "tw.duckdb")
+    with Store(folder / "tw.duckdb") as store:
+        yield store, lake_store(store, folder / "lake", spark)
+
+
+@pytest.fixture(scope="module")
+def ira(spark, tmp_path_factory):
+    from trendwatch.ingest import ingest
+
+    source = shared_path("ira-troll-tweets", "ira_tweets.parquet")
+    folder = tmp_path_factory.mktemp("ira")
+    rows = pq.ParquetFile(source).iter_batches(batch_size=IRA_SLICE_ROWS)
+    pq.write_table(next(rows).to_pandas().pipe(_arrow), folder / "ira_slice.parquet")
+    ingest([folder / "ira_slice.parquet"], folder / "ira.duckdb")
+    with Store(folder / "ira.duckdb") as store:
+        yield store, lake_store(store, folder / "lake", spark)
+
+
+def _arrow(frame):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def test_russian_co_retweet_reference_graph(russian):
+    duck, spark = russian
+    result = coordinate(spark, "co-retweet", window=60, max_key_fanout=None, record=False)
+    assert (len(result.accounts), len(result.edges)) == (3954, 6206)
+    same_coordination(
+        coordinate(duck, "co-retweet", window=60, max_key_fanout=None, record=False), result
+    )
+
+
+def test_russian_co_retweet_with_the_default_bound(russian):
+    duck, spark = russian
+    same_coordination(
+        coordinate(duck, "co-retweet", window=10, record=False),
+        coordinate(spark, "co-retweet", window=10, record=False),
+    )
+
+
+@pytest.mark.parametrize("method", ["co-retweet", "co-hashtag", "co-mention"])
+def test_twarc_v2_methods(twarc, method):
+    duck, spark = twarc
+    left = coordinate(duck, method, window=600, record=False)
+    assert len(left.edges) == {"co-retweet": 537, "co-hashtag": 556, "co-mention": 6}[method]
+    same_coordination(left, coordinate(spark, method, window=600, record=False))
+
+
+@pytest.mark.parametrize(
+    ("method", "options"),
+    [("co-tweet", {}), ("co-retweet", {}), ("sync-post", {"min_weight": 3})],
+)
+def test_ira_slice_methods(ira, method, options):
+    duck, spark = ira
+    left = coordinate(duck, method, record=False, **options)
+    assert len(left.edges), "the case must link someone to mean anything"
+    same_coordination(left, coordinate(spark, method, record=False, **options))
+
+
+def test_ira_slice_trends_and_campaign(ira):
+    duck, spark = ira
+    left = trending(duck, window="1d", top=None)
+    right = trending(spark, window="1d", top=None)
+    assert left.total == right.total and left.total > 0
+    same_frame(left.table, right.table)
+    busiest = left.table.sort_values("posts", ascending=False).iloc[0]["hashtag"]
+    assert campaign(duck, [busiest]).to_dict() == campaign(spark, [busiest]).to_dict()
