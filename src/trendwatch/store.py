@@ -95,6 +95,16 @@ CREATE TABLE IF NOT EXISTS run_changes (
     run_id VARCHAR NOT NULL, changed_at TIMESTAMPTZ, reason VARCHAR
     -- a run whose rows or input changed after it was computed (trendwatch.forget)
 );
+CREATE TABLE IF NOT EXISTS alerts (
+    time TIMESTAMPTZ NOT NULL, kind VARCHAR NOT NULL, hashtag VARCHAR, target VARCHAR,
+    posts BIGINT, accounts BIGINT, window_s BIGINT, run_id VARCHAR, body JSON,
+    raised_at TIMESTAMPTZ
+    -- one row per alert the watcher raised (trendwatch.watch.alerts); time is stream time,
+    -- body the whole alert line as JSON
+);
+CREATE TABLE IF NOT EXISTS watch_gaps (
+    source VARCHAR, gap_from TIMESTAMPTZ, gap_to TIMESTAMPTZ, reason VARCHAR
+);
 """
 
 _POST_COLUMNS = ", ".join(POST_SCHEMA.names)

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "export_cmd",
     "forget_cmd",
     "rerun_cmd",
+    "alerts_cmd",
 )
 
 

@@ -1,0 +1,1 @@
+"""Watching live: rolling detection and alerts (:mod:`.alerts`), replays (:mod:`.replay`)."""
