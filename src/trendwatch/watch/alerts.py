@@ -271,8 +271,17 @@ def _hashtag_numbers(row: dict, result: GroupsResult) -> dict:
         "min_q_value": float(edges["q_value"].min()) if len(edges) else None,
         "methods": v.methods if v.finding == "coordinated core" else [],
         "verdict": v.text,
+        "core_account_ids": _shown(sorted(result.members["account_id"])),
     }
     return numbers | _top_pair(edges)
+
+
+SHOWN_ACCOUNTS = 100
+"""Core accounts an alert line names (the run holds them all)."""
+
+
+def _shown(accounts) -> list[str]:
+    return [str(a) for a in list(accounts)[:SHOWN_ACCOUNTS]]
 
 
 def _top_pair(edges: pd.DataFrame) -> dict:
@@ -292,6 +301,7 @@ def _raid_numbers(check: RaidCheck) -> dict:
         "group_sizes": list(check.group_sizes),
         "min_q_value": check.min_q_value,
         "top_pair": list(check.top_pair) if check.top_pair else None,
+        "core_account_ids": _shown(check.core),
     }
 
 

@@ -94,6 +94,7 @@ class RaidCheck:
     min_q_value: float | None = None
     group_sizes: tuple[int, ...] = ()
     top_pair: tuple[str, str] | None = None
+    core: tuple[str, ...] = ()
 
     @property
     def raided(self) -> bool:
@@ -141,6 +142,7 @@ def _with_core(check: RaidCheck, result: GroupsResult, posts, window) -> RaidChe
         check.target, check.posts, check.accounts, len(core), core_posts,
         core_posts / check.posts, float(links["q_value"].min()),
         tuple(int(n) for n in sizes), (strongest["account_a"], strongest["account_b"]),
+        tuple(sorted(core)),
     )  # fmt: skip
 
 
