@@ -97,10 +97,11 @@ CREATE TABLE IF NOT EXISTS run_changes (
 );
 CREATE TABLE IF NOT EXISTS alerts (
     time TIMESTAMPTZ NOT NULL, kind VARCHAR NOT NULL, hashtag VARCHAR, target VARCHAR,
-    posts BIGINT, accounts BIGINT, window_s BIGINT, run_id VARCHAR, body JSON,
+    posts BIGINT, accounts BIGINT, window_s BIGINT, groups_run VARCHAR, body JSON,
     raised_at TIMESTAMPTZ
     -- one row per alert the watcher raised (trendwatch.watch.alerts); time is stream time,
-    -- body the whole alert line as JSON
+    -- body the whole alert line as JSON. groups_run is the line's run_id, named so that
+    -- `runs prune` (which clears every table with a run_id column) keeps the alerts
 );
 CREATE TABLE IF NOT EXISTS watch_gaps (
     source VARCHAR, gap_from TIMESTAMPTZ, gap_to TIMESTAMPTZ, reason VARCHAR

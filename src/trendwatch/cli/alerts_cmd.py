@@ -107,7 +107,7 @@ def _summary(done, checker, hook) -> str:
     return line
 
 
-_COLUMNS = ["time", "kind", "hashtag", "target", "posts", "accounts", "run_id"]
+_COLUMNS = ["time", "kind", "hashtag", "target", "posts", "accounts", "groups_run"]
 
 
 @alerts_group.command("list")

@@ -318,7 +318,8 @@ def _store_alert(store, alert: Alert) -> None:
 
 def stored_alerts(store, *, since: datetime | None = None) -> pd.DataFrame:
     """The stored alerts, oldest first: time, kind, hashtag, target, posts, accounts,
-    window_s, run_id, body (the alert line), raised_at. Empty for a store made before alerts.
+    window_s, groups_run (the line's ``run_id``), body (the alert line), raised_at. Empty for
+    a store made before alerts.
 
     Examples
     --------
@@ -328,7 +329,7 @@ def stored_alerts(store, *, since: datetime | None = None) -> pd.DataFrame:
     """
     if not _has_alerts_table(store):
         return pd.DataFrame(columns=["time", "kind", "hashtag", "target", "posts", "accounts",
-                                     "window_s", "run_id", "body", "raised_at"])  # fmt: skip
+                                     "window_s", "groups_run", "body", "raised_at"])  # fmt: skip
     sql = "SELECT * FROM alerts WHERE ? IS NULL OR time >= ? ORDER BY time, kind, hashtag, target"
     return store.con.execute(sql, [since, since]).df()
 
