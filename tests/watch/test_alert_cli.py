@@ -27,7 +27,8 @@ def _replay(tmp_path, archive, *extra):
 
 def _replay_into(db, archive, *extra):
     args = ["alerts", "replay", str(archive), "--db", str(db), "--check-every", "1800",
-            "--since", "2025-11-14T07:00:00Z", "--until", "2025-11-14T10:00:00Z", *extra]  # fmt: skip
+            "--since", "2025-11-14T07:00:00Z", "--until", "2025-11-14T10:00:00Z",
+            *extra]  # fmt: skip
     return CliRunner().invoke(cli, args)
 
 
