@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
+import orjson
 
 from ..analysis.timeseries import parse_at, parse_duration
 from ..errors import InputError
@@ -118,8 +119,6 @@ def list_command(db, as_json) -> None:
     with open_store(db, read_only=True) as store:
         found = stored_alerts(store)
     if as_json:
-        import orjson
-
         print_json([orjson.loads(body) for body in found["body"]])
         return
     rows = found[_COLUMNS].astype(object).where(found[_COLUMNS].notna(), "").values.tolist()
