@@ -37,11 +37,13 @@ from trendwatch.watch.replay import replay
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def costs(seconds: list[float]) -> str:
-    c = np.array(seconds or [0.0])
+def costs(checker) -> str:
+    c = np.array(checker.check_seconds or [0.0])
+    cpu = np.array(checker.check_cpu_seconds or [0.0])
     return (
-        f"{len(c)} checks: median {np.median(c):.2f} s, p95 {np.percentile(c, 95):.2f} s, "
-        f"max {c.max():.2f} s, total {c.sum():.0f} s"
+        f"{len(c)} checks: wall median {np.median(c):.2f} s, p95 {np.percentile(c, 95):.2f} s, "
+        f"max {c.max():.2f} s, total {c.sum():.0f} s; CPU median {np.median(cpu):.2f} s, "
+        f"p95 {np.percentile(cpu, 95):.2f} s, max {cpu.max():.2f} s"
     )
 
 
@@ -75,7 +77,7 @@ def run_seed(seed: int, check_every: int, folder: Path, hours: tuple[float, floa
             done = replay(source, store, checker, check_every=timedelta(seconds=check_every),
                           since=since, until=until)  # fmt: skip
             wall = time.perf_counter() - started
-    cost = costs(checker.check_seconds)
+    cost = costs(checker)
     print(f"\n== seed {seed}: {done.posts:,} posts, replay {wall:.0f} s; {cost}")
     for alert in done.alerts:
         print("  " + describe(alert))
@@ -128,7 +130,7 @@ def run_ira(start: str, minutes: int, folder: Path) -> None:
             a for k in range(1, minutes + 1) for a in checker(first + k * timedelta(minutes=1))
         ]
         crossing = burst_crossing(store, "kochfarms")
-    print(f"\n== IRA from {first:%Y-%m-%d %H:%M}: {costs(checker.check_seconds)}")
+    print(f"\n== IRA from {first:%Y-%m-%d %H:%M}: {costs(checker)}")
     print(f"  #kochfarms: 100 posts within an hour at {crossing}")
     for alert in alerts:
         print("  " + describe(alert))
