@@ -10,7 +10,8 @@ the alerts: a check reads only posts created before its tick.
 
 Posts before ``since`` are written first, unchecked (the history the scores need); the replay
 stops at ``until``. The source's accounts are written first, as a watcher learns an author
-with their first post.
+with their first post. Posts without a time (context posts some formats name but do not date)
+have no place in the stream and are not replayed.
 """
 
 from __future__ import annotations
