@@ -55,7 +55,7 @@ def test_replay_prints_each_alert_as_a_json_line_and_stores_it(small, replayed):
     assert [json.loads(x) for x in alerts_file.read_text().splitlines()] == lines
     assert "replayed" in result.stderr and "6 checks" in result.stderr  # 07:30 ... 10:00
     listed = CliRunner().invoke(cli, ["alerts", "list", "--db", str(db), "--json"])
-    assert json.loads(listed.stdout) == lines
+    assert [json.loads(x) for x in listed.stdout.splitlines()] == lines
     table = CliRunner().invoke(cli, ["alerts", "list", "--db", str(db)])
     assert truth.attack_hashtag in table.stdout and "groups_run" in table.stdout
 

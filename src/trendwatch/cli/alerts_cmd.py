@@ -15,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-import orjson
 
 from ..analysis.timeseries import parse_at, parse_duration
 from ..errors import InputError
@@ -26,7 +25,7 @@ from ..watch.replay import replay
 from ..watch.rules import AlertRules
 from ..watch.webhook import Webhook
 from ..wording import plural
-from .options import db_option, json_option, print_json
+from .options import db_option
 from .tables import format_table, json_safe
 
 __all__ = ["COMMANDS"]
@@ -113,13 +112,14 @@ _COLUMNS = ["time", "kind", "hashtag", "target", "posts", "accounts", "groups_ru
 
 @alerts_group.command("list")
 @db_option
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Print the alert lines (JSON Lines).")
 def list_command(db, as_json) -> None:
-    """List the stored alerts, oldest first."""
+    """List the stored alerts, oldest first (--json: each alert line as it was raised)."""
     with open_store(db, read_only=True) as store:
         found = stored_alerts(store)
     if as_json:
-        print_json([orjson.loads(body) for body in found["body"]])
+        for body in found["body"]:
+            click.echo(json_safe(body))
         return
     rows = found[_COLUMNS].astype(object).where(found[_COLUMNS].notna(), "").values.tolist()
     click.echo(format_table(_COLUMNS, rows, numeric_from=4))
