@@ -103,6 +103,14 @@ CREATE TABLE IF NOT EXISTS run_changes (
     run_id VARCHAR NOT NULL, changed_at TIMESTAMPTZ, reason VARCHAR
     -- a run whose rows or input changed after it was computed (trendwatch.forget)
 );
+CREATE TABLE IF NOT EXISTS alerts (
+    time TIMESTAMPTZ NOT NULL, kind VARCHAR NOT NULL, hashtag VARCHAR, target VARCHAR,
+    posts BIGINT, accounts BIGINT, window_s BIGINT, groups_run VARCHAR, body JSON,
+    raised_at TIMESTAMPTZ
+    -- one row per alert the watcher raised (trendwatch.watch.alerts); time is stream time,
+    -- body the whole alert line as JSON. groups_run is the line's run_id, named so that
+    -- `runs prune` (which clears every table with a run_id column) keeps the alerts
+);
 CREATE TABLE IF NOT EXISTS watch_cursors (
     source VARCHAR PRIMARY KEY, cursor VARCHAR, updated_at TIMESTAMPTZ
     -- trendwatch.watch: where each live source resumes (Jetstream: an event's time_us)

@@ -126,3 +126,28 @@ def test_hostile_posts_run_nothing_on_any_page(hostile_store, watched):
         assert "<script>alert(1)</script>" in page.inner_text("main")  # shown, as text
         watched.screenshot("dashboard-hostile-evidence")
     watched.assert_clean()
+
+
+def test_the_live_page_redraws_itself_when_an_alert_arrives(tmp_path, watched):
+    from datetime import timedelta
+
+    from tests.conftest import T0, add_posts, make_post
+    from trendwatch.store import Store
+    from trendwatch.watch.alerts import Alert, _store_alert
+
+    page = watched.page
+    with Store(tmp_path / "live.duckdb") as store:
+        add_posts(store, [make_post(k, f"a{k % 9}", T0 + timedelta(seconds=k),
+                                    hashtags=("push",)) for k in range(30)])  # fmt: skip
+        with running(store) as server:
+            page.goto(server.url + "/live")
+            assert page.locator('#live table[data-name="rising"] tbody tr').count() == 1
+            alert = Alert(T0, "coordination", HOSTILE_TAG, 30, 9, 3600, "groups-1", "new")
+            _store_alert(store.cursor(), alert)
+            page.wait_for_selector('#live table[data-name="alerts"] tbody tr', timeout=15_000)
+            assert page.url.endswith("/live")  # redrawn in place, not reloaded
+            cell = page.locator('#live table[data-name="alerts"] tbody tr td').nth(2)
+            assert cell.inner_text() == HOSTILE_TAG
+            assert int(page.get_attribute("#live", "data-updates")) >= 1
+            watched.screenshot("dashboard-live")
+    watched.assert_clean()

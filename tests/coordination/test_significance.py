@@ -222,3 +222,41 @@ def test_near_duplicates_are_tested_on_their_clusters(store):
     # In a hashtag scope, the clusters come from the links over the scope's whole days.
     scoped = significance(store, "co-similar", window=60, hashtags=["tag"], record=False, q=0.01)
     assert scoped.edges["significant"].sum() == 3
+
+
+# A live check's null (trendwatch.watch): days that end at the check's time of day.
+_LATE = [(a, k, 82800 + s) for a, k, s in HAND]  # day 0, from 23:00
+_EARLY = [("a", "k5", 3600, 1), ("b", "k5", 3602, 1)]  # day 1, 01:00
+_LATE_EARLY_EVIDENCE = [
+    (a, b, k, 82800 + sa, 82800 + sb) for a, b, k, sa, sb in HAND_EVIDENCE if (a, b) == ("a", "b")
+]
+_LATE_EARLY_EVIDENCE.append(("a", "b", "k5", 3600, 3602, 1))
+
+
+def test_utc_days_keep_a_late_and_an_early_pattern_apart():
+    found = pair_tests(actions(_LATE + _EARLY), evidence(_LATE_EARLY_EVIDENCE), window_s=30)
+    # day 0 as in test_pair_test_by_hand: 9*4/74 + 9*12/74; day 1: a and b alone in one cell
+    # of 2: x = 1 each, D = 2**2 - 2 = 2, S0 = 2 -> 1*1*2/2 = 1
+    assert found["events"].iloc[0] == 4
+    assert found["expected"].iloc[0] == pytest.approx(144 / 74 + 1)
+
+
+def test_days_from_noon_put_them_in_one_null():
+    found = pair_tests(actions(_LATE + _EARLY), evidence(_LATE_EARLY_EVIDENCE), window_s=30,
+                       day_origin_s=12 * 3600)  # fmt: skip
+    # one day from 12:00: x = a 4, b 4, c 2, d 2 -> E = 12, sum x^2 = 40, D = 104;
+    # cells of 2: k1, k2, k5 -> S0 = 6; the cell of 4 -> S1 = 12: 16*6/104 + 16*12/104
+    assert found["events"].iloc[0] == 4
+    assert found["expected"].iloc[0] == pytest.approx(288 / 104)
+
+
+def test_a_live_checks_context_is_the_whole_24_hour_spans_ending_at_it(store):
+    add_posts(store, [
+        make_post("1", "a", at(0), hashtags=("tag",)),
+        make_post("2", "b", at(60 * 24 * 2 + 5), hashtags=("tag",)),
+    ])  # fmt: skip
+    end = at(60 * 24 * 2 + 10)
+    context = context_of(store, Scope(hashtags=("tag",)), day_end=end)
+    # the posts span 2 days and 5 minutes before ``end``: three 24-hour spans
+    assert (context.hashtags, context.since, context.until) == (None, end - timedelta(days=3), end)
+    assert context_of(store, Scope(hashtags=("tag",), until=end)) != context

@@ -69,3 +69,28 @@ def test_info_on_a_store_without_the_watch_tables(tmp_path):
     con.close()
     result = CliRunner().invoke(cli, ["info", "--db", str(db), "--json"])
     assert result.exit_code == 0 and json.loads(result.output)["watch_gaps"] == []
+
+
+def test_watch_runs_the_alert_check_with_its_options(tmp_path):
+    """The alert options reach the check: it runs (a quiet stream raises nothing), the
+    alerts file is not created without an alert, and --json keeps stdout one document."""
+    db, alerts = tmp_path / "s.duckdb", tmp_path / "alerts.jsonl"
+    events = [post_event(n) for n in range(4)]
+    for n, event in enumerate(events):  # stdin's clock is the posts' own: a minute apart
+        event["commit"]["record"]["createdAt"] = f"2024-11-20T10:0{n}:30.000Z"
+    lines = "".join(json.dumps(event) + "\n" for event in events)
+    command = [sys.executable, "-m", "trendwatch", "watch", "--source", "stdin", "--db", str(db),
+               "--json", "--check-every", "60", "--window", "30min", "--target", "@someone",
+               "--alerts", str(alerts)]  # fmt: skip
+    result = subprocess.run(command, input=lines, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["added"] == 4 and len(report["checks"]) == 3, report  # 10:01, 10:02, 10:03
+    assert not alerts.exists()
+    with Store(db, read_only=True) as store:
+        assert store.con.execute("SELECT count(*) FROM alerts").fetchone() == (0,)
+
+
+def test_watch_refuses_a_bad_alert_window(tmp_path):
+    result = watch_stdin(tmp_path / "s.duckdb", "--window", "soon")
+    assert result.returncode != 0 and "Traceback" not in result.stderr

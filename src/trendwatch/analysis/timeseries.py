@@ -130,12 +130,15 @@ def hashtag_rows(store, hashtags=None) -> ibis.Table:
     return rows.drop("tags", "position")
 
 
-def hashtag_series(store, buckets: Buckets, *, hashtags=None, before=None) -> pd.DataFrame:
+def hashtag_series(
+    store, buckets: Buckets, *, hashtags=None, before=None, since=None
+) -> pd.DataFrame:
     """Per (hashtag, bucket) with posts: ``posts``, ``accounts``, ``originals``, ``reposts``.
 
     Columns: hashtag, bucket (index), posts, accounts (distinct authors), originals (kind
     ``post``), reposts, start (UTC), sorted by hashtag then bucket. Buckets without posts are
-    absent. ``before`` keeps only posts before that time.
+    absent. ``before`` keeps only posts before that time, ``since`` only those at or after it
+    (the watcher reads the last day only).
 
     Examples
     --------
@@ -146,6 +149,8 @@ def hashtag_series(store, buckets: Buckets, *, hashtags=None, before=None) -> pd
     rows = hashtag_rows(store, hashtags)
     if before is not None:
         rows = rows.filter(rows.created_at < before)
+    if since is not None:
+        rows = rows.filter(rows.created_at >= since)
     rows = rows.mutate(bucket=buckets.of(rows.created_at))
     # Two steps (per account, then per bucket) beat one COUNT(DISTINCT author_id) in DuckDB.
     per_account = rows.group_by(["hashtag", "bucket", "author_id"]).aggregate(

@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "forget_cmd",
     "rerun_cmd",
     "watch_cmd",
+    "alerts_cmd",
 )
 
 

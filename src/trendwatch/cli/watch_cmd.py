@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import click
 
+from ..analysis.timeseries import parse_duration
 from ..watch import COLLECTIONS, DEFAULT_COLLECTIONS, watch
+from ..watch.alerts import AlertFile, WatchChecks, alert_line
 from ..watch.config import SOURCE_KINDS, make_sources
 from ..watch.mastodon import TRANSPORTS
+from ..watch.rules import AlertRules
+from ..watch.webhook import Webhook
 from .options import db_option, json_option, print_json
-from .tables import format_table, terminal_lines
+from .tables import format_table, json_safe, terminal_lines
 
 __all__ = ["COMMANDS"]
 
@@ -77,6 +81,28 @@ _COUNTS = ("read", "added", "duplicates", "skipped", "quarantined")
     help="Seconds of stream time between checks.",
 )
 @click.option(
+    "--window",
+    default="1h",
+    show_default=True,
+    help="Alerts: the window each check scores (30min, 1h...).",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="@HANDLE",
+    help="Alerts: also watch replies and mentions to this account for a reply raid; repeatable.",
+)
+@click.option(
+    "--alerts",
+    "alerts_file",
+    type=click.Path(dir_okay=False),
+    help="Alerts: append each alert to this file as a JSON line (they are also printed: "
+    "on standard output, on standard error with --json).",
+)
+@click.option("--webhook", metavar="URL", help="Alerts: POST each alert as JSON to this URL.")
+@click.option("--no-alerts", is_flag=True, help="Collect only: run no check.")
+@click.option(
     "--for",
     "duration",
     type=click.FloatRange(min=0),
@@ -85,17 +111,28 @@ _COUNTS = ("read", "added", "duplicates", "skipped", "quarantined")
 )
 @json_option
 def watch_command(db, kind, urls, streams, transport, token_env, collections, dids, compress,
-                  format_, check_every, duration, as_json) -> None:  # fmt: skip
+                  format_, check_every, window, targets, alerts_file, webhook, no_alerts,
+                  duration, as_json) -> None:  # fmt: skip
     """Collect live posts into the store until stopped; other commands keep working meanwhile.
 
     Resumes each source from its stored cursor (Jetstream replays what was missed), records
     every gap, and writes at least once per check interval, so that the other commands see
-    data at most one interval old.
+    data at most one interval old. At each check (of stream time) the rolling detection runs
+    (`trendwatch alerts replay` shows what it does on an archive): each alert is printed as a
+    JSON line, stored, and appended to --alerts FILE and POSTed to --webhook URL.
     """
     sources = make_sources(kind, urls, streams=streams, collections=collections, dids=dids,
                            compress=compress, transport=transport, token_env=token_env,
                            format=format_)  # fmt: skip
-    report = watch(db or _default_db(), sources, check_every=check_every, stop_after=duration)
+    db = db or _default_db()
+    hook = Webhook(webhook) if webhook else None
+    checks = None if no_alerts else _checks(db, window, targets, alerts_file, hook, as_json)
+    try:
+        report = watch(db, sources, check_every=check_every, on_check=checks,
+                       stop_after=duration)  # fmt: skip
+    finally:
+        if hook:
+            hook.close()
     if as_json:
         print_json(report.to_dict())
         return
@@ -111,6 +148,20 @@ def watch_command(db, kind, urls, streams, transport, token_env, collections, di
                 f"{gap.gap_to:%H:%M:%S} ({gap.seconds:.1f} s): {gap.reason}"
             )
         )
+
+
+def _checks(db, window, targets, alerts_file, hook, as_json: bool) -> WatchChecks:
+    # With --json, standard output is the final report alone: alert lines go to stderr.
+    sinks = [_alert_printer(err=as_json)] + ([AlertFile(alerts_file)] if alerts_file else [])
+    rules = AlertRules(window=parse_duration(window))
+    return WatchChecks(db, rules=rules, targets=targets, sinks=sinks + ([hook] if hook else []))
+
+
+def _alert_printer(*, err: bool):
+    def print_alert(alert) -> None:
+        click.echo(json_safe(alert_line(alert)), err=err)
+
+    return print_alert
 
 
 def _default_db():

@@ -52,6 +52,7 @@ STATIC_FILES: dict[str, tuple[Path, str]] = {
     "charts.js": (_REPORT_STATIC / "charts.js", "text/javascript; charset=utf-8"),
     "report.css": (_REPORT_STATIC / "report.css", "text/css; charset=utf-8"),
     "dashboard.js": (_OWN_STATIC / "dashboard.js", "text/javascript; charset=utf-8"),
+    "live.js": (_OWN_STATIC / "live.js", "text/javascript; charset=utf-8"),
     "dashboard.css": (_OWN_STATIC / "dashboard.css", "text/css; charset=utf-8"),
 }
 _JSON = "application/json"
@@ -147,7 +148,10 @@ class Dashboard:
         return self.data(next(r for r in ROUTES if r.name == name), params)
 
     def body(self, route: Route, params: dict, as_json: bool) -> bytes:
-        """The serialised page or JSON twin, computed once per parameter set and cached."""
+        """The serialised page or JSON twin, computed once per parameter set and data version
+        and cached (a live page at every request: the watcher keeps writing its data)."""
+        if route.live:
+            return self._computed_live(route, params, as_json)
         key = ("json" if as_json else "html", route.name, tuple(sorted(params.items())),
                self._data_version())  # fmt: skip
         return self.cache.get_or_compute(key, lambda: self._computed(route, params, as_json))
@@ -157,6 +161,12 @@ class Dashboard:
             return self._in_slot(lambda: self._json(route, params))
         data = self.data(route, params)  # in a slot of its own when it must be computed
         return self._in_slot(lambda: render_page(route, params, data).encode())
+
+    def _computed_live(self, route: Route, params: dict, as_json: bool) -> bytes:
+        body = self._in_slot(lambda: self._json(route, params))
+        if as_json:
+            return body
+        return render_page(route, params, orjson.loads(body)).encode()
 
     def _json(self, route: Route, params: dict) -> bytes:
         with self._request_store() as store:

@@ -237,7 +237,7 @@ def render_page(route: Route, params: dict, data: dict) -> str:
     if route.name in READABLE:
         content = READABLE[route.name](data, scope or [])
     else:
-        content = _charts(route) + render_mapping(shown, 0, scope)
+        content = _charts(route) + _live_data(route, shown, scope, api)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -257,5 +257,14 @@ def render_page(route: Route, params: dict, data: dict) -> str:
 {render.json_script("tw-data", data)}
 <script src="/static/charts.js"></script>
 <script src="/static/dashboard.js"></script>
+{'<script src="/static/live.js"></script>' if route.live else ""}
 </body></html>
 """
+
+
+def _live_data(route: Route, shown: dict, scope, api: str) -> str:
+    """The view's data; on a live page, in the block its script redraws from ``api``."""
+    inner = render_mapping(shown, 0, scope)
+    if not route.live:
+        return inner
+    return f'<div id="live" data-api="{api}" aria-live="polite">{inner}</div>'

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
+from ..watch.live import live_status
 from .params import Param
 
 __all__ = ["Route", "ROUTES", "route_for_path", "FILTERS"]
@@ -39,6 +40,8 @@ class Route:
     params : the query parameters the page accepts (anything else is a 400).
     call : ``call(views, store, params, related) -> dict``: which view, with which arguments.
     in_nav : listed in the navigation bar (pages that need an argument are reached by links).
+    live : computed at every request (never cached) and redrawn by the page itself from its
+        JSON twin every few seconds (the live page, while a watcher writes the store).
     html_skip : entries of the data left out of the HTML tables (drawn by the charts, or only
         useful as JSON).
     """
@@ -50,6 +53,7 @@ class Route:
     call: ViewCall
     in_nav: bool = True
     html_skip: tuple[str, ...] = ()
+    live: bool = False
 
     @property
     def api_path(self) -> str:
@@ -137,6 +141,7 @@ ROUTES: tuple[Route, ...] = (
         lambda v, s, p, r: v.comparison_view(s, p["a"], p["b"]),
         in_nav=False, html_skip=("timeline",),
     ),
+    Route("live", "/live", "Live", (), lambda v, s, p, r: live_status(s), live=True),
     Route("runs", "/runs", "Runs & methods", (), lambda v, s, p, r: v.methods_view(s)),
     Route("quality", "/quality", "Data quality", (), lambda v, s, p, r: v.quality_view(s)),
 )  # fmt: skip

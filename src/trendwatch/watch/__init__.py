@@ -2,7 +2,10 @@
 
 :func:`watch` runs sources (:class:`Jetstream`, :class:`MastodonStream`, :class:`StdinSource`)
 into a store and calls a hook every ``check_every`` seconds of stream time; the gaps and
-cursors it keeps are read with :func:`watch_gaps` and :func:`load_cursor`.
+cursors it keeps are read with :func:`watch_gaps` and :func:`load_cursor`. The hook the
+``watch`` command gives it is a :class:`~.alerts.Checker`: rolling detection and alerts
+(:mod:`.alerts`, :mod:`.rules`, :mod:`.raids`, :mod:`.webhook`); :mod:`.replay` runs an archive
+through the same checks in stream order.
 """
 
 from __future__ import annotations

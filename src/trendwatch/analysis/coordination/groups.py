@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import igraph
 import leidenalg
@@ -315,6 +316,7 @@ def groups(
     seed: int = 0,
     record: bool = True,
     progress=None,
+    null_day_end: datetime | None = None,
 ) -> GroupsResult:
     """Find groups of coordinated accounts: tested links, fused, grouped, scored, judged.
 
@@ -343,6 +345,9 @@ def groups(
         the groups run (:func:`~.group_runs.record_groups_run`; the result's ``run_id``).
     progress : callable, optional
         Called with the name of each step as it starts (the CLI shows it on a terminal).
+    null_day_end : datetime, optional
+        The test's days are the 24-hour spans ending at this instant instead of UTC days
+        (a live check passes its stream time; :mod:`.significance`).
 
     Examples
     --------
@@ -362,14 +367,16 @@ def groups(
     step = progress or (lambda _step: None)
     for name in _costliest_first(names):  # only candidates' evidence is kept
         step(f"linking and testing {name}")
-        runs[name], tested[name] = _tested_run(store, name, scope, window, q, min_events)
+        runs[name], tested[name] = _tested_run(
+            store, name, scope, window, q, min_events, null_day_end
+        )
     step("grouping and scoring")
     runs, tested = {n: runs[n] for n in names}, {n: tested[n] for n in names}
     tested = with_q_values(tested, q, min_events)
     kept = {name: _significant(runs[name], tested[name]) for name in names}
     if record and not is_read_only(store):
-        runs = {name: _saved(store, runs[name], tested[name], kept[name], q, min_events)
-                for name in names}  # fmt: skip
+        runs = {name: _saved(store, runs[name], tested[name], kept[name], q, min_events,
+                             null_day_end) for name in names}  # fmt: skip
     fused = fuse_edges({name: r.edges for name, r in kept.items()})
     groups_of = partition(
         fused, algorithm=algorithm, seed=seed, min_size=min_size, resolution=resolution
@@ -383,6 +390,8 @@ def groups(
         "min_events": min_events, "algorithm": algorithm, "min_size": min_size,
         "resolution": resolution, "seed": seed,
     }  # fmt: skip
+    if null_day_end is not None:
+        params["null_day_end"] = null_day_end
     result = GroupsResult(
         members=_member_stats(groups_of, fused),
         groups=scores,
@@ -406,7 +415,7 @@ def _run(store, name: str, scope: Scope, window) -> CoordinationResult:
     )  # fmt: skip
 
 
-def _tested_run(store, name, scope, window, q, min_events):
+def _tested_run(store, name, scope, window, q, min_events, day_end=None):
     """``(run with the evidence of its candidate links only, every edge with its test)``.
 
     A pair whose p-value is above ``q`` cannot pass Benjamini-Hochberg at ``q`` (its q-value
@@ -414,7 +423,7 @@ def _tested_run(store, name, scope, window, q, min_events):
     runs: on the IRA archive co-hashtag alone links 6.4 million post pairs.
     """
     run = _run(store, name, scope, window)
-    tested = tested_edges(store, run, min_events)
+    tested = tested_edges(store, run, min_events, day_end)
     candidates = tested.loc[tested["p_value"] <= q, _PAIR]
     return dataclasses.replace(run, evidence_table=_evidence_of(run, candidates)), tested
 
@@ -441,9 +450,9 @@ def _significant(run: CoordinationResult, tested: pd.DataFrame) -> CoordinationR
     return dataclasses.replace(run, edges=keep, evidence_table=_evidence_of(run, keep[_PAIR]))
 
 
-def _saved(store, run, tested, kept, q, min_events) -> CoordinationResult:
+def _saved(store, run, tested, kept, q, min_events, day_end=None) -> CoordinationResult:
     """Record the run: every tested edge with its test, the kept links' evidence only."""
-    test = null_params(store, run, q, min_events)
+    test = null_params(store, run, q, min_events, day_end)
     stored = dataclasses.replace(
         run,
         edges=tested,

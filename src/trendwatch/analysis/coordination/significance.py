@@ -57,6 +57,12 @@ null is therefore built from the **context**: every post of the same platform on
 days the scope spans (a time slice too: a day is the null's unit); ``events`` still counts
 only the scope's evidence. See :func:`context_of`.
 
+A live check (:mod:`trendwatch.watch`) passes ``day_end``, its stream time: its days are then
+the 24-hour spans ending at that instant, and its context the whole such days the scope spans.
+A UTC day that has only begun would be the null's unit otherwise: at 11:00, a morning push
+makes up so much of its day that its members' co-occurrence looks ordinary (the simulator's
+40-account push, replayed live: no core found before noon, two hours after it ended).
+
 Multiple tests
 --------------
 ``q_value`` is the Benjamini-Hochberg adjusted p-value over every pair tested (in
@@ -71,6 +77,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -152,9 +159,10 @@ def _check(q: float, min_events: int) -> None:
 # --- the context -------------------------------------------------------------------------------
 
 
-def context_of(store, scope: Scope) -> Scope:
+def context_of(store, scope: Scope, day_end: datetime | None = None) -> Scope:
     """The posts the null is built from: every post of the scope's platform on the whole UTC
-    days its posts span (the scope itself when it has neither hashtags nor a time slice).
+    days its posts span (the scope itself when it has neither hashtags nor a time slice);
+    with ``day_end``, on the whole 24-hour spans ending at ``day_end`` that its posts span.
 
     A day's activity is the null's unit (module docs): a slice of a day, or one campaign's
     posts, would leave out the crowd its accounts are compared with.
@@ -172,6 +180,9 @@ def context_of(store, scope: Scope) -> Scope:
     ).to_pyarrow().to_pylist()[0]  # fmt: skip
     if span["first"] is None:
         return Scope(since=scope.since, until=scope.until, platform=scope.platform)
+    if day_end is not None:
+        days = max(1, math.ceil((day_end - span["first"]) / timedelta(days=1)))
+        return Scope(since=day_end - timedelta(days=days), until=day_end, platform=scope.platform)
     since = _day_start(span["first"])
     until = _day_start(span["last"]) + timedelta(days=1)
     return Scope(since=since, until=until, platform=scope.platform)
@@ -181,7 +192,9 @@ def _day_start(moment: datetime) -> datetime:
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def context_actions(store, method: str, scope: Scope, params: dict) -> ibis.Table:
+def context_actions(
+    store, method: str, scope: Scope, params: dict, day_end: datetime | None = None
+) -> ibis.Table:
     """``account_id, key, time, post_id`` of ``method`` over the context of ``scope`` (an
     Ibis table over the store: the null's tables are built where the posts are).
 
@@ -190,7 +203,7 @@ def context_actions(store, method: str, scope: Scope, params: dict) -> ibis.Tabl
     """
     spec = get_method(method)
     merged = {**spec.resolve({k: params[k] for k in spec.defaults if k in params}, scope)}
-    context = context_of(store, scope)
+    context = context_of(store, scope, day_end)
     posts = context.apply(store.posts(text_keys=spec.text_keys(merged)))
     built = spec.build(posts, merged).select("account_id", "key", "time", "post_id")
     return built.filter(built.time.notnull() & built.key.notnull())
@@ -207,7 +220,7 @@ _CELLS_SQL = """
     FROM {actions}, (VALUES (0), (1)) binnings(o);
     CREATE OR REPLACE TEMP TABLE _tw_cells AS
     SELECT o, key, bin, count(*) AS d,
-           floor((bin * 2 * $w - o * $w) / 86400)::BIGINT AS day
+           floor((bin * 2 * $w - o * $w - $day_origin) / 86400)::BIGINT AS day
     FROM _tw_ac GROUP BY ALL;
     CREATE OR REPLACE TEMP TABLE _tw_x AS
     SELECT o, account_id, day, count(*)::DOUBLE AS x
@@ -263,6 +276,7 @@ def pair_tests(
     evidence: pa.Table,
     window_s: float,
     min_events: int = MIN_EVENTS,
+    day_origin_s: float = 0.0,
 ) -> pd.DataFrame:
     """Test every pair of ``evidence`` against the configuration null of ``context``.
 
@@ -277,6 +291,8 @@ def pair_tests(
         The method's window; cells are ``2 * window_s`` long (module docs).
     min_events : int
         Pairs with fewer events get ``p_value`` 1 (they are still counted as tests).
+    day_origin_s : float
+        Seconds after midnight UTC at which the null's days start (0: UTC days).
 
     Returns
     -------
@@ -290,7 +306,9 @@ def pair_tests(
         return pd.DataFrame({**columns, "events": [], "expected": [], "p_value": []})
     with _context_relation(context) as (con, relation), memory_limit(con, NULL_MEMORY_LIMIT):
         try:
-            events, counts, n_strata = _count(con, relation, evidence, window_s, min_events)
+            events, counts, n_strata = _count(
+                con, relation, evidence, window_s, min_events, day_origin_s
+            )
         finally:
             con.execute(_DROP_SQL)
     out = events.merge(_p_values(counts, n_strata), on=_PAIR, how="left")
@@ -327,11 +345,12 @@ _DROP_SQL = "".join(
 )
 
 
-def _count(con, relation: str, evidence: pa.Table, window_s: float, min_events: int):
+def _count(con, relation, evidence: pa.Table, window_s, min_events, day_origin_s=0.0):
     """(events per pair, per-stratum counts and expectations of the tested pairs, strata)."""
     evidence = decoded(evidence.select(["account_a", "account_b", "key", "time_a", "time_b"]))
+    values = {"w": float(window_s), "day_origin": float(day_origin_s)}
     for statement in _statements(_CELLS_SQL.format(actions=relation)):
-        con.execute(statement, _used({"w": float(window_s)}, statement))
+        con.execute(statement, _used(values, statement))
     with registered(con, evidence) as ev:
         con.execute(_EVENTS_SQL.format(evidence=ev), {"w": float(window_s)})
     n_strata = con.execute("SELECT count(DISTINCT s) FROM _tw_s").fetchall()[0][0]
@@ -408,14 +427,18 @@ def with_q_values(
 # --- one method, end to end --------------------------------------------------------------------
 
 
-def tested_edges(store, result: CoordinationResult, min_events: int = MIN_EVENTS) -> pd.DataFrame:
-    """``result.edges`` with ``events, expected, p_value`` from :func:`pair_tests`."""
+def tested_edges(
+    store, result: CoordinationResult, min_events: int = MIN_EVENTS, day_end=None
+) -> pd.DataFrame:
+    """``result.edges`` with ``events, expected, p_value`` from :func:`pair_tests`
+    (``day_end``: the null's days end at that instant, see the module docs)."""
     scope = _scope_of(result)
-    context = context_actions(store, result.method, scope, result.params)
+    context = context_actions(store, result.method, scope, result.params, day_end)
     evidence = result.evidence_table
     if get_method(result.method).link is not None:  # co-similar: clusters as keys
-        context, evidence = _keyed_by_clusters(store, result, scope, context)
-    tests = pair_tests(context, evidence, result.params["window_s"], min_events)
+        context, evidence = _keyed_by_clusters(store, result, scope, context, day_end)
+    origin = day_end.timestamp() % 86400 if day_end is not None else 0.0
+    tests = pair_tests(context, evidence, result.params["window_s"], min_events, origin)
     merged = result.edges.merge(tests, on=_PAIR, how="left")
     # Every edge has evidence, so every edge has been counted; fill only the empty case.
     events = merged["events"].fillna(0).astype(np.int64)
@@ -485,14 +508,14 @@ def _by_evidence(edges: pd.DataFrame) -> pd.DataFrame:
     return order.reset_index(drop=True)
 
 
-def _keyed_by_clusters(store, result, scope: Scope, context: ibis.Table):
+def _keyed_by_clusters(store, result, scope: Scope, context: ibis.Table, day_end=None):
     """Context actions and evidence keyed by near-duplicate clusters (:mod:`.near_duplicates`).
 
     The clusters come from the method's links over the whole context, so a post outside a
     hashtag scope joins the cluster of its near-duplicates inside it.
     """
     linked = result
-    wider = context_of(store, scope)
+    wider = context_of(store, scope, day_end)
     if wider != scope:
         linked = coordinate(store, result.method, record=False, **_link_args(result, wider))
     clusters = cluster_keys(decoded(linked.evidence_table.select(["post_a", "post_b"])))
@@ -510,11 +533,12 @@ def _link_args(result: CoordinationResult, scope: Scope) -> dict:
                 platform=scope.platform, **method_params)  # fmt: skip
 
 
-def null_params(store, result: CoordinationResult, q: float, min_events: int) -> dict:
+def null_params(store, result: CoordinationResult, q: float, min_events: int, day_end=None) -> dict:
     """The test's parameters as runs record them."""
-    context = context_of(store, _scope_of(result))
+    context = context_of(store, _scope_of(result), day_end)
+    days = "UTC day" if day_end is None else f"24 h ending at {day_end:%H:%M:%S} UTC"
     return {
-        "null": "configuration model per UTC day, cell sizes in strata",
+        "null": f"configuration model per {days}, cell sizes in strata",
         "q": q,
         "min_events": min_events,
         "context": {"since": context.since, "until": context.until, "platform": context.platform},

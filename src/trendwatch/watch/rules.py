@@ -1,0 +1,190 @@
+"""When a check raises an alert: which hashtags burst, what makes them alert, when they re-alert.
+
+A check at stream time ``t`` looks only at posts created before ``t``, so the same store
+checked at the same ``t`` gives the same answer whatever arrived later: a replay at any speed
+raises the same alerts at the same stream times as the live stream.
+
+**Bursting** (:func:`rising_hashtags`): the window ``[t - window, t)`` is scored as
+:func:`trendwatch.trending` scores it with its default scorer, ``poisson``: the window's posts
+against the posts the hashtag's last 24 hours lead one to expect (Neill et al., KDD 2005). A
+hashtag bursts when that score is at least :data:`~trendwatch.analysis.trends.ONSET_RULES`'s
+10 (a likelihood ratio of about 22,000 to 1) and the window holds at least ``min_posts`` posts
+(100, the verdict's :data:`~trendwatch.analysis.coordination.verdict.MIN_POSTS`: below it the
+link test cannot reach its false discovery rate). Only the last day is read, so a check costs
+the same after a week of collection as after an hour.
+
+**Alert kinds** (:func:`kind_of`), from the coordination verdict on the hashtag's posts of the
+last ``history`` (24 h: the link test needs repeated co-actions, and a push's first hour rarely
+holds enough of them):
+
+* ``coordination`` — a coordinated core was found and its reading is ``push`` (it made half
+  of the posts or more) or ``coordinated minority``;
+* ``trend`` — no such core, but the activity is concentrated: accounts that posted 10 times or
+  more within an hour made at least half of the window's posts (the verdict's "push by
+  volume", :data:`~trendwatch.analysis.coordination.verdict.HEAVY_SHARE`);
+* nothing — a burst carried by many accounts, or an organised core inside a broad crowd
+  (reading ``organised core in a crowd``: an activist core answering an attack is not one).
+
+**Escalation** (:func:`escalation`): a hashtag that alerted does not alert again until a
+later check finds a higher kind (``trend`` then ``coordination``), at least
+:data:`ESCALATION_FACTOR` times the posts of its last alert in the window, or (for
+``coordination``) at least that many times its core accounts. A hashtag that met no alert
+rule at any check for a whole ``window`` is forgotten: its next alert is a new episode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from ..analysis.coordination.verdict import HEAVY_SHARE, MIN_POSTS, Verdict
+from ..analysis.scores import expected_posts, poisson_scores
+from ..analysis.timeseries import Buckets, hashtag_series
+from ..analysis.trends import ONSET_RULES
+from ..errors import ParameterError
+
+__all__ = [
+    "AlertRules",
+    "KINDS",
+    "ESCALATION_FACTOR",
+    "rising_hashtags",
+    "kind_of",
+    "escalation",
+    "Previous",
+]
+
+KINDS = ("trend", "coordination", "reply-raid")
+"""Alert kinds; for one hashtag, ``coordination`` ranks above ``trend``."""
+ESCALATION_FACTOR = 2.0
+"""A re-alert needs this many times the posts (or core accounts) of the last alert."""
+_RANK = {"trend": 1, "coordination": 2, "reply-raid": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRules:
+    """The thresholds of every alert rule (module docs), declared once.
+
+    window : the scored window, also the check's look-back for escalation.
+    history : how far back the expected rate and the coordination test look.
+    min_posts : fewest posts in the window for a hashtag to be judged.
+    min_score : least ``poisson`` score of a burst.
+    min_replies : fewest replies and mentions to a target in the window for a raid.
+    """
+
+    window: timedelta = timedelta(hours=1)
+    history: timedelta = timedelta(days=1)
+    min_posts: int = MIN_POSTS
+    min_score: float = ONSET_RULES["poisson"]
+    min_replies: int = 20
+
+    def __post_init__(self) -> None:
+        if self.window <= timedelta(0) or self.history < self.window:
+            raise ParameterError(
+                f"the window ({self.window}) must be positive and at most the history "
+                f"({self.history})"
+            )
+        if self.min_posts < 1 or self.min_replies < 1:
+            raise ParameterError("min_posts and min_replies must be at least 1")
+
+    @property
+    def window_s(self) -> int:
+        return int(self.window.total_seconds())
+
+
+def rising_hashtags(store, at: datetime, rules: AlertRules = AlertRules()) -> pd.DataFrame:
+    """The hashtags bursting in ``[at - window, at)`` (module docs), highest score first.
+
+    Columns: hashtag, posts, accounts, expected, poisson. ``expected`` is NaN (and the score
+    0) while the store holds less than one window of history before the current window.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> from trendwatch.store import Store
+    >>> rising_hashtags(Store(":memory:"), datetime(2025, 1, 1, tzinfo=UTC)).columns.tolist()
+    ['hashtag', 'posts', 'accounts', 'expected', 'poisson']
+    """
+    scored = scored_window(store, at, rules)
+    bursting = (scored["poisson"] >= rules.min_score) & (scored["posts"] >= rules.min_posts)
+    return scored[bursting].reset_index(drop=True)
+
+
+def scored_window(store, at: datetime, rules: AlertRules) -> pd.DataFrame:
+    """Every hashtag of the current window with its ``expected`` and ``poisson`` score."""
+    buckets = Buckets(rules.window, origin=at)
+    span = max(1, round(rules.history / rules.window))
+    frame = hashtag_series(store, buckets, before=at, since=at - rules.window * (span + 1))
+    columns = ["hashtag", "posts", "accounts", "expected", "poisson"]
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    first = _first_collected(store)
+    frame["expected"] = expected_posts(frame, span, buckets.index_of(first))
+    frame["poisson"] = poisson_scores(frame["posts"], frame["expected"])
+    now = frame[frame["bucket"] == -1]
+    order = ["poisson", "posts", "hashtag"]
+    now = now.sort_values(order, ascending=[False, False, True], kind="stable")
+    return now[columns].reset_index(drop=True)
+
+
+def _first_collected(store) -> datetime:
+    [(first,)] = store.con.execute("SELECT min(created_at) FROM posts WHERE collected").fetchall()
+    return pd.Timestamp(first).to_pydatetime()
+
+
+def kind_of(verdict: Verdict) -> str | None:
+    """The alert kind a verdict calls for (module docs), or None.
+
+    >>> v = Verdict("coordinated core", "", "#a", 500, 45, 40, 480, 0.96, 0.96, 5, "push")
+    >>> kind_of(v)
+    'coordination'
+    >>> kind_of(Verdict("no coordinated core", "", "#a", 500, 45, heavy_share=0.9))
+    'trend'
+    >>> kind_of(Verdict("no coordinated core", "", "#a", 500, 450, heavy_share=0.1)) is None
+    True
+    """
+    if verdict.finding == "coordinated core" and verdict.reading != "organised core in a crowd":
+        return "coordination"
+    if verdict.heavy_share >= HEAVY_SHARE:
+        return "trend"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """The last alert of one hashtag or target, and when its rule last held."""
+
+    kind: str
+    posts: int
+    core_accounts: int
+    time: datetime
+    last_held: datetime
+
+
+def escalation(previous: Previous | None, kind: str, posts: int, core_accounts: int) -> str | None:
+    """Why a check that calls for ``kind`` alerts again, or None when it does not escalate.
+
+    >>> from datetime import UTC
+    >>> t = datetime(2025, 1, 1, tzinfo=UTC)
+    >>> escalation(None, "trend", 120, 0)
+    'new'
+    >>> p = Previous("trend", 120, 0, t, t)
+    >>> escalation(p, "trend", 200, 0) is None, escalation(p, "trend", 240, 0)
+    (True, 'posts x2')
+    >>> escalation(p, "coordination", 130, 4)
+    'trend -> coordination'
+    >>> escalation(Previous("coordination", 500, 4, t, t), "coordination", 520, 37)
+    'core accounts x2'
+    """
+    if previous is None:
+        return "new"
+    if _RANK[kind] > _RANK[previous.kind]:
+        return f"{previous.kind} -> {kind}"
+    if _RANK[kind] < _RANK[previous.kind]:
+        return None
+    if posts >= ESCALATION_FACTOR * previous.posts:
+        return f"posts x{ESCALATION_FACTOR:g}"
+    if kind != "trend" and core_accounts >= ESCALATION_FACTOR * max(previous.core_accounts, 1):
+        return f"core accounts x{ESCALATION_FACTOR:g}"
+    return None

@@ -1,0 +1,127 @@
+"""The alert rules on hand-made stores: which hashtags burst, with numbers worked out by hand."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import T0, add_posts, make_post
+from trendwatch.analysis.coordination.verdict import Verdict
+from trendwatch.analysis.trends import trending
+from trendwatch.errors import ParameterError
+from trendwatch.watch.rules import (
+    AlertRules,
+    Previous,
+    escalation,
+    kind_of,
+    rising_hashtags,
+    scored_window,
+)
+
+HOUR = timedelta(hours=1)
+
+
+def _tagged(prefix: str, tag: str, times, authors) -> list:
+    return [
+        make_post(f"{prefix}{i}", author, when, hashtags=(tag,))
+        for i, (when, author) in enumerate(zip(times, authors, strict=True))
+    ]
+
+
+@pytest.fixture
+def bursting(store):
+    """Before T0: ``steady`` 2 posts an hour for 26 hours. In [T0 - 1h, T0): ``push`` 120 posts
+    by 40 accounts (nothing before), ``small`` 60 posts (new too), ``steady`` its usual 2.
+    At and after T0: 500 ``late`` posts and 100 more ``push`` posts, which no check at T0 sees."""
+    steady_times = [T0 - timedelta(hours=26) + k * timedelta(minutes=30) for k in range(52)]
+    posts = _tagged("s", "steady", steady_times, [f"u{k}" for k in range(52)])
+    window = [T0 - HOUR + timedelta(seconds=29 * k + 1) for k in range(120)]
+    posts += _tagged("p", "push", window, [f"a{k % 40}" for k in range(120)])
+    posts += _tagged("m", "small", window[:60], [f"b{k}" for k in range(60)])
+    after = [T0 + timedelta(seconds=k) for k in range(500)]
+    posts += _tagged("l", "late", after, [f"c{k}" for k in range(500)])
+    posts += _tagged("q", "push", after[:100], [f"a{k % 40}" for k in range(100)])
+    add_posts(store, posts)
+    return store
+
+
+def test_only_the_push_bursts_with_its_hand_worked_score(bursting):
+    found = rising_hashtags(bursting, T0)
+    assert found["hashtag"].tolist() == ["push"]
+    row = found.iloc[0]
+    # expected: (0 posts in the 24 previous hours + 1) / 24; score C ln(C/B) + B - C
+    assert (row["posts"], row["accounts"]) == (120, 40)
+    assert row["expected"] == pytest.approx(1 / 24)
+    assert row["poisson"] == pytest.approx(120 * math.log(120 * 24) + 1 / 24 - 120)
+    assert row["poisson"] == pytest.approx(835.907, abs=1e-3)
+
+
+def test_steady_and_small_hashtags_are_scored_but_do_not_burst(bursting):
+    scored = scored_window(bursting, T0, AlertRules()).set_index("hashtag")
+    # steady: 48 posts in the 24 hours before the window -> (48 + 1) / 24 expected, 2 seen
+    assert scored.loc["steady", "expected"] == pytest.approx(49 / 24)
+    assert scored.loc["steady", "poisson"] == 0
+    assert scored.loc["small", "posts"] == 60 and scored.loc["small", "poisson"] > 10
+    assert "late" not in scored.index
+
+
+def test_the_window_scores_agree_with_the_trending_list(bursting):
+    ours = scored_window(bursting, T0, AlertRules()).set_index("hashtag")
+    theirs = trending(bursting, at=T0, window="1h", top=None).table.set_index("hashtag")
+    for tag in ("push", "small", "steady"):
+        assert ours.loc[tag, "posts"] == theirs.loc[tag, "posts"]
+        assert ours.loc[tag, "expected"] == pytest.approx(theirs.loc[tag, "expected"])
+        assert ours.loc[tag, "poisson"] == pytest.approx(theirs.loc[tag, "poisson"])
+
+
+def test_a_lower_min_posts_lets_the_small_burst_through(bursting):
+    found = rising_hashtags(bursting, T0, AlertRules(min_posts=50))
+    assert found["hashtag"].tolist() == ["push", "small"]
+
+
+def test_the_first_window_of_a_store_has_no_expectation(store):
+    window = [T0 - HOUR + timedelta(seconds=20 * k) for k in range(150)]
+    add_posts(store, _tagged("p", "new", window, [f"a{k % 30}" for k in range(150)]))
+    scored = scored_window(store, T0, AlertRules())
+    assert math.isnan(scored.loc[0, "expected"]) and scored.loc[0, "poisson"] == 0
+    assert rising_hashtags(store, T0).empty
+
+
+def test_rules_are_validated():
+    with pytest.raises(ParameterError, match="window"):
+        AlertRules(window=timedelta(days=2))
+    with pytest.raises(ParameterError, match="at least 1"):
+        AlertRules(min_posts=0)
+    assert AlertRules(window=timedelta(minutes=30)).window_s == 1800
+
+
+def _verdict(finding, reading=None, heavy=0.0, core=0):
+    return Verdict(finding, "", "#t", 500, 100, core_accounts=core, reading=reading,
+                   heavy_share=heavy)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("verdict", "kind"),
+    [
+        (_verdict("coordinated core", "push", core=40), "coordination"),
+        (_verdict("coordinated core", "coordinated minority", core=12), "coordination"),
+        (_verdict("coordinated core", "organised core in a crowd", core=8), None),
+        (_verdict("coordinated core", "organised core in a crowd", heavy=0.6, core=8), "trend"),
+        (_verdict("no coordinated core", heavy=0.5), "trend"),
+        (_verdict("no coordinated core", heavy=0.49), None),
+    ],
+)
+def test_kind_of_each_verdict(verdict, kind):
+    assert kind_of(verdict) == kind
+
+
+def test_escalation_needs_a_higher_kind_or_twice_the_posts_or_core():
+    p = Previous("coordination", 500, 10, T0, T0)
+    assert escalation(p, "trend", 5000, 0) is None  # a lower kind never re-alerts
+    assert escalation(p, "coordination", 999, 19) is None
+    assert escalation(p, "coordination", 1000, 19) == "posts x2"
+    assert escalation(p, "coordination", 999, 20) == "core accounts x2"
+    raid = Previous("reply-raid", 30, 0, T0, T0)
+    assert escalation(raid, "reply-raid", 40, 2) == "core accounts x2"  # from no core: 2 >= 2
