@@ -172,6 +172,10 @@ def main() -> None:
     parser.add_argument("--compress", action="store_true")
     parser.add_argument("--read-every", type=float, default=1.0)
     parser.add_argument("--profile", help="cProfile the watcher into this file")
+    parser.add_argument(
+        "--no-alerts", action="store_true",
+        help="check with a no-op hook instead of the alert check `trendwatch watch` runs",
+    )  # fmt: skip
     args = parser.parse_args()
 
     from trendwatch.watch import watch
@@ -195,9 +199,17 @@ def main() -> None:
     source = Replay(f"ws://127.0.0.1:{port}/subscribe", total, compress=args.compress,
                     collections=["posts", "reposts", "likes", "follows"])  # fmt: skip
 
+    from trendwatch.watch.alerts import WatchChecks
+
+    alert_checks = None if args.no_alerts else WatchChecks(db)
+
+    def on_check(stream_time):
+        checks.append(time.time())
+        if alert_checks is not None:
+            alert_checks(stream_time)
+
     def run():
-        return watch(db, [source], check_every=60, flush_every=1.0,
-                     on_check=lambda t: checks.append(time.time()))  # fmt: skip
+        return watch(db, [source], check_every=60, flush_every=1.0, on_check=on_check)
 
     started, cpu_before = time.monotonic(), _cpu_seconds()
     if args.profile:
@@ -236,6 +248,10 @@ def main() -> None:
             f"median {ages[len(ages) // 2]:.2f}, p95 {ages[int(len(ages) * 0.95)]:.2f}, "
             f"max {ages[-1]:.2f}; wait to open: max {max(waits):.2f} s"
         )
+    if alert_checks is not None and alert_checks.check_seconds:
+        spent = sorted(alert_checks.check_seconds)
+        print(f"alert checks: {len(spent)}, median {spent[len(spent) // 2]:.2f} s, "
+              f"max {spent[-1]:.2f} s each")  # fmt: skip
     print(f"store {db.stat().st_size / 1e6:,.1f} MB for {report.added:,} posts")
 
 

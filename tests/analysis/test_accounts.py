@@ -104,7 +104,7 @@ def test_accounts_command_lists_flagged_accounts_first(tmp_path):
     assert len(pd.read_csv(tmp_path / "a.csv")) == 2
     every = runner.invoke(cli, ["accounts", "--db", str(db), "--min-signals", "0"]).output
     u_row = next(line.split() for line in every.splitlines() if line.startswith("u "))
-    assert u_row == ["u", "0", "1", "0.0", "-", "-"]  # no profile: age and rate unknown
+    assert u_row == ["u", "-", "0", "1", "0.0", "-", "-"]  # no profile: handle, age, rate unknown
     as_json = runner.invoke(cli, ["accounts", "--db", str(db), "--min-signals", "0", "--json"])
     # Unscoped, z counts: a day old, generated handle: 2 signals, one post (after m's four).
     assert [row["account_id"] for row in orjson.loads(as_json.output)] == ["n", "m", "z", "o", "u"]

@@ -21,7 +21,7 @@ def campaign_view() -> dict:
         "first": "2024-03-01T12:00:00+00:00",
         "last": "2024-03-01T12:30:00+00:00",
         "duration_min": 30.0,
-        "peak_rate_per_min": 3.0,
+        "busiest_minute_posts": 3,
         "minutes_to_100": None,
         "minutes_to_1000": None,
         "minutes_to_2000": None,
@@ -104,7 +104,7 @@ def test_campaign_page_has_labels_and_units_not_field_names():
         assert field not in body, field
     facts = dict(re.findall(r'<span class="value">([^<]*)</span><span class="label">([^<]*)<',
                             body))  # fmt: skip
-    assert facts["5"] == "posts" and facts["3"] == "peak posts/min"
+    assert facts["5"] == "posts" and facts["3"] == "posts in the busiest minute"
     assert facts["30 min"] == "time span"
     assert facts["0.520"] == "concentration (HHI, 0-1)"
     assert facts["60.0 %"] == "top 1 % of accounts&#x27; share"
