@@ -11,12 +11,12 @@ from pathlib import Path
 
 import click
 
-from ..compact import compact_store
 from ..errors import StoreError
 from ..forget import forget
-from ..store import default_db_path, open_store
+from ..store import default_db_path
 from ..wording import plural
 from .options import db_option, json_option, print_json
+from .shrinking import change_and_shrink
 from .tables import format_table, terminal_lines
 
 __all__ = ["COMMANDS"]
@@ -48,12 +48,9 @@ def forget_command(accounts, posts, no_compact, db, as_json) -> None:
     db = db or str(default_db_path())
     if not Path(db).is_file():
         raise StoreError(f"no store at {db}: nothing to forget")
-    sizes = [Path(db).stat().st_size]
-    with open_store(db) as store:
-        done = forget(store, accounts=accounts, posts=posts)
-    sizes.append(Path(db).stat().st_size)
-    if not no_compact:
-        sizes.append(compact_store(db).bytes_after)
+    done, sizes = change_and_shrink(
+        db, lambda store: forget(store, accounts=accounts, posts=posts), compact=not no_compact
+    )
     if as_json:
         print_json(_as_json(done, sizes))
         return

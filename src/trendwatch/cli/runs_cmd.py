@@ -13,13 +13,13 @@ import click
 import orjson
 import pandas as pd
 
-from ..compact import compact_store
 from ..errors import StoreError
 from ..prune import prune_runs
 from ..runs import list_all_runs
 from ..store import default_db_path, open_store
 from ..wording import plural
 from .options import db_option, json_option, print_json, shown_time, tz_option, zoned_input
+from .shrinking import change_and_shrink
 from .tables import format_table
 
 __all__ = ["COMMANDS"]
@@ -106,19 +106,13 @@ def prune_command(ctx, before, keep_latest, kinds, dry_run, no_compact, db, as_j
     db = db or ctx.obj.get("db") or str(default_db_path())
     if not Path(db).is_file():
         raise StoreError(f"no store at {db}: run `trendwatch ingest` first")
-    sizes = [_file_size(db)]
-    with open_store(db) as store:
-        pruned = prune_runs(
-            store,
-            before=zoned_input(before),
-            keep_latest=keep_latest,
-            kinds=kinds,
-            dry_run=dry_run,
-        )
-    if not (dry_run or pruned.removed.empty):
-        sizes.append(_file_size(db))
-        if not no_compact:
-            sizes.append(compact_store(db).bytes_after)
+    pruned, sizes = change_and_shrink(
+        db,
+        lambda store: prune_runs(store, before=zoned_input(before), keep_latest=keep_latest,
+                                 kinds=kinds, dry_run=dry_run),
+        compact=not no_compact,
+        changed=lambda pruned: not (dry_run or pruned.removed.empty),
+    )  # fmt: skip
     if as_json:
         print_json(_prune_json(pruned, sizes))
         return
@@ -126,10 +120,6 @@ def prune_command(ctx, before, keep_latest, kinds, dry_run, no_compact, db, as_j
     table = _prune_table(pruned)
     if not table.empty:
         click.echo(format_table(list(table.columns), table.values.tolist(), numeric_from=4))
-
-
-def _file_size(db) -> int:
-    return Path(db).stat().st_size
 
 
 def _prune_json(pruned, sizes: list[int]) -> dict:
