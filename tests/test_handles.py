@@ -11,7 +11,13 @@ from trendwatch.analysis.coordination import coordinate
 from trendwatch.analysis.coordination.export import write_edges, write_evidence
 from trendwatch.cli import cli
 from trendwatch.exports import restore
-from trendwatch.handles import account_handles, add_handles, add_post_urls, post_url
+from trendwatch.handles import (
+    _handles_through_ibis,
+    account_handles,
+    add_handles,
+    add_post_urls,
+    post_url,
+)
 from trendwatch.model import Account, accounts_to_arrow
 from trendwatch.store import Store
 
@@ -55,6 +61,12 @@ def test_the_profile_wins_then_the_latest_post(known):
     assert account_handles(known, ["a", "b", "c", "nobody", None]) == {
         "a": "Ann", "b": "b2", "c": None, "nobody": None,
     }  # fmt: skip
+
+
+def test_the_ibis_path_for_a_lake_gives_what_the_duckdb_sql_gives(known):
+    """The Spark engine's store has no DuckDB connection: the same rule through Ibis."""
+    wanted = ["a", "b", "c", "nobody"]
+    assert _handles_through_ibis(known, wanted) == account_handles(known, wanted)
 
 
 def test_add_handles_puts_each_handle_after_its_id(known):
