@@ -4,7 +4,8 @@ Workloads (data in ../shared/data):
 
 * ``coretweet``: russian_coord_tweets replicated to ~10 M reposts (as bench_coordination.py
   builds it); co-retweet at 60 s, no hot-key bound.
-* ``ira``: the IRA archive (2.46 M posts): co-tweet at 60 s, and the hourly trending list.
+* ``ira``: the IRA archive (2.46 M posts): co-tweet at 60 s, the hourly trending list, and
+  (``--jobs groups``) ``groups``: every default method linked, tested and grouped.
 
 For each workload the store is written, exported as a lake (timed), then each engine runs
 the same job in its own child process (its peak memory is its own): DuckDB, then Spark on
@@ -18,7 +19,7 @@ assumed; the 1-to-2-core ratio printed beside it says how far that holds here).
 Usage::
 
     python benchmarks/bench_spark.py coretweet [--copies 285]
-    python benchmarks/bench_spark.py ira
+    python benchmarks/bench_spark.py ira [--jobs link trending groups] [--cores 2 1]
 """
 
 from __future__ import annotations
@@ -57,6 +58,14 @@ def run_job(store, spec: dict):
 
     if spec["job"] == "trending":
         return trending(store, window="1h", top=None).table
+    if spec["job"] == "groups":
+        from trendwatch.analysis.coordination.groups import groups
+
+        members = groups(store, record=False).members[["account_id", "group_id"]]
+        # A group is named by its first member: engines may number groups differently.
+        first = members.groupby("group_id")["account_id"].transform("min")
+        members = members.assign(group=first).drop(columns="group_id")
+        return members.sort_values("account_id").reset_index(drop=True)
     return coordinate(store, spec["method"], window=spec["window"], max_key_fanout=None,
                       record=False).edges  # fmt: skip
 
@@ -162,7 +171,7 @@ def compare_edges(a: Path, b: Path) -> bool:
     left, right = pd.read_parquet(a), pd.read_parquet(b)
     if len(left) != len(right):
         return False
-    keys = [c for c in ("account_a", "account_b", "hashtag") if c in left]
+    keys = [c for c in ("account_a", "account_b", "hashtag", "account_id") if c in left]
     left = left.sort_values(keys).reset_index(drop=True)
     right = right.sort_values(keys).reset_index(drop=True)
     try:
@@ -221,6 +230,13 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workload", choices=["coretweet", "ira"])
+    parser.add_argument(
+        "--jobs",
+        nargs="+",
+        default=["link", "trending"],
+        choices=["link", "trending", "groups"],
+        help="ira: which jobs (groups: every default method, tested, grouped)",
+    )
     parser.add_argument("--copies", type=int, default=285, help="coretweet: copies (285: 10 M)")
     parser.add_argument("--cores", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--executor-memory", default="4g")
@@ -238,9 +254,12 @@ def main() -> None:
         print(f"store written in {time.perf_counter() - start:.1f} s")
         lake_s = export(tmp / f"{args.workload}.duckdb", tmp / f"{args.workload}-lake")
         print(f"lake export {lake_s:.1f} s")
-        bench(args.workload, rows, tmp, job, args)
+        if args.workload == "coretweet" or "link" in args.jobs:
+            bench(args.workload, rows, tmp, job, args)
         if args.workload == "ira":
-            bench("ira", rows, tmp, {"job": "trending"}, args)
+            for name in ("trending", "groups"):
+                if name in args.jobs:
+                    bench("ira", rows, tmp, {"job": name}, args)
 
 
 if __name__ == "__main__":
