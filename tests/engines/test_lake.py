@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pandas as pd
 import pyarrow.dataset as pds
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import T0, add_posts, make_post
 from tests.engines import cases
 from trendwatch.cli import cli
 from trendwatch.engines import export_lake, read_manifest
@@ -152,3 +155,22 @@ def test_engine_options_are_checked_before_anything_runs(tmp_path):
         cli, ["coordination", "-m", "co-retweet", "--engine", "spark", "--lake", str(tmp_path)]
     )
     assert tested.exit_code == 1 and "add --no-test" in tested.output
+
+
+def test_a_sparse_archive_of_many_days(tmp_path):
+    # One post a day for 1,100 days: one batch spans more folders than pyarrow's default
+    # allows (1,024; the IRA archive's export failed on it). Written in reverse time order,
+    # each day's folder still gets one file, and the rows come back whole.
+    posts = [make_post(f"p{day}", f"acc{day % 7}", T0 - timedelta(days=day)) for day in range(1100)]
+    with Store(":memory:") as store:
+        add_posts(store, posts)
+        manifest = export_lake(store, tmp_path / "lake")
+    assert manifest.rows["posts"] == 1100
+    days = list((tmp_path / "lake" / "posts" / "platform=x").iterdir())
+    assert len(days) == 1100
+    assert all(len(list(day.glob("*.parquet"))) == 1 for day in days)
+    oldest = tmp_path / "lake" / "posts" / "platform=x" / "day=2021-03-12"
+    assert pq.read_table(oldest)["post_id"].to_pylist() == ["p1085"]
+    assert sorted(read(tmp_path / "lake", "posts")["post_id"].to_pylist()) == sorted(
+        p.post_id for p in posts
+    )
