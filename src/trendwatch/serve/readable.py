@@ -198,10 +198,10 @@ def groups_body(data: dict, scope: list) -> str:
 
 
 def _post_cell(post_id, url, text_value) -> str:
-    """A post: its text, then its address on the platform as text (the dashboard links only to
-    its own pages), else its id."""
-    where = url or post_id
-    return f"{render.text(text_value or '')}<br><code>{escape(where)}</code>"
+    """A post: its text, then a link to it on its platform (an ``http(s)`` address only,
+    :func:`~trendwatch.report.render.link`), else its id."""
+    where = render.link(url) if render.safe_href(url) else escape(post_id)
+    return f"{render.text(text_value or '')}<br><code>{where}</code>"
 
 
 def evidence_body(data: dict, scope: list) -> str:

@@ -341,12 +341,29 @@
     });
   }
 
-  /* A post: its address on its platform (as text, never a link) or its id, time and text. */
+  /* A post: a link to it on its platform (http(s) addresses only) or its id, time and text. */
   function postCell(row, id, time, text) {
     var cell = html("td", { "class": "post" }, null, row);
     var when = time ? fmtTime(Date.parse(time)) + ":" + String(time).slice(17, 19) + " UTC" : "";
-    html("div", { "class": "post-meta" }, clean(id) + " · " + when, cell);
+    var meta = html("div", { "class": "post-meta" }, null, cell);
+    var href = webHref(id);
+    if (href) {
+      html("a", { href: href, rel: "noopener noreferrer nofollow" }, clean(id), meta);
+    } else {
+      meta.appendChild(document.createTextNode(clean(id)));
+    }
+    meta.appendChild(document.createTextNode(" · " + when));
     html("bdi", { "class": "post-text" }, text === undefined || text === null ? "(text not stored)" : text, cell);
+  }
+
+  /* ``s`` when it is an http(s) URL with a host (the server sends no other), else null. */
+  function webHref(s) {
+    if (typeof s !== "string" || /[\s\u0000-\u001f\u007f-\u009f]/.test(s)) return null;
+    try {
+      var u = new URL(s);
+      return (u.protocol === "http:" || u.protocol === "https:") && u.host && !u.username
+        ? s : null;
+    } catch (e) { return null; }
   }
 
   /* ---- wiring ---------------------------------------------------------------------------- */
