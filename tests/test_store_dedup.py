@@ -70,7 +70,8 @@ class ReferenceStore(Store):
             """)
         self.con.execute(
             f"INSERT INTO posts ({_POST_COLUMNS}, text_norm, ingested_at) "
-            f"SELECT {_POST_COLUMNS}, NULL, now() AS ingested_at FROM _nb WHERE _was IS NULL OR (collected AND NOT _was)"
+            f"SELECT {_POST_COLUMNS}, NULL, now() AS ingested_at "
+            "FROM _nb WHERE _was IS NULL OR (collected AND NOT _was)"
         )
         self.con.execute("DROP TABLE _nb")
         return BatchCounts(added=added, duplicates=collected_rows - added)

@@ -47,9 +47,9 @@ def test_a_refusal_stops_the_watch_at_once_and_says_what_to_do(tmp_path, transpo
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_without_a_token_the_refusal_says_to_make_one(tmp_path, transport):
-    with MastodonServer([], answer=401) as server:
-        with pytest.raises(AccessRefusedError, match="needs an access token.*--token-env"):
-            _watch(tmp_path / "s.duckdb", [_stream(server, transport)], seconds=30)
+    needs = pytest.raises(AccessRefusedError, match="needs an access token.*--token-env")
+    with MastodonServer([], answer=401) as server, needs:
+        _watch(tmp_path / "s.duckdb", [_stream(server, transport)], seconds=30)
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

@@ -219,6 +219,21 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     table = rows[cols].assign(**{c: rows[c].map(_short) for c in ("key", "text_a", "text_b")})
     table = table.assign(time_a=table["time_a"].map(shown_time))
     click.echo(format_table(cols, table.values.tolist(), numeric_from=len(cols)))
+    for line in _address_lines(rows):
+        click.echo(terminal_safe(line))
+
+
+def _address_lines(rows) -> list[str]:
+    """``post ID: URL`` for each post of the table whose address is known (too wide for the
+    table; a Mastodon id alone finds nothing, as it is local to the collector's instance)."""
+    if not len(rows):
+        return []
+    found = {}
+    for end in ("a", "b"):
+        for post, url in zip(rows[f"post_{end}"], rows[f"url_{end}"], strict=True):
+            if isinstance(url, str):
+                found.setdefault(str(post), url)
+    return [f"post {post}: {url}" for post, url in found.items()]
 
 
 _TEXT_WIDTH = 40

@@ -816,8 +816,12 @@ def _tables(posts: list[tuple], accounts: list[tuple]) -> Iterator[Item]:
 def _arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
     """The rows as a table; the schema's fields after the rows' last one are null."""
     columns = list(zip(*rows, strict=True))
-    arrays = [pa.array(column, type=field.type) for column, field in zip(columns, schema)]
-    arrays += [pa.nulls(len(rows), field.type) for field in list(schema)[len(columns) :]]
+    fields = list(schema)
+    arrays = [
+        pa.array(column, type=field.type)
+        for column, field in zip(columns, fields[: len(columns)], strict=True)
+    ]
+    arrays += [pa.nulls(len(rows), field.type) for field in fields[len(columns) :]]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

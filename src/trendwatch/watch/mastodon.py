@@ -145,7 +145,8 @@ class MastodonStream:
         except websockets.exceptions.InvalidStatus as exc:
             answer = exc.response
             if answer.status_code in REFUSED:
-                raise self._refused(answer.status_code, answer.body.decode("utf-8", "replace"))
+                body = answer.body.decode("utf-8", "replace")
+                raise self._refused(answer.status_code, body) from None
             raise
         async with websocket:
             async for message in websocket:
