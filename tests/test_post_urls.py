@@ -254,6 +254,11 @@ def test_a_version_2_store_reads_as_it_is_and_says_an_upgrade_is_pending(archive
         assert set(_addresses(store.cursor()).values()) == {None}  # a cursor reads it too
         assert "schema version 2" in store.upgrade_pending()
         assert store.posts().post_url.count().execute() == 0
+    info = CliRunner().invoke(cli, ["info", "--db", str(path)])
+    assert info.exit_code == 0 and info.output.splitlines()[-1] == (
+        f"note: store {path} has schema version 2; the next command that writes to it "
+        "upgrades it to 3 (until then Mastodon posts show no address)"
+    )
     with Store(path) as store:  # a writable open upgrades it
         assert store.schema_version() == str(SCHEMA_VERSION) and store.upgrade_pending() is None
         assert set(_addresses(store).values()) == {None}  # what was ingested keeps no address
