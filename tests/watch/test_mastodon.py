@@ -45,7 +45,7 @@ def test_updates_are_stored_deletes_skipped_malformed_quarantined(tmp_path, tran
 
 
 def test_a_websocket_error_message_is_quarantined(tmp_path):
-    events = [("raw", json.dumps({"error": "Missing access token", "status": 401}))]
+    events = [("raw", json.dumps({"error": "Unknown stream type", "status": 400}))]
     with MastodonServer(events, stay=True) as server:
         report = run(tmp_path / "s.duckdb", [MastodonStream(server.url, transport="websocket")])
     assert report.quarantined == 1

@@ -22,8 +22,10 @@ is lost, and each outage is recorded as a gap.
 An instance that refuses the access (HTTP 401: no token, or one it does not know; 403: a
 token without the ``read:statuses`` scope, or a client it forbids) would refuse every
 reconnect too: the stream raises :class:`~trendwatch.errors.AccessRefusedError`, which stops
-the watch with a message saying what to do. Any other failure (5xx, 429, a dropped
-connection) is retried with backoff (:func:`.sources.run_source`).
+the watch with a message saying what to do. A websocket also refuses a stream in a message
+(``{"error": "Missing access token", "status": 401}``, the socket staying open with nothing
+coming): that stops it too; an error message with another status is quarantined. Any other
+failure (5xx, 429, a dropped connection) is retried with backoff (:func:`.sources.run_source`).
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ class MastodonStream:
         """The error that stops the watch: who refused what, what it said, what to do."""
         said = _server_error(body)
         said = f' ("{said}")' if said else ""
-        what = f"{self.url} refused the stream {self.stream} with HTTP {status} {REFUSED[status]}"
+        what = f"{self.url} refused the stream {self.stream} ({status} {REFUSED[status]})"
         return AccessRefusedError(f"{what}{said}: {self._what_to_do(status)}; the watch stopped")
 
     def _what_to_do(self, status: int) -> str:
@@ -180,6 +182,8 @@ class MastodonStream:
     def _message(self, message: str | bytes) -> Received:
         try:
             value = orjson.loads(message)
+            if "error" in value and value.get("status") in REFUSED:  # the stream refused
+                raise self._refused(value["status"], message)
             if "error" in value:
                 raise ValueError(f"the server said: {value['error']}")
             return self._received(value["event"], value["payload"])
