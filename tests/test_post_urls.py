@@ -14,6 +14,7 @@ import json
 from dataclasses import replace
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -28,7 +29,7 @@ from trendwatch.exports.package import write_package
 from trendwatch.exports.package_import import import_package
 from trendwatch.exports.package_privacy import Privacy
 from trendwatch.exports.pseudonyms import Pseudonymiser
-from trendwatch.handles import post_url, safe_post_link
+from trendwatch.handles import add_key_urls, post_url, safe_post_link
 from trendwatch.ingest import ingest
 from trendwatch.report import build_report, views
 from trendwatch.report.views import evidence_view
@@ -136,6 +137,7 @@ def test_evidence_json_links_each_reblog_and_never_the_hostile_one(db):
     [row] = json.loads(res.output)["evidence"]
     by_post = {row["post_a"]: row["url_a"], row["post_b"]: row["url_b"]}
     assert by_post == {"201": BOB_URL, "202": CARL_URL}
+    assert (row["key"], row["key_url"]) == ("100", ORIGINAL_URL)  # the reblogged status
     res = CliRunner().invoke(cli, ["evidence", ids["bob"], ids["dan"], "--db", str(db), "--json"])
     [row] = json.loads(res.output)["evidence"]
     assert {row["post_a"]: row["url_a"], row["post_b"]: row["url_b"]} == {
@@ -159,6 +161,15 @@ def test_the_evidence_csv_export_carries_the_addresses(db, tmp_path):
         rows = list(csv.DictReader(handle))
     urls = {(r["post_a"], r["url_a"]) for r in rows} | {(r["post_b"], r["url_b"]) for r in rows}
     assert urls == {("201", BOB_URL), ("202", CARL_URL), ("203", "")}
+    assert {(r["key"], r["key_url"]) for r in rows} == {("100", ORIGINAL_URL)}
+
+
+def test_only_keys_that_name_a_post_get_its_address(db):
+    frame = pd.DataFrame({"method": ["co-retweet", "co-link", "co-reply", "co-retweet"],
+                          "key": ["100", "100", "202", "content:ann|vote"]})  # fmt: skip
+    with Store(db, read_only=True) as store:
+        out = add_key_urls(store, frame)
+    assert out["key_url"].tolist() == [ORIGINAL_URL, None, CARL_URL, None]
 
 
 def test_dashboard_and_report_evidence_link_the_status(db):
@@ -171,6 +182,8 @@ def test_dashboard_and_report_evidence_link_the_status(db):
     body = evidence_body(view, [])
     assert f'<a href="{BOB_URL}" rel="noopener noreferrer nofollow">' in body
     assert "javascript" not in body and "<code>203</code>" in body  # the id, not the URL
+    key_link = f'<code><a href="{ORIGINAL_URL}" rel="noopener noreferrer nofollow"><bdi>100'
+    assert key_link in body
 
 
 def _mastodon_trio(store) -> None:

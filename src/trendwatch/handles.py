@@ -23,8 +23,19 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-__all__ = ["account_handles", "add_handles", "post_url", "safe_post_link", "add_post_urls"]
+__all__ = [
+    "account_handles",
+    "add_handles",
+    "post_url",
+    "safe_post_link",
+    "add_post_urls",
+    "add_key_urls",
+    "KEY_POST_METHODS",
+]
 
+KEY_POST_METHODS = ("co-retweet", "co-reply")
+"""The coordination methods whose evidence key is a post id: the reposted post, the post
+replied to (:mod:`trendwatch.analysis.coordination.methods`)."""
 MAX_URL_CHARS = 2048
 """Longest stored post address shown (browsers and servers commonly cap URLs near there)."""
 _NOT_IN_LINKS = re.compile(r"[\x00-\x20\x7f-\x9f\s]")  # control characters, any space
@@ -194,6 +205,34 @@ def add_post_urls(store, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.
         values = [None if v is None or v != v else urls.get(str(v)) for v in out[column]]
         out.insert(out.columns.get_loc(column) + 1, url_column, pd.Series(
             values, index=out.index, dtype=object))  # fmt: skip
+    return out
+
+
+def add_key_urls(store, frame: pd.DataFrame, method: str | None = None) -> pd.DataFrame:
+    """``frame`` with ``key_url`` after ``key``: the address of the post the key names, on
+    the rows of a method of :data:`KEY_POST_METHODS` (their ``method`` column, else
+    ``method`` for every row); None on the other rows and for a post the store lacks.
+
+    A Mastodon reblog's key is the reblogged status's id, local to the collector's
+    instance: its address (the context post's ``post_url``) is what finds it.
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> frame = pd.DataFrame({"key": ["9"], "post_a": ["1"]})
+    >>> list(add_key_urls(Store(":memory:"), frame, "co-retweet").columns)
+    ['key', 'key_url', 'post_a']
+    """
+    out = frame.copy()
+    if "key" not in out.columns or "key_url" in out.columns:
+        return out
+    methods = out["method"] if "method" in out.columns else pd.Series(method, index=out.index)
+    names_post = methods.isin(KEY_POST_METHODS).to_numpy()
+    urls = _urls_of(store, sorted({str(k) for k in out["key"][names_post]}))
+    values = [urls.get(str(k)) if named else None
+              for k, named in zip(out["key"], names_post, strict=True)]  # fmt: skip
+    out.insert(out.columns.get_loc("key") + 1, "key_url", pd.Series(
+        values, index=out.index, dtype=object))  # fmt: skip
     return out
 
 

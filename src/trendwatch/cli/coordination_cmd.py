@@ -13,7 +13,7 @@ from ..analysis.coordination.pair_evidence import pair_evidence
 from ..analysis.coordination.significance import DEFAULT_Q, significance
 from ..engines.spark import open_engine_store
 from ..errors import ParameterError
-from ..handles import account_handles, add_handles, add_post_urls
+from ..handles import account_handles, add_handles, add_key_urls, add_post_urls
 from ..runs import run_changes
 from ..store import open_store
 from ..wording import plural
@@ -190,7 +190,7 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     with open_store(db, read_only=True) as store:
         found = pair_evidence(store, account_a, account_b, run_id=run_id, method=method, texts=True)
         handles = account_handles(store, [found.account_a, found.account_b])
-        rows = add_post_urls(store, found.rows, POST_URLS) if len(found.rows) else found.rows
+        rows = add_key_urls(store, add_post_urls(store, found.rows, POST_URLS))
         changes = run_changes(store, [found.run_id, *found.method_runs.values()])
     pair = [(found.account_a, handles.get(found.account_a)),
             (found.account_b, handles.get(found.account_b))]  # fmt: skip

@@ -204,6 +204,13 @@ def _post_cell(post_id, url, text_value) -> str:
     return f"{render.text(text_value or '')}<br><code>{where}</code>"
 
 
+def _key_cell(key, url) -> str:
+    """The shared key; a link to the post it names (reposted, replied to) when known."""
+    if render.safe_href(url):
+        return f"<code>{render.link(url, key)}</code>"
+    return f"<code>{escape(key)}</code>"
+
+
 def evidence_body(data: dict, scope: list) -> str:
     """The post pairs behind one link, each post with its text and its address."""
     a = handle(data.get("handle_a"), data["account_a"])
@@ -212,7 +219,7 @@ def evidence_body(data: dict, scope: list) -> str:
     columns = ["method", "time of the first post", "gap (s)", "shared key", "first post",
                "second post"]  # fmt: skip
     rows = [[escape(p.get("method") or ""), escape(fmt_time(p.get("time_a"))),
-             fmt_num(p.get("gap_s"), 0), f"<code>{escape(p.get('key'))}</code>",
+             fmt_num(p.get("gap_s"), 0), _key_cell(p.get("key"), p.get("key_url")),
              _post_cell(p.get("post_a"), p.get("url_a"), p.get("text_a")),
              _post_cell(p.get("post_b"), p.get("url_b"), p.get("text_b"))]
             for p in pairs]  # fmt: skip

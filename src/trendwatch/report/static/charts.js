@@ -334,7 +334,12 @@
     pairs.forEach(function (p) {
       var row = html("tr", {}, null, body);
       html("td", {}, p.method, row);
-      html("td", { "class": "key" }, p.key, row);
+      var keyCell = html("td", { "class": "key" }, null, row), keyHref = webHref(p.key_url);
+      if (keyHref) {
+        html("a", { href: keyHref, rel: "noopener noreferrer nofollow" }, p.key, keyCell);
+      } else {
+        keyCell.textContent = clean(p.key);
+      }
       postCell(row, p.url_a || p.post_a, p.time_a, p.text_a !== undefined ? p.text_a : posts[p.post_a]);
       postCell(row, p.url_b || p.post_b, p.time_b, p.text_b !== undefined ? p.text_b : posts[p.post_b]);
       html("td", { "class": "num" }, fmtNum(p.gap_s), row);
