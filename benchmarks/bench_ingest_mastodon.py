@@ -5,12 +5,15 @@ statuses, contexts), writes them as JSON Lines copied until the file holds ``--s
 statuses, each copy with fresh ids (every quoted run of 6+ digits gets the copy number in
 front: status, reblog, reply and account ids alike, so each copy adds new posts), then times
 ``trendwatch.ingest`` of that file into a fresh DuckDB store, ``--repeat`` times. Prints the
-statuses per second of wall time and of CPU time (this process and its workers): on a shared
-machine the wall time depends on the neighbours, the CPU time much less.
+statuses per second of wall time and of CPU time: on a shared machine the wall time depends
+on the neighbours, the CPU time much less. The CPU time is this process's and its waited-for
+children's, which leaves out the parsing workers (the fork server's children): ``--serial``
+reads in this process, so that its CPU time is the whole ingest's.
 
 Usage::
 
     python benchmarks/bench_ingest_mastodon.py [--statuses 200000] [--repeat 3] [--dir DIR]
+        [--serial]
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from pathlib import Path
 
 import orjson
 
+from trendwatch.formats import ReadOptions
+from trendwatch.formats.items import Parallelism
 from trendwatch.ingest import ingest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mastodon-rtoot" / "responses"
@@ -54,9 +59,9 @@ def generate(path: Path, wanted: int) -> int:
     with path.open("wb") as out:
         while written < wanted:
             copy += 1
-            prefix = b"%05d" % copy
+            fresh = b'"%05d\\1"' % copy  # each quoted id, the copy number in front
             for line in lines[: wanted - written]:
-                out.write(_QUOTED_DIGITS.sub(lambda m: b'"' + prefix + m[1] + b'"', line))
+                out.write(_QUOTED_DIGITS.sub(fresh, line))
                 out.write(b"\n")
             written += min(len(lines), wanted - written)
     return written
@@ -68,11 +73,12 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def time_ingest(path: Path, folder: Path, run: int) -> tuple[float, float, int]:
+def time_ingest(path: Path, folder: Path, run: int, serial: bool) -> tuple[float, float, int]:
     """(wall s, CPU s, posts added) of one ingest into a new store."""
     db = folder / f"bench-{run}.duckdb"
+    options = ReadOptions(parallel=Parallelism(workers=0)) if serial else None
     cpu, wall = cpu_seconds(), time.perf_counter()
-    report = ingest([str(path)], str(db))
+    report = ingest([str(path)], str(db), options=options)
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     db.unlink()
     return wall, cpu, report.totals["added"]
@@ -83,6 +89,7 @@ def main() -> None:
     parser.add_argument("--statuses", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", type=Path, help="keep the generated file here")
+    parser.add_argument("--serial", action="store_true", help="read in this process only")
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="tw-bench-masto-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -91,7 +98,7 @@ def main() -> None:
         generate(path, args.statuses)
     print(f"{path}: {args.statuses:,} statuses, {path.stat().st_size / 1e6:,.1f} MB")
     for run in range(1, args.repeat + 1):
-        wall, cpu, added = time_ingest(path, folder, run)
+        wall, cpu, added = time_ingest(path, folder, run, args.serial)
         print(
             f"run {run}: {wall:6.2f} s wall ({args.statuses / wall:9,.0f} statuses/s), "
             f"{cpu:6.2f} CPU-s ({args.statuses / cpu:9,.0f} statuses/CPU-s), {added:,} added"
