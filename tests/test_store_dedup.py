@@ -69,7 +69,8 @@ class ReferenceStore(Store):
                   AND _nb.collected AND _nb._was = FALSE
             """)
         self.con.execute(
-            f"INSERT INTO posts SELECT {_POST_COLUMNS}, NULL, now() AS ingested_at "
+            f"INSERT INTO posts ({_POST_COLUMNS}, text_norm, ingested_at) "
+            f"SELECT {_POST_COLUMNS}, NULL, now() AS ingested_at "
             "FROM _nb WHERE _was IS NULL OR (collected AND NOT _was)"
         )
         self.con.execute("DROP TABLE _nb")

@@ -16,6 +16,7 @@ __all__ = [
     "SchemaVersionError",
     "ParameterError",
     "NoDataError",
+    "AccessRefusedError",
 ]
 
 
@@ -53,3 +54,8 @@ class ParameterError(TrendwatchError):
 
 class NoDataError(TrendwatchError):
     """Raised when an analysis has nothing to work on (e.g. a hashtag with no posts)."""
+
+
+class AccessRefusedError(TrendwatchError):
+    """Raised when a live source's server refuses the access (HTTP 401 or 403): connecting
+    again with the same token would be refused again, so the watch stops instead."""

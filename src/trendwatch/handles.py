@@ -8,18 +8,37 @@ saw gets None, never a guess.
 
 Post addresses (:func:`post_url`) are built from ids and handles, which are hostile input:
 a part that does not have the platform's shape gives no address (or X's handle-free form),
-so a crafted handle cannot turn a link into one to another site or path.
+so a crafted handle cannot turn a link into one to another site or path. Where the platform
+gives the address and it cannot be built (a Mastodon status's ``url``, stored as
+``posts.post_url``), the stored address is used when it is a plain ``http(s)`` URL with a
+host and no user part (:func:`safe_post_link`): a hostile instance's
+``javascript:`` or ``https://trusted.example@evil.example/`` gives no address.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 import pandas as pd
 
-__all__ = ["account_handles", "add_handles", "post_url", "add_post_urls"]
+__all__ = [
+    "account_handles",
+    "add_handles",
+    "post_url",
+    "safe_post_link",
+    "add_post_urls",
+    "add_key_urls",
+    "KEY_POST_METHODS",
+]
 
+KEY_POST_METHODS = ("co-retweet", "co-reply")
+"""The coordination methods whose evidence key is a post id: the reposted post, the post
+replied to (:mod:`trendwatch.analysis.coordination.methods`)."""
+MAX_URL_CHARS = 2048
+"""Longest stored post address shown (browsers and servers commonly cap URLs near there)."""
+_NOT_IN_LINKS = re.compile(r"[\x00-\x20\x7f-\x9f\s]")  # control characters, any space
 _X_HANDLE = re.compile(r"[A-Za-z0-9_]{1,50}")
 _X_ID = re.compile(r"[0-9]{1,25}")
 _BSKY_POST = re.compile(
@@ -104,14 +123,17 @@ def add_handles(store, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.Da
     return out
 
 
-def post_url(platform: str | None, post_id, handle: str | None = None) -> str | None:
+def post_url(
+    platform: str | None, post_id, handle: str | None = None, stored: str | None = None
+) -> str | None:
     """The post's address on its platform, or None when the store cannot say it.
 
     - X: ``https://x.com/HANDLE/status/ID``, or ``https://x.com/i/web/status/ID`` when the
       handle is unknown or not an X handle.
     - Bluesky: ``https://bsky.app/profile/DID/post/RKEY`` from the post's AT URI.
-    - Mastodon: None. Its post ids are local to the instance that answered the collector,
-      and the store keeps neither that instance nor the status URL.
+    - Any other post (Mastodon): the address the platform gave (``stored``, the post's
+      ``post_url``) when it is a safe link (:func:`safe_post_link`). Mastodon's post ids are
+      local to the instance that answered the collector, so nothing can be built from them.
 
     Examples
     --------
@@ -119,8 +141,12 @@ def post_url(platform: str | None, post_id, handle: str | None = None) -> str | 
     ('https://x.com/Anna_B/status/1989', 'https://x.com/i/web/status/1989')
     >>> post_url("bluesky", "at://did:plc:abc/app.bsky.feed.post/3k2")
     'https://bsky.app/profile/did:plc:abc/post/3k2'
+    >>> post_url("mastodon", "109", stored="https://m.example/@ann/109")
+    'https://m.example/@ann/109'
     >>> post_url("x", "javascript:alert(1)") is None, post_url("mastodon", "1") is None
     (True, True)
+    >>> post_url("mastodon", "1", stored="javascript:alert(1)") is None
+    True
     """
     post_id = "" if post_id is None else str(post_id)
     if platform == "x" and _X_ID.fullmatch(post_id):
@@ -131,7 +157,31 @@ def post_url(platform: str | None, post_id, handle: str | None = None) -> str | 
         found = _BSKY_POST.fullmatch(post_id)
         if found:
             return f"https://bsky.app/profile/{found[1]}/post/{found[2]}"
-    return None
+        return None
+    return safe_post_link(stored)
+
+
+def safe_post_link(url: str | None) -> str | None:
+    """``url`` when it may be shown as a link to a post: ``http(s)``, a host, no user part
+    (``https://a.example@b.example/`` reads as a.example but opens b.example), no white
+    space or control character, at most :data:`MAX_URL_CHARS` characters; else None.
+
+    Examples
+    --------
+    >>> safe_post_link("https://m.example/@ann/1"), safe_post_link(" JavaScript:alert(1)")
+    ('https://m.example/@ann/1', None)
+    >>> safe_post_link("https://m.example@evil.example/1"), safe_post_link("ftp://m.example/1")
+    (None, None)
+    """
+    if not isinstance(url, str) or len(url) > MAX_URL_CHARS or _NOT_IN_LINKS.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None
+    return url
 
 
 def add_post_urls(store, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
@@ -158,16 +208,44 @@ def add_post_urls(store, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.
     return out
 
 
+def add_key_urls(store, frame: pd.DataFrame, method: str | None = None) -> pd.DataFrame:
+    """``frame`` with ``key_url`` after ``key``: the address of the post the key names, on
+    the rows of a method of :data:`KEY_POST_METHODS` (their ``method`` column, else
+    ``method`` for every row); None on the other rows and for a post the store lacks.
+
+    A Mastodon reblog's key is the reblogged status's id, local to the collector's
+    instance: its address (the context post's ``post_url``) is what finds it.
+
+    Examples
+    --------
+    >>> from trendwatch.store import Store
+    >>> frame = pd.DataFrame({"key": ["9"], "post_a": ["1"]})
+    >>> list(add_key_urls(Store(":memory:"), frame, "co-retweet").columns)
+    ['key', 'key_url', 'post_a']
+    """
+    out = frame.copy()
+    if "key" not in out.columns or "key_url" in out.columns:
+        return out
+    methods = out["method"] if "method" in out.columns else pd.Series(method, index=out.index)
+    names_post = methods.isin(KEY_POST_METHODS).to_numpy()
+    urls = _urls_of(store, sorted({str(k) for k in out["key"][names_post]}))
+    values = [urls.get(str(k)) if named else None
+              for k, named in zip(out["key"], names_post, strict=True)]  # fmt: skip
+    out.insert(out.columns.get_loc("key") + 1, "key_url", pd.Series(
+        values, index=out.index, dtype=object))  # fmt: skip
+    return out
+
+
 def _urls_of(store, post_ids: list[str]) -> dict[str, str | None]:
     if not post_ids:
         return {}
     rows = store.con.execute(
-        "SELECT post_id, platform, author_id, author_handle FROM posts "
+        "SELECT post_id, platform, author_id, author_handle, post_url FROM posts "
         "WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
         [post_ids],
     ).fetchall()
-    known = account_handles(store, (author for _, _, author, _ in rows))
+    known = account_handles(store, (author for _, _, author, _, _ in rows))
     return {
-        post_id: post_url(platform, post_id, handle or known.get(author))
-        for post_id, platform, author, handle in rows
+        post_id: post_url(platform, post_id, handle or known.get(author), stored)
+        for post_id, platform, author, handle, stored in rows
     }

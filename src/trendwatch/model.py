@@ -9,6 +9,8 @@ Conventions
 * ``hashtags`` are normalised (NFKC + case-folded, no ``#``); ``hashtags_raw`` keeps the form
   the author typed, for display. ``mentions`` are handles, lower-cased, without ``@``.
   ``urls`` are normalised with :func:`trendwatch.text.normalize_url`.
+* ``post_url`` is the post's own address where the platform gives one and it cannot be built
+  from the id (Mastodon); a format that has none leaves it None.
 * ``collected`` is True for the archive's own records and False for *context* posts: posts only
   seen as the target of a repost, quote or reply. Context posts are stored so references
   resolve, but they are never counted in ingest totals or campaign metrics.
@@ -76,6 +78,11 @@ class Post:
     author_handle: str | None = None
     collected: bool = True
     source: str | None = None
+    post_url: str | None = None
+    """The post's address as its platform gave it (a Mastodon status's ``url``, else its
+    ``uri``), not checked: only ``http(s)`` addresses are ever shown as links
+    (:func:`trendwatch.handles.post_url`). None where the address is built from the id and
+    handle (X, Bluesky)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +129,7 @@ POST_SCHEMA = pa.schema(
         ("author_handle", pa.string()),
         ("collected", pa.bool_()),
         ("source", pa.string()),
+        ("post_url", pa.string()),
     ]
 )
 """Arrow schema of a batch of posts, field for field the :class:`Post` record."""

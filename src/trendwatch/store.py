@@ -53,10 +53,14 @@ __all__ = [
     "TEXT_KEY_POSTS",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """2: ``quarantine`` has no primary key (it was ``(source, record_no)``, under which a second
-input read from the same path or from stdin lost its quarantined rows). A version 1 store is
-upgraded when it is opened for writing, and read as it is when opened read-only."""
+input read from the same path or from stdin lost its quarantined rows). 3: ``posts`` has
+``post_url``, the post's address where the platform gives it (Mastodon). An older store is
+upgraded when it is opened for writing (its posts keep a NULL ``post_url``: the address was
+not kept when they were ingested), and read as it is when opened read-only (``post_url``
+then reads as NULL, :meth:`Store.upgrade_pending` says so)."""
+_OLDER_VERSIONS = ("1", "2")
 DEFAULT_DB = "trendwatch.duckdb"
 
 TEXT_KEY_POSTS = {
@@ -77,7 +81,8 @@ CREATE TABLE IF NOT EXISTS posts (
     reply_to_post_id VARCHAR, reply_to_author_id VARCHAR, conversation_id VARCHAR,
     hashtags VARCHAR[], hashtags_raw VARCHAR[], mentions VARCHAR[], urls VARCHAR[],
     author_handle VARCHAR, collected BOOLEAN NOT NULL, source VARCHAR,
-    text_norm VARCHAR USING COMPRESSION zstd, ingested_at TIMESTAMPTZ
+    text_norm VARCHAR USING COMPRESSION zstd, ingested_at TIMESTAMPTZ, post_url VARCHAR
+    -- post_url last: where ALTER TABLE puts it when a version 2 store is upgraded
     -- key (platform, post_id): unique by construction, see Store._stage_special
     -- text_norm: the co-tweet key, NULL until an analysis needs it (Store.posts(text_keys=))
     -- zstd for the two long texts: DuckDB's default string compression (dict_fsst) made
@@ -235,30 +240,59 @@ class Store:
         other.path = self.path
         other.read_only = self.read_only
         other.con = configured(self.con.cursor())
+        if self.read_only and self.schema_version() in _OLDER_VERSIONS:
+            _shadow_missing_post_url(other.con)  # a temporary view belongs to one connection
         other.ibis = ibis.duckdb.from_connection(other.con)
         return other
 
     def _check_version(self, read_only: bool) -> None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        found = row[0] if row else None
+        found = self.schema_version()
         if found is None and not read_only:
             self.con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        elif found == "1" and not read_only:
-            self._upgrade_from_1()
-        elif found not in (str(SCHEMA_VERSION), "1"):  # version 1 reads as version 2
+        elif found in _OLDER_VERSIONS and not read_only:
+            self._upgrade(found)
+        elif found in _OLDER_VERSIONS:  # read as it is; what it lacks reads as NULL
+            _shadow_missing_post_url(self.con)
+        elif found != str(SCHEMA_VERSION):
             raise SchemaVersionError(
                 f"store {self.path} has schema version {found or 'none'}, this trendwatch "
                 f"needs {SCHEMA_VERSION}: ingest your archives into a new store"
             )
 
-    def _upgrade_from_1(self) -> None:
-        """Version 1 to 2: the quarantine without its primary key (DuckDB cannot drop one)."""
+    def schema_version(self) -> str | None:
+        """The schema version the store's file holds (None: a new store not yet written)."""
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        return row[0][0] if row else None
+
+    def upgrade_pending(self) -> str | None:
+        """What the next writable open will upgrade, for an older store opened read-only;
+        None when the store is up to date.
+
+        Examples
+        --------
+        >>> Store(":memory:").upgrade_pending() is None
+        True
+        """
+        found = self.schema_version()
+        if found not in _OLDER_VERSIONS:
+            return None
+        return (
+            f"store {self.path} has schema version {found}; the next command that writes to "
+            f"it upgrades it to {SCHEMA_VERSION} (until then Mastodon posts show no address)"
+        )
+
+    def _upgrade(self, found: str) -> None:
+        """From version ``found`` to :data:`SCHEMA_VERSION`, in one transaction."""
         self.con.execute("BEGIN TRANSACTION")
         try:
+            if found == "1":  # the quarantine without its primary key (DuckDB cannot drop one)
+                self.con.execute(
+                    "CREATE TABLE _quarantine_2 AS SELECT * FROM quarantine; "
+                    "DROP TABLE quarantine; ALTER TABLE _quarantine_2 RENAME TO quarantine"
+                )
+            self.con.execute("ALTER TABLE posts ADD COLUMN IF NOT EXISTS post_url VARCHAR")
             self.con.execute(
-                "CREATE TABLE _quarantine_2 AS SELECT * FROM quarantine; DROP TABLE quarantine; "
-                "ALTER TABLE _quarantine_2 RENAME TO quarantine; "
-                "UPDATE meta SET value = '2' WHERE key = 'schema_version'"
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)]
             )
             self.con.execute("COMMIT")
         except BaseException:
@@ -387,8 +421,8 @@ class Store:
                 skipped_collected = self._stage_special(keys, may_be_stored)
                 inserted = _INSERTED_ROWS_SQL
             self.con.execute(
-                f"INSERT INTO posts SELECT {_POST_COLUMNS}, NULL AS text_norm, "
-                f"now() AS ingested_at FROM {inserted}"
+                f"INSERT INTO posts ({_POST_COLUMNS}, text_norm, ingested_at) "
+                f"SELECT {_POST_COLUMNS}, NULL, now() FROM {inserted}"
             )
             self._note_stored_keys(hashes)
             if undecided.size:
@@ -582,6 +616,27 @@ _QUARANTINE_NEW_SQL = """
           AND s.record_no = q.record_no AND s.reason = q.reason
           AND s.raw IS NOT DISTINCT FROM q.raw)
 """
+
+
+def _shadow_missing_post_url(con) -> None:
+    """On a read-only connection to a store older than version 3: a temporary view ``posts``
+    over the file's table, with ``post_url`` NULL, so every query reads one shape of posts.
+
+    The view is per connection (cursors need their own) and names the file's table by its
+    catalog, as ``main.posts`` inside the view would name the view itself.
+    """
+    [(catalog,)] = con.execute("SELECT current_database()").fetchall()
+    [(has_it,)] = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = ? "
+        "AND table_name = 'posts' AND column_name = 'post_url'",
+        [catalog],
+    ).fetchall()
+    if not has_it:
+        quoted = '"' + catalog.replace('"', '""') + '"'
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW posts AS "
+            f"SELECT *, NULL::VARCHAR AS post_url FROM {quoted}.main.posts"
+        )
 
 
 def _quarantine_table(rows: pa.Table | list[tuple]) -> pa.Table:

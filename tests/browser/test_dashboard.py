@@ -37,10 +37,12 @@ def test_overview_to_campaign_to_groups_to_evidence(sim_server, watched):
     assert page.locator("svg.network circle.node").count() >= 40
     click_a_link_in_the_network(page)
     page.wait_for_selector("#evidence table.evidence-table tbody tr")
-    # each post shows its address on X (as text: the dashboard links only to its own pages)
+    # each post links to its address on X, with neither referrer nor opener
     meta = page.locator("#evidence .post-meta").first.inner_text()
     assert meta.startswith("https://x.com/") and "/status/" in meta
-    assert page.locator('#evidence a[href^="https:"]').count() == 0
+    link = page.locator('#evidence .post-meta a[href^="https://x.com/"]').first
+    assert link.inner_text() == link.get_attribute("href") == meta.split(" · ")[0]
+    assert link.get_attribute("rel") == "noopener noreferrer nofollow"
     watched.screenshot("dashboard-groups")
 
     page.click("#evidence a.evidence-page")

@@ -259,6 +259,11 @@ def test_random_handles_leave_no_byte_in_the_package(tmp_path_factory, handles):
             make_post("1002", "8002", at(1), "repost", ref_post_id="1001", ref_author_id="8001",
                       ref_author_handle=alice, text=f"RT @{alice.upper()}: hi", author_handle=bob,
                       urls=(f"https://x.com/{alice}",)),
+            # Mastodon addresses as instances give them: a status's url, a reblog's uri
+            make_post("1003", "8001", at(2), platform="mastodon", author_handle=alice,
+                      post_url=f"https://m.example/@{alice}/1003"),
+            make_post("1004", "8002", at(3), "repost", platform="mastodon", author_handle=bob,
+                      post_url=f"https://m.example/users/{bob}/statuses/1004/activity"),
         ])  # fmt: skip
         write_package(store, out / "p", privacy=Privacy(P), compression=None)
     data = all_bytes(out / "p").lower()

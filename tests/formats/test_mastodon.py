@@ -124,6 +124,7 @@ def test_status_with_spoiler_html_tags_mentions_card(lines):
         urls=("example.org/article",),
         author_handle="ann",
         source="Web",
+        post_url="https://ex.social/users/ann/statuses/1001",  # no url: the uri
     )
 
 
@@ -137,6 +138,7 @@ def test_reblog_is_a_repost_carrying_the_original_and_a_context_post(lines):
     )
     assert (repost.ref_post_id, repost.ref_author_id) == ("1001", "100")
     assert repost.created_at == _utc(2022, 11, 8, 10, 5)
+    assert repost.post_url == "https://bots.example/users/NewsBot/statuses/55/activity"
     assert (repost.text, repost.hashtags, repost.urls) == (
         original.text,
         ("remigration",),

@@ -182,7 +182,7 @@ def test_evidence_page_names_both_accounts_and_shows_each_posts_address():
         "source": "stored runs",
         "pairs": [{"method": "co-retweet", "run_id": "r", "key": "99", "post_a": "10",
                    "url_a": "https://x.com/i/web/status/10", "time_a": "2024-03-01T12:00:00+00:00",
-                   "text_a": "RT <script>", "post_b": "11", "url_b": None,
+                   "text_a": "RT <script>", "post_b": "11", "url_b": "javascript:alert(1)",
                    "time_b": "2024-03-01T12:00:05+00:00", "text_b": "RT again",
                    "gap_s": 5.0}],
     }  # fmt: skip
@@ -190,7 +190,9 @@ def test_evidence_page_names_both_accounts_and_shows_each_posts_address():
     assert ("1 post pair behind the link of <bdi>@&lt;b&gt;ann</bdi> (<code>1</code>) and "
             "<bdi>@2</bdi> (<code>2</code>).") in body  # fmt: skip
     row = body.split('class="pairs evidence-pairs"')[1].split("</tbody>")[0]
-    assert "<bdi>RT &lt;script&gt;</bdi><br><code>https://x.com/i/web/status/10</code>" in row
-    assert "<bdi>RT again</bdi><br><code>11</code>" in row  # no address: the post id
+    link = ('<a href="https://x.com/i/web/status/10" rel="noopener noreferrer nofollow">'
+            "<bdi>https://x.com/i/web/status/10</bdi></a>")  # fmt: skip
+    assert f"<bdi>RT &lt;script&gt;</bdi><br><code>{link}</code>" in row
+    assert "<bdi>RT again</bdi><br><code>11</code>" in row  # no http(s) address: the post id
     assert "2024-03-01 12:00 UTC" in row and ">5<" in row
-    assert 'href="https://' not in body  # addresses are shown, links stay on our pages
+    assert "javascript" not in body

@@ -6,7 +6,8 @@ at or after the cursor's ``time_us``), ``compress=true`` zstd frames with Jetstr
 dictionary, a pause between events (the replay speed), and disconnects after a number of
 events. :class:`MastodonServer` serves Mastodon's streaming API over server-sent events
 (``/api/v1/streaming/public`` ...) and websocket (``/api/v1/streaming?stream=``), and keeps
-the requests it got (paths and Authorization headers).
+the requests it got (paths and Authorization headers); with ``answer`` it refuses every
+connection with that HTTP status and a Mastodon error body instead.
 
 Each runs its own event loop in a thread; use them as context managers.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http
 import json
 import threading
 from collections.abc import Sequence
@@ -197,11 +199,14 @@ class MastodonServer(_ThreadLoop):
     """Mastodon's streaming API: server-sent events and websocket over ``events``, a list of
     ``(event, payload)`` (payload a dict, sent as JSON, or a str sent as it is). Every
     connection gets all events, then the server ends it (SSE) or closes it (websocket)
-    unless ``stay`` is set."""
+    unless ``stay`` is set. ``answer`` (an HTTP status other than 200) refuses every
+    connection with it, as an instance refusing a token does."""
 
-    def __init__(self, events: Sequence[tuple[str, object]], *, stay: bool = False) -> None:
+    def __init__(self, events: Sequence[tuple[str, object]], *, stay: bool = False,
+                 answer: int = 200) -> None:  # fmt: skip
         self.events = list(events)
         self.stay = stay
+        self.answer = answer
         self.requests: list[tuple[str, str | None]] = []  # (path, Authorization)
 
     @property
@@ -223,8 +228,14 @@ class MastodonServer(_ThreadLoop):
         self.server.close()
         self.sse.close()
 
+    def _refusal(self) -> str:
+        return json.dumps({"error": f"refused ({self.answer})"})
+
     def _maybe_sse(self, connection, request):
-        return None  # websocket upgrades only on this port
+        if self.answer == 200:
+            return None  # websocket upgrades only on this port
+        self.requests.append((request.path, request.headers.get("Authorization")))
+        return connection.respond(http.HTTPStatus(self.answer), self._refusal())
 
     async def _websocket(self, websocket) -> None:
         self.requests.append(
@@ -247,6 +258,14 @@ class MastodonServer(_ThreadLoop):
         auth = next((line.split(":", 1)[1].strip() for line in head.split("\r\n")
                      if line.lower().startswith("authorization:")), None)  # fmt: skip
         self.requests.append((path, auth))
+        if self.answer != 200:
+            body = self._refusal().encode()
+            writer.write(f"HTTP/1.1 {self.answer} {http.HTTPStatus(self.answer).phrase}\r\n"
+                         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                         "Connection: close\r\n\r\n".encode() + body)  # fmt: skip
+            await writer.drain()
+            writer.close()
+            return
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                      b"Cache-Control: no-store\r\nConnection: close\r\n\r\n:)\n")  # fmt: skip
         for event, payload in self.events:

@@ -40,12 +40,17 @@ def test_updates_are_stored_deletes_skipped_malformed_quarantined(tmp_path, tran
     assert path == ("/api/v1/streaming/hashtag?tag=tag" if transport == "sse"
                     else "/api/v1/streaming?stream=hashtag&tag=tag")  # fmt: skip
     with Store(db, read_only=True) as store:
-        handles = store.con.execute("SELECT author_handle FROM posts ORDER BY 1").fetchall()
-    assert handles == [("ann",), ("bob@other.example",)]
+        handles = store.con.execute(
+            "SELECT author_handle, post_url FROM posts ORDER BY 1"
+        ).fetchall()
+    assert handles == [  # each status keeps its address (its url)
+        ("ann", "https://m.example/@ann/1"),
+        ("bob@other.example", "https://m.example/@bob@other.example/2"),
+    ]
 
 
 def test_a_websocket_error_message_is_quarantined(tmp_path):
-    events = [("raw", json.dumps({"error": "Missing access token", "status": 401}))]
+    events = [("raw", json.dumps({"error": "Unknown stream type", "status": 400}))]
     with MastodonServer(events, stay=True) as server:
         report = run(tmp_path / "s.duckdb", [MastodonStream(server.url, transport="websocket")])
     assert report.quarantined == 1

@@ -13,7 +13,7 @@ from ..analysis.coordination.pair_evidence import pair_evidence
 from ..analysis.coordination.significance import DEFAULT_Q, significance
 from ..engines.spark import open_engine_store
 from ..errors import ParameterError
-from ..handles import account_handles, add_handles, add_post_urls
+from ..handles import account_handles, add_handles, add_key_urls, add_post_urls
 from ..runs import run_changes
 from ..store import open_store
 from ..wording import plural
@@ -190,7 +190,7 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     with open_store(db, read_only=True) as store:
         found = pair_evidence(store, account_a, account_b, run_id=run_id, method=method, texts=True)
         handles = account_handles(store, [found.account_a, found.account_b])
-        rows = add_post_urls(store, found.rows, POST_URLS) if len(found.rows) else found.rows
+        rows = add_key_urls(store, add_post_urls(store, found.rows, POST_URLS))
         changes = run_changes(store, [found.run_id, *found.method_runs.values()])
     pair = [(found.account_a, handles.get(found.account_a)),
             (found.account_b, handles.get(found.account_b))]  # fmt: skip
@@ -219,6 +219,21 @@ def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
     table = rows[cols].assign(**{c: rows[c].map(_short) for c in ("key", "text_a", "text_b")})
     table = table.assign(time_a=table["time_a"].map(shown_time))
     click.echo(format_table(cols, table.values.tolist(), numeric_from=len(cols)))
+    for line in _address_lines(rows):
+        click.echo(terminal_safe(line))
+
+
+def _address_lines(rows) -> list[str]:
+    """``post ID: URL`` for each post of the table whose address is known (too wide for the
+    table; a Mastodon id alone finds nothing, as it is local to the collector's instance)."""
+    if not len(rows):
+        return []
+    found = {}
+    for end in ("a", "b"):
+        for post, url in zip(rows[f"post_{end}"], rows[f"url_{end}"], strict=True):
+            if isinstance(url, str):
+                found.setdefault(str(post), url)
+    return [f"post {post}: {url}" for post, url in found.items()]
 
 
 _TEXT_WIDTH = 40

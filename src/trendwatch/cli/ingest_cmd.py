@@ -119,6 +119,7 @@ def info_command(top, db, as_json) -> None:
     """What the store holds: posts by platform and kind, time span, hashtags, quarantine."""
     with open_store(db, read_only=True) as store:
         summary = overview(store, top=top)
+        upgrade = store.upgrade_pending()
     note = truncation_note(len(summary.top_hashtags), summary.hashtags)
     if as_json:
         data = summary.to_dict()
@@ -143,6 +144,7 @@ def info_command(top, db, as_json) -> None:
             }
         )
         echo_note(note, as_json)
+        echo_note(upgrade and f"note: {upgrade}", as_json)
         return
     click.echo(f"posts        {summary.posts:,}  (+{summary.context_posts:,} context posts)")
     click.echo(f"accounts     {summary.accounts:,} profiles; {summary.authors:,} authors posted")
@@ -156,6 +158,7 @@ def info_command(top, db, as_json) -> None:
     click.echo("")
     click.echo(format_table(["hashtag", "posts"], [["#" + t, n] for t, n in summary.top_hashtags]))
     echo_note(note, as_json)
+    echo_note(upgrade and f"note: {upgrade}", as_json)
     if summary.top_quarantine_reasons:
         click.echo("")
         click.echo(format_table(["quarantine reason", "records"], summary.top_quarantine_reasons))

@@ -161,7 +161,7 @@ def _table_sql(store, name: str) -> str:
 
 def _write_table(store, name: str, folder: Path) -> int:
     """Stream one table into Hive-partitioned Parquet files; returns its number of rows."""
-    cursor = store.con.cursor()
+    cursor = store.cursor().con  # (a store's cursor: an older store's posts read as version 3)
     try:
         reader = cursor.sql(_table_sql(store, name)).to_arrow_reader(100_000)
         partitioning = pds.partitioning(

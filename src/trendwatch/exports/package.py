@@ -98,8 +98,8 @@ def write_package(
     >>> store = Store(":memory:")
     >>> _ = store.write_batch(posts_to_arrow([Post("x", "1", "a")]))
     >>> package = write_package(store, Path(tempfile.mkdtemp()) / "pkg")
-    >>> package.rows["posts.parquet"], package.manifest["schema_version"]
-    (1, 2)
+    >>> package.rows["posts.parquet"], package.manifest["schema_version"] == SCHEMA_VERSION
+    (1, True)
     """
     from .. import __version__
 

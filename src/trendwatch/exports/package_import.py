@@ -119,11 +119,20 @@ def import_package(store, folder: str | Path) -> ImportCounts:
 
 def _import_posts(store, path: Path, counts: ImportCounts) -> None:
     for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
-        table = pa.Table.from_batches([batch]).select(POST_SCHEMA.names).cast(POST_SCHEMA)
+        table = _with_post_schema(pa.Table.from_batches([batch]))
         written = store.write_batch(table)
         counts.read += pa.compute.sum(table["collected"]).as_py() or 0
         counts.added += written.added
         counts.duplicates += written.duplicates
+
+
+def _with_post_schema(table: pa.Table) -> pa.Table:
+    """``table`` in :data:`POST_SCHEMA`; a column a package of an older schema lacks
+    (``post_url`` before version 3) is null."""
+    for field in POST_SCHEMA:
+        if field.name not in table.column_names:
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return table.select(POST_SCHEMA.names).cast(POST_SCHEMA)
 
 
 def _import_runs(store, package: Package, counts: ImportCounts) -> None:

@@ -49,7 +49,7 @@ ROLES: dict[str, dict[str, str]] = {
         "reply_to_author_id": "account", "conversation_id": "post", "mentions": "handles",
         "urls": "urls", "author_handle": "handle", "source": "scrub", "created_at": "time",
         "platform": "same", "kind": "same", "lang": "same", "hashtags": "same",
-        "hashtags_raw": "same",
+        "hashtags_raw": "same", "post_url": "scrub",
     },
     "accounts": {
         "account_id": "account", "handle": "handle", "name": "name", "description": "text",

@@ -25,7 +25,11 @@ instance that answered: ``in_reply_to_id`` and ``reblog.id`` use the same local 
 them is what lets replies and reblogs resolve to posts of the same archive. The price is that
 one status fetched from two instances gets two ids (and is counted twice); the fediverse-wide
 ``uri`` would avoid that but nothing in a status refers to other statuses by ``uri``, so it is
-not stored. ``author_handle`` is ``acct`` lower-cased, which is also instance-relative
+not stored as the id. It is the fallback of ``post_url``, the status's address: its ``url``
+(the page a reader opens), else its ``uri``, kept as given (a hostile instance may send
+anything there; outputs link only ``http(s)`` addresses). A reblog's address is the reblog's
+own (its ``uri`` ends in ``/activity``); the reblogged status, stored as a context post, keeps
+its own. ``author_handle`` is ``acct`` lower-cased, which is also instance-relative
 (``user`` for the answering instance's own accounts, ``user@host`` for others).
 
 Content
@@ -302,8 +306,8 @@ def status_post(status: dict, *, collected: bool = True) -> Post:
     >>> post = status_post({"id": "9", "created_at": "2022-11-08T10:00:00Z",
     ...     "in_reply_to_id": "7", "in_reply_to_account_id": "2",
     ...     "content": "<p>yes &amp; no</p>", "account": {"id": "1", "acct": "Ann"}})
-    >>> str(post.kind), post.text, post.reply_to_post_id, post.author_handle
-    ('reply', 'yes & no', '7', 'ann')
+    >>> str(post.kind), post.text, post.reply_to_post_id, post.author_handle, post.post_url
+    ('reply', 'yes & no', '7', 'ann', None)
     """
     account = status["account"]
     parsed = parse_html(status.get("content"))
@@ -331,7 +335,17 @@ def status_post(status: dict, *, collected: bool = True) -> Post:
         author_handle=_lower(account.get("acct")),
         collected=collected,
         source=_application(status),
+        post_url=_address(status),
     )
+
+
+def _address(status: dict) -> str | None:
+    """The status's ``url``, else its ``uri`` (None when neither is a non-empty string)."""
+    for field in ("url", "uri"):
+        value = status.get(field)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def account_record(account: dict, observed_at: datetime | None = None) -> Account:
@@ -388,6 +402,7 @@ def _as_repost(post: Post, original: Post) -> Post:
         urls=original.urls,
         author_handle=post.author_handle,
         source=post.source,
+        post_url=post.post_url,
     )
 
 

@@ -374,7 +374,7 @@ _READ_SQL = rf"""
                                             WHEN regexp_matches(x, '{_TCO}')
                                             THEN 't.co/' || regexp_extract(x, '{_TCO}', 1)
                                             ELSE tw_url(tw_url_raw(trim(x))) END) AS urls,
-        author_handle, TRUE AS collected, NULL AS source
+        author_handle, TRUE AS collected, NULL AS source, NULL AS post_url
     FROM (SELECT *, {stripped_tags("hashtags_raw")} AS tags
           FROM ({{staged}}))
 """

@@ -422,7 +422,9 @@ assert POST_SCHEMA.names[_HASHTAGS : _AUTHOR_HANDLE + 1] == [
     "urls",
     "author_handle",
 ]
-assert POST_SCHEMA.names[-2:] == ["collected", "source"] and len(POST_SCHEMA) == 20
+assert POST_SCHEMA.names[-3:] == ["collected", "source", "post_url"] and len(POST_SCHEMA) == 21
+# A row stops at ``source``: X's addresses are built from the id, so ``post_url`` (and any
+# field after it) is null in the table (:func:`_arrow`) and None in the Post.
 
 
 def _post_row(
@@ -812,10 +814,14 @@ def _tables(posts: list[tuple], accounts: list[tuple]) -> Iterator[Item]:
 
 
 def _arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
-    columns = zip(*rows, strict=True)
+    """The rows as a table; the schema's fields after the rows' last one are null."""
+    columns = list(zip(*rows, strict=True))
+    fields = list(schema)
     arrays = [
-        pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)
+        pa.array(column, type=field.type)
+        for column, field in zip(columns, fields[: len(columns)], strict=True)
     ]
+    arrays += [pa.nulls(len(rows), field.type) for field in fields[len(columns) :]]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -51,7 +51,7 @@ from ..analysis.interactions import interaction_network, top_accounts
 from ..analysis.timeseries import Buckets
 from ..analysis.trends import METHODS, ONSET_RULES, TrendParams, onsets, trending
 from ..errors import NoDataError
-from ..handles import add_post_urls
+from ..handles import add_key_urls, add_post_urls
 from ..overview import overview
 from ..runs import is_read_only
 
@@ -481,7 +481,7 @@ def _edge_evidence(store, evidence: pd.DataFrame, edges: pd.DataFrame, n: int) -
     shown = edges[["account_a", "account_b"]]
     rows = evidence.merge(shown, on=["account_a", "account_b"])
     rows = rows.sort_values(["time_a", "post_a"]).groupby(["account_a", "account_b"]).head(n)
-    rows = add_post_urls(store, rows, _POST_URLS)
+    rows = add_key_urls(store, add_post_urls(store, rows, _POST_URLS))
     pairs: dict[str, list] = {}
     for row in _records(rows):
         pairs.setdefault(f"{row['account_a']}|{row['account_b']}", []).append(row)
@@ -499,9 +499,10 @@ _POST_URLS = {"post_a": "url_a", "post_b": "url_b"}
 
 def _pairs(store, rows: pd.DataFrame) -> list[dict]:
     """Evidence rows with both posts' texts cut to :data:`TEXT_CHARS` characters, and both
-    posts' addresses (``url_a``, ``url_b``; None when the platform's cannot be built)."""
+    posts' addresses (``url_a``, ``url_b``; None when the platform's cannot be built), and
+    ``key_url``, the address of the post the key names (reposted, replied to)."""
     cut = {c: rows[c].str.slice(0, TEXT_CHARS) for c in ("text_a", "text_b")}
-    return _records(add_post_urls(store, rows.assign(**cut), _POST_URLS))
+    return _records(add_key_urls(store, add_post_urls(store, rows.assign(**cut), _POST_URLS)))
 
 
 def _latest_runs_linking(store, pair: list[str], methods) -> list[str]:

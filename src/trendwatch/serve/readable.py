@@ -198,10 +198,17 @@ def groups_body(data: dict, scope: list) -> str:
 
 
 def _post_cell(post_id, url, text_value) -> str:
-    """A post: its text, then its address on the platform as text (the dashboard links only to
-    its own pages), else its id."""
-    where = url or post_id
-    return f"{render.text(text_value or '')}<br><code>{escape(where)}</code>"
+    """A post: its text, then a link to it on its platform (an ``http(s)`` address only,
+    :func:`~trendwatch.report.render.link`), else its id."""
+    where = render.link(url) if render.safe_href(url) else escape(post_id)
+    return f"{render.text(text_value or '')}<br><code>{where}</code>"
+
+
+def _key_cell(key, url) -> str:
+    """The shared key; a link to the post it names (reposted, replied to) when known."""
+    if render.safe_href(url):
+        return f"<code>{render.link(url, key)}</code>"
+    return f"<code>{escape(key)}</code>"
 
 
 def evidence_body(data: dict, scope: list) -> str:
@@ -212,7 +219,7 @@ def evidence_body(data: dict, scope: list) -> str:
     columns = ["method", "time of the first post", "gap (s)", "shared key", "first post",
                "second post"]  # fmt: skip
     rows = [[escape(p.get("method") or ""), escape(fmt_time(p.get("time_a"))),
-             fmt_num(p.get("gap_s"), 0), f"<code>{escape(p.get('key'))}</code>",
+             fmt_num(p.get("gap_s"), 0), _key_cell(p.get("key"), p.get("key_url")),
              _post_cell(p.get("post_a"), p.get("url_a"), p.get("text_a")),
              _post_cell(p.get("post_b"), p.get("url_b"), p.get("text_b"))]
             for p in pairs]  # fmt: skip

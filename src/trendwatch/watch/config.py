@@ -62,4 +62,8 @@ def make_sources(
     if kind == "jetstream":
         return [Jetstream(u, collections=collections, dids=dids, compress=compress) for u in urls]
     token = read_token(token_env)
-    return [MastodonStream(u, s, transport=transport, token=token) for u in urls for s in streams]
+    return [
+        MastodonStream(u, s, transport=transport, token=token, token_env=token_env)
+        for u in urls
+        for s in streams
+    ]

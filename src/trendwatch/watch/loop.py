@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ..collector import cycle_collection_paused
-from ..errors import ParameterError, StoreError
+from ..errors import AccessRefusedError, ParameterError, StoreError
 from ..ingest import RecordBatch
 from ..store import Store
 from ..storelock import others_waiting, writer_waiting
@@ -133,6 +133,13 @@ def watch(
     WatchReport
         The counts written, gaps, checks and writes.
 
+    Raises
+    ------
+    AccessRefusedError
+        A source's server refused the access (a Mastodon instance answering 401 or 403):
+        the watch stops, after writing what every source delivered. Other failures of a
+        connection are retried with backoff.
+
     Examples
     --------
     >>> import os, tempfile
@@ -226,8 +233,12 @@ class _Watcher:
         return self.report
 
     async def _run_source(self, source: Source, cursor: str | None) -> None:
-        await run_source(source, cursor, self.queue, self.stop, backoff=self.backoff(),
-                         errors=_RECONNECT_ERRORS)  # fmt: skip
+        try:
+            await run_source(source, cursor, self.queue, self.stop, backoff=self.backoff(),
+                             errors=_RECONNECT_ERRORS)  # fmt: skip
+        except AccessRefusedError:
+            self.stop.set()  # no reconnect can succeed: stop (what arrived is written)
+            raise
 
     def _start(self) -> dict[str, str]:
         """Create the tables, read the cursors, and record the gap since the last run of each

@@ -18,6 +18,14 @@ deletes are skipped records. A status's ``created_at`` is its time on the stream
 
 Mastodon's streaming API cannot replay: what was posted while the watcher was disconnected
 is lost, and each outage is recorded as a gap.
+
+An instance that refuses the access (HTTP 401: no token, or one it does not know; 403: a
+token without the ``read:statuses`` scope, or a client it forbids) would refuse every
+reconnect too: the stream raises :class:`~trendwatch.errors.AccessRefusedError`, which stops
+the watch with a message saying what to do. A websocket also refuses a stream in a message
+(``{"error": "Missing access token", "status": 401}``, the socket staying open with nothing
+coming): that stops it too; an error message with another status is quarantined. Any other
+failure (5xx, 429, a dropped connection) is retried with backoff (:func:`.sources.run_source`).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ import websockets
 from httpx_sse import SSEError, aconnect_sse
 from websockets.asyncio.client import connect
 
-from ..errors import ParameterError
+from ..errors import AccessRefusedError, ParameterError
 from ..formats.items import Item, Quarantined, Skipped
 from ..formats.mastodon import status_items
 from .sources import Received, utc_now
@@ -50,6 +58,8 @@ ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 """What ends a Mastodon connection and calls for a reconnect."""
+REFUSED = {401: "Unauthorized", 403: "Forbidden"}
+"""The HTTP answers that stop a watch instead of a reconnect."""
 _STATUS_EVENTS = ("update", "status.update")
 _MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
@@ -68,6 +78,8 @@ class MastodonStream:
         ``sse`` (server-sent events) or ``websocket``.
     token : str, optional
         An access token (instances may require one for public timelines).
+    token_env : str, optional
+        The environment variable the token came from, named when the instance refuses it.
 
     Examples
     --------
@@ -81,12 +93,20 @@ class MastodonStream:
     finite = False
 
     def __init__(
-        self, url: str, stream: str = "public", *, transport: str = "sse", token: str | None = None
+        self,
+        url: str,
+        stream: str = "public",
+        *,
+        transport: str = "sse",
+        token: str | None = None,
+        token_env: str | None = None,
     ) -> None:
         self.url, self.transport, self.token = url.rstrip("/"), transport, token
+        self.token_env = token_env
         self.channel, self.tag = _parse_stream(stream)
         if transport not in TRANSPORTS:
             raise ParameterError(f"transport must be one of {', '.join(TRANSPORTS)}")
+        self.stream = stream
         self.name = f"mastodon {self.url} {stream}"
         self._numbers = itertools.count(1)
 
@@ -112,20 +132,58 @@ class MastodonStream:
             httpx.AsyncClient(timeout=timeout, headers=self._headers()) as client,
             aconnect_sse(client, "GET", self.sse_url()) as source,
         ):
+            if source.response.status_code in REFUSED:
+                await source.response.aread()
+                raise self._refused(source.response.status_code, source.response.text)
             source.response.raise_for_status()
             async for event in source.aiter_sse():
                 yield self._received(event.event, event.data)
 
     async def _websocket(self) -> AsyncIterator[Received]:
-        async with connect(
-            self.websocket_url(), additional_headers=self._headers(), max_size=16 << 20
-        ) as websocket:
+        try:
+            websocket = await connect(
+                self.websocket_url(), additional_headers=self._headers(), max_size=16 << 20
+            )
+        except websockets.exceptions.InvalidStatus as exc:
+            answer = exc.response
+            if answer.status_code in REFUSED:
+                body = answer.body.decode("utf-8", "replace")
+                raise self._refused(answer.status_code, body) from None
+            raise
+        async with websocket:
             async for message in websocket:
                 yield self._message(message)
+
+    def _refused(self, status: int, body: str) -> AccessRefusedError:
+        """The error that stops the watch: who refused what, what it said, what to do."""
+        said = _server_error(body)
+        said = f' ("{said}")' if said else ""
+        what = f"{self.url} refused the stream {self.stream} ({status} {REFUSED[status]})"
+        return AccessRefusedError(f"{what}{said}: {self._what_to_do(status)}; the watch stopped")
+
+    def _what_to_do(self, status: int) -> str:
+        where = f"${self.token_env}" if self.token_env else "the token"
+        if self.token is None:
+            return (
+                "this instance needs an access token for this stream: create one in its "
+                "settings (Development, scope read:statuses), put it in an environment "
+                "variable and give its name with --token-env"
+            )
+        if status == 401:
+            return (
+                f"the instance does not accept {where} (wrong, expired or revoked, or made "
+                "on another instance): create a new token there with scope read:statuses"
+            )
+        return (
+            f"{where} is not allowed to read this stream: give it the scope read:statuses "
+            "(or read), or ask the instance's admins whether they block streaming clients"
+        )
 
     def _message(self, message: str | bytes) -> Received:
         try:
             value = orjson.loads(message)
+            if "error" in value and value.get("status") in REFUSED:  # the stream refused
+                raise self._refused(value["status"], message)
             if "error" in value:
                 raise ValueError(f"the server said: {value['error']}")
             return self._received(value["event"], value["payload"])
@@ -157,6 +215,15 @@ def message_items(event: str, data: str, number: int) -> tuple[list[Item], datet
         reason = f"malformed Mastodon status in a {event} event ({type(exc).__name__}: {exc})"
         return [Quarantined(number, data, reason)], None
     return items, items[-1].created_at
+
+
+def _server_error(body: str) -> str:
+    """The ``error`` a refusal's JSON body gives (Mastodon's form), cut to 200 characters."""
+    try:
+        said = orjson.loads(body).get("error")
+    except (orjson.JSONDecodeError, AttributeError):
+        return ""
+    return said[:200] if isinstance(said, str) else ""
 
 
 def _parse_stream(stream: str) -> tuple[str, str | None]:

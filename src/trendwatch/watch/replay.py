@@ -136,7 +136,7 @@ def _copy_accounts(source, store) -> None:
 
 def _batches(source, since: datetime, until: datetime, size: int):
     sql = _POSTS_SQL.format(columns=", ".join(POST_SCHEMA.names))
-    reader = source.con.cursor().sql(sql, params=[since, until]).to_arrow_reader(size)
+    reader = source.cursor().con.sql(sql, params=[since, until]).to_arrow_reader(size)
     for batch in reader:
         yield pa.Table.from_batches([batch]).cast(POST_SCHEMA)
 

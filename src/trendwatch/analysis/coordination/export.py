@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from ...errors import ParameterError
 from ...exports import replacing, write_csv, write_gexf, write_graphml
-from ...handles import account_handles, add_handles, add_post_urls
+from ...handles import account_handles, add_handles, add_key_urls, add_post_urls
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -93,13 +93,15 @@ def _labelled(graph, store):
 def write_evidence(result, path, store=None) -> Path:
     """Write ``result.evidence`` as CSV or Parquet (by extension).
 
-    With ``store``, ``handle_a`` / ``handle_b`` follow the account ids and ``url_a`` /
-    ``url_b`` (:func:`~trendwatch.handles.post_url`) the post ids.
+    With ``store``, ``handle_a`` / ``handle_b`` follow the account ids, ``url_a`` /
+    ``url_b`` (:func:`~trendwatch.handles.post_url`) the post ids, and ``key_url`` the key
+    when it names a post (:func:`~trendwatch.handles.add_key_urls`).
     """
     path = Path(path)
     evidence = result.evidence
     if store is not None:
         evidence = add_post_urls(store, add_handles(store, evidence, PAIR_HANDLES), POST_URLS)
+        evidence = add_key_urls(store, evidence, result.method)
     if _suffix(path) == ".parquet":
         _write_parquet(evidence, path)
     elif path.suffix.lower() == ".csv":

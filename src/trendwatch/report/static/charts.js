@@ -334,19 +334,41 @@
     pairs.forEach(function (p) {
       var row = html("tr", {}, null, body);
       html("td", {}, p.method, row);
-      html("td", { "class": "key" }, p.key, row);
+      var keyCell = html("td", { "class": "key" }, null, row), keyHref = webHref(p.key_url);
+      if (keyHref) {
+        html("a", { href: keyHref, rel: "noopener noreferrer nofollow" }, p.key, keyCell);
+      } else {
+        keyCell.textContent = clean(p.key);
+      }
       postCell(row, p.url_a || p.post_a, p.time_a, p.text_a !== undefined ? p.text_a : posts[p.post_a]);
       postCell(row, p.url_b || p.post_b, p.time_b, p.text_b !== undefined ? p.text_b : posts[p.post_b]);
       html("td", { "class": "num" }, fmtNum(p.gap_s), row);
     });
   }
 
-  /* A post: its address on its platform (as text, never a link) or its id, time and text. */
+  /* A post: a link to it on its platform (http(s) addresses only) or its id, time and text. */
   function postCell(row, id, time, text) {
     var cell = html("td", { "class": "post" }, null, row);
     var when = time ? fmtTime(Date.parse(time)) + ":" + String(time).slice(17, 19) + " UTC" : "";
-    html("div", { "class": "post-meta" }, clean(id) + " · " + when, cell);
+    var meta = html("div", { "class": "post-meta" }, null, cell);
+    var href = webHref(id);
+    if (href) {
+      html("a", { href: href, rel: "noopener noreferrer nofollow" }, clean(id), meta);
+    } else {
+      meta.appendChild(document.createTextNode(clean(id)));
+    }
+    meta.appendChild(document.createTextNode(" · " + when));
     html("bdi", { "class": "post-text" }, text === undefined || text === null ? "(text not stored)" : text, cell);
+  }
+
+  /* ``s`` when it is an http(s) URL with a host (the server sends no other), else null. */
+  function webHref(s) {
+    if (typeof s !== "string" || /[\s\u0000-\u001f\u007f-\u009f]/.test(s)) return null;
+    try {
+      var u = new URL(s);
+      return (u.protocol === "http:" || u.protocol === "https:") && u.host && !u.username
+        ? s : null;
+    } catch (e) { return null; }
   }
 
   /* ---- wiring ---------------------------------------------------------------------------- */
