@@ -125,14 +125,27 @@ def ingest_command(
 
 
 def _report_table(report: IngestReport) -> str:
-    rows = [[f.path, f.format or "-", *(getattr(f, n) for n in COUNT_FIELDS)] for f in report.files]
-    rows.append(["total", "", *(report.totals[n] for n in COUNT_FIELDS)])
-    return format_table(["file", "format", *COUNT_FIELDS], rows, numeric_from=2)
+    """The counts per file; a ``no offset`` column when some input times named none."""
+    naive = any(f.naive_times for f in report.files)
+    extra = ["naive_times"] if naive else []
+    rows = [
+        [f.path, f.format or "-", *(getattr(f, n) for n in (*COUNT_FIELDS, *extra))]
+        for f in report.files
+    ]
+    total = sum(f.naive_times for f in report.files)
+    rows.append(["total", "", *(report.totals[n] for n in COUNT_FIELDS), *([total] * naive)])
+    headers = ["file", "format", *COUNT_FIELDS, *(["no offset"] * naive)]
+    return format_table(headers, rows, numeric_from=2)
 
 
-def _naive_notes(report: IngestReport) -> list[str]:
-    """One line per file with times that named no offset, under the table."""
-    return [terminal_lines(f"{f.path}: {f.naive_note()}") for f in report.files if f.naive_times]
+def _naive_note(report: IngestReport) -> str | None:
+    """Under the table: how many times named no offset, and how they were read."""
+    total = FileReport(path="", naive_times=sum(f.naive_times for f in report.files))
+    if not total.naive_times:
+        return None
+    total.assumed_tz = report.files[0].assumed_tz
+    hint = "" if total.assumed_tz != "UTC" else " (--assume-tz ZONE reads them in a zone)"
+    return f"{total.naive_note()}{hint}"
 
 
 @click.command("info")
