@@ -359,3 +359,16 @@ def test_the_mastodon_responses_times_all_name_an_offset(tmp_path):
     report = ingest(paths, tmp_path / "m.duckdb", options=ReadOptions(parallel=SERIAL))
     assert sum(f.read for f in report.files) > 0
     assert sum(f.naive_times for f in report.files) == 0
+
+
+def test_the_watchers_stdin_source_counts_them_as_ingest_does(tmp_path):
+    from trendwatch.formats.items import NaiveTimes
+    from trendwatch.formats.stream import open_input
+    from trendwatch.watch.stdin import _items
+
+    source = open_input(str(_json_lines(tmp_path / "v1.jsonl", _v1)))
+    try:
+        items = list(_items(source, None))
+    finally:
+        source.close()
+    assert sum(i.count for i in items if isinstance(i, NaiveTimes)) == 2
