@@ -102,7 +102,7 @@ class FileReport:
         None when there were none."""
         if not self.naive_times:
             return None
-        zone = "UTC" if self.assumed_tz == "UTC" else f"{self.assumed_tz} time"
+        zone = "UTC" if self.assumed_tz.upper() == "UTC" else f"{self.assumed_tz} time"
         plural = "s" if self.naive_times != 1 else ""
         return f"{self.naive_times:,} time{plural} without an offset, read as {zone}"
 

@@ -343,13 +343,14 @@ def _stage_sql(variant: Variant, cols: Columns, rows: str, zoned: bool) -> str:
         f"{exprs.get(f, '[]::VARCHAR[]')} AS {f}" for f in ("hashtags_raw", "mentions", "urls")
     ]
     accounts = [f"{exprs.get('account_' + f, 'NULL')} AS account_{f}" for f in _ACCOUNT_FIELDS]
-    time = exprs["_time"]
+    time = exprs["_time"]  # the time column as text, computed once
     created = "_read_utc" if not zoned else _ZONED_SQL
     return f"""
-        WITH walled AS (SELECT *, tw_wall_time({time}) AS _wall FROM {rows}),
-        timed AS (SELECT *, tw_time(_wall, {time}) AS _read_utc FROM walled),
+        WITH texted AS (SELECT *, {time} AS _time FROM {rows}),
+        walled AS (SELECT *, tw_wall_time(_time) AS _wall FROM texted),
+        timed AS (SELECT *, tw_time(_wall, _time) AS _read_utc FROM walled),
         staged AS (
-            SELECT _row, {time} AS _time, {created} AS created_at, _wall IS NOT NULL AS naive,
+            SELECT _row, _time, {created} AS created_at, _wall IS NOT NULL AS naive,
                    {", ".join(fields + lists + accounts)}
             FROM timed)
         SELECT *, {_REASON_SQL} AS reason FROM staged
