@@ -82,6 +82,15 @@
     return ZONE === "UTC" ? "UTC" : zoneParts(ms).timeZoneName;
   }
 
+  /* A value of the data as the pages show it: a UTC time in another zone with its name
+     (as the server's pages do); anything else, and every value in UTC, as it is. */
+  var UTC_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/;
+  function shownValue(value) {
+    if (ZONE === "UTC" || typeof value !== "string" || !UTC_ISO.test(value)) return value;
+    var ms = Date.parse(value);
+    return fmtTime(ms, true) + " " + zoneLabel(ms);
+  }
+
   function fmtNum(v) {
     if (v === null || v === undefined) return "–";
     return typeof v === "number" ? v.toLocaleString("en-US", { maximumFractionDigits: 1 }) : v;
@@ -386,7 +395,7 @@
   }
 
   window.TW = { clean: clean, timeline: timeline, lorenz: lorenz, network: network,
-    evidence: evidence, renderAll: renderAll, readJSON: readJSON };
+    evidence: evidence, renderAll: renderAll, readJSON: readJSON, shownValue: shownValue };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { renderAll(document); });
   } else {
