@@ -9,6 +9,10 @@ A file that cannot be read at all, or fails part way (a truncated gzip, a table 
 gives up on, a file replaced during the read, any exception), is reported with its error; what
 was read before the error is written and counted, the rest of the file is one quarantined
 record whose reason is the error, and the other files are still ingested.
+
+Each file's report also counts its records whose time named no offset (``naive_times``):
+they are read in the ``assume_tz`` zone of the read options, UTC by default
+(:mod:`trendwatch.formats.zoned`).
 """
 
 from __future__ import annotations
@@ -37,9 +41,10 @@ from .formats import (
     get_format,
     open_input,
 )
-from .formats.items import AccountTable
+from .formats.items import AccountTable, NaiveTimes
 from .formats.package import package_folder
 from .formats.tabular import PARQUET_MAGIC, sniff_delimited
+from .formats.zoned import zoned_items
 from .hugepages import huge_pages_off
 from .model import Account, Post, accounts_to_arrow, posts_to_arrow
 from .store import QUARANTINE_SCHEMA, BatchCounts, Store, open_store
@@ -77,7 +82,9 @@ COUNT_FIELDS = ("read", "added", "duplicates", "skipped", "quarantined")
 @dataclass
 class FileReport:
     """Counts for one input file; ``error`` is set when the file could not be read, or not
-    to its end (the counts are then those of what was read, plus the unread rest)."""
+    to its end (the counts are then those of what was read, plus the unread rest).
+    ``naive_times`` counts the records read whose time named no offset, read in the zone
+    ``assumed_tz``."""
 
     path: str
     format: str | None = None
@@ -87,6 +94,17 @@ class FileReport:
     skipped: int = 0
     quarantined: int = 0
     error: str | None = None
+    naive_times: int = 0
+    assumed_tz: str = "UTC"
+
+    def naive_note(self) -> str | None:
+        """``1,204 times without an offset, read as UTC`` (or ``as Europe/Paris time``);
+        None when there were none."""
+        if not self.naive_times:
+            return None
+        zone = "UTC" if self.assumed_tz.upper() == "UTC" else f"{self.assumed_tz} time"
+        plural = "s" if self.naive_times != 1 else ""
+        return f"{self.naive_times:,} time{plural} without an offset, read as {zone}"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -109,9 +127,13 @@ class IngestReport:
     def to_dict(self) -> dict:
         files = [{k: f.to_dict()[k] for k in ("path", "format", *COUNT_FIELDS)} for f in self.files]
         for entry, report in zip(files, self.files, strict=True):
+            entry |= {"naive_times": report.naive_times, "assumed_tz": report.assumed_tz}
+            if report.naive_times:
+                entry["naive_note"] = report.naive_note()
             if report.error:
                 entry["error"] = report.error
-        return {"files": files, "totals": self.totals}
+        totals = self.totals | {"naive_times": sum(f.naive_times for f in self.files)}
+        return {"files": files, "totals": totals}
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -186,7 +208,8 @@ def ingest_file(
     before it are written and counted, and the unread rest of the file is one quarantined
     record whose reason is the error.
     """
-    report = FileReport(path=path, format=format)
+    options = options or ReadOptions()
+    report = FileReport(path=path, format=format, assumed_tz=options.assume_tz)
     if format is None and (folder := package_folder(path)) is not None:
         return _ingest_package(store, folder, report)
     try:
@@ -195,7 +218,7 @@ def ingest_file(
         report.error = _describe(exc, path)
         return report
     try:
-        _read_file(store, source, report, options or ReadOptions(), progress)
+        _read_file(store, source, report, options, progress)
     finally:
         source.close()
     return report
@@ -238,7 +261,7 @@ def _read_file(
         if getattr(reader, "READS_WITH_DUCKDB", False):
             store_threads = store.threads_at_most(WRITER_THREADS)
         with cycle_collection_paused(), huge_pages_off(), store_threads:
-            writer.consume(reader.read(source, options))
+            writer.consume(zoned_items(reader.read(source, options), options.assumed_zone))
     except Exception as exc:  # one file's failure, whatever it is, must not end the run
         writer.fail(exc)
 
@@ -281,7 +304,7 @@ class RecordBatch:
         self.raws: list[str | None] = []
         self.reasons: list[str] = []
         self.quarantine_bytes = 0
-        self.records = self.read = self.skipped = 0
+        self.records = self.read = self.skipped = self.naive = 0
         self.last_number = 0  # the largest record number seen (of skipped or quarantined)
 
     @property
@@ -305,6 +328,8 @@ class RecordBatch:
             self.accounts.append(item)
         elif isinstance(item, AccountTable):
             self.account_tables.append(item.table)
+        elif isinstance(item, NaiveTimes):
+            self.naive += item.count
         elif isinstance(item, Quarantined):
             self.quarantine(item.record_no, item.raw, item.reason)
         elif isinstance(item, Skipped):
@@ -340,7 +365,8 @@ class RecordBatch:
     def count_into(self, report, counts: BatchCounts) -> None:
         """Add this batch, written with ``counts``, to a report's ``read``, ``added``,
         ``duplicates``, ``skipped`` and ``quarantined`` (a quarantined record stored before
-        is a duplicate)."""
+        is a duplicate), and ``naive_times`` (records whose time named no offset)."""
+        report.naive_times += self.naive
         report.read += self.read
         report.skipped += self.skipped
         report.added += counts.added

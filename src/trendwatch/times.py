@@ -3,11 +3,18 @@
 The store keeps UTC. A user's time zone (:func:`zone`, the CLI's ``--tz``) only changes how
 times are shown (:func:`to_zone`) and how a time typed without an offset is read
 (:func:`assume_zone`).
+
+Input times without an offset (``2025-11-14 09:07:33`` in a CSV export) are read as UTC but
+marked: :func:`read_input_time` gives them the zone :data:`UNSTATED`, whose offset is 0, so
+that everything downstream sees UTC while ingest can count them and, with ``--assume-tz``,
+read them in another zone (:func:`assumed`). A wall-clock time the change to summer time
+skips, or the change back repeats, is read as DuckDB reads it (:func:`local_to_utc`), so
+that every reader gives the same instant.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +28,10 @@ __all__ = [
     "zone",
     "to_zone",
     "assume_zone",
+    "read_input_time",
+    "UNSTATED",
+    "local_to_utc",
+    "assumed",
     "EARLIEST",
     "LATEST",
 ]
@@ -29,6 +40,9 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 """The earliest time a query may name (``--since``, ``--at``, ``?until=``...)."""
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 """The latest time a query may name: windows of up to ten years stay inside Python's range."""
+
+UNSTATED = timezone(timedelta(0), "UTC (no offset given)")
+"""The zone of an input time that named no offset: UTC, marked (see :func:`read_input_time`)."""
 
 # X ids carry their creation time: ms since this epoch in the top bits ("snowflake").
 TWITTER_EPOCH_MS = 1288834974657
@@ -77,6 +91,58 @@ def parse_time(value) -> datetime | None:
         return _as_utc(parsedate_to_datetime(text))
     except (TypeError, ValueError, IndexError):
         raise ValueError(f"unrecognised time {text[:40]!r}") from None
+
+
+def read_input_time(value) -> datetime | None:
+    """:func:`parse_time` for the times of input records: one without an offset is read as
+    UTC in the zone :data:`UNSTATED` (offset 0), which says it named none.
+
+    >>> read_input_time("2025-11-14 09:07:33").tzinfo is UNSTATED
+    True
+    >>> read_input_time("2025-11-14T09:07:33+01:00").isoformat()
+    '2025-11-14T08:07:33+00:00'
+    """
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UNSTATED)
+    if isinstance(value, str) and has_offset(value) is False:
+        return datetime.fromisoformat(value.strip()).replace(tzinfo=UNSTATED)
+    return parse_time(value)
+
+
+def local_to_utc(wall: datetime, tz: tzinfo) -> datetime:
+    """The UTC instant of a wall-clock time (its tzinfo is ignored) in ``tz``.
+
+    Where the clocks go back, a time that occurs twice is read as its second occurrence (the
+    zone's standard time); where they go forward, a time that does not exist is read with
+    the offset before the change (so 02:30 on a spring-forward night in Paris is 01:30 UTC,
+    03:30 on the new clock). DuckDB reads times this way, so CSV and Parquet tables and JSON
+    inputs give the same instant.
+
+    >>> paris = zone("Europe/Paris")
+    >>> local_to_utc(datetime(2025, 1, 15, 12), paris).isoformat()
+    '2025-01-15T11:00:00+00:00'
+    >>> local_to_utc(datetime(2025, 10, 26, 2, 30), paris).isoformat()  # twice: the second
+    '2025-10-26T01:30:00+00:00'
+    >>> local_to_utc(datetime(2025, 3, 30, 2, 30), paris).isoformat()  # skipped
+    '2025-03-30T01:30:00+00:00'
+    """
+    wall = wall.replace(tzinfo=None)
+    later = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if later.astimezone(tz).replace(tzinfo=None) == wall:  # exists: once, or the second time
+        return later
+    return wall.replace(tzinfo=tz, fold=0).astimezone(UTC)  # skipped: the offset before
+
+
+def assumed(moment: datetime | None, tz: tzinfo) -> datetime | None:
+    """``moment`` read in ``tz`` when it named no offset (its zone is :data:`UNSTATED`);
+    any other time (and None) as it is.
+
+    >>> assumed(read_input_time("2025-07-14 12:00"), zone("Europe/Paris")).isoformat()
+    '2025-07-14T10:00:00+00:00'
+    """
+    if moment is None or moment.tzinfo is not UNSTATED or tz is UTC:
+        return moment
+    return local_to_utc(moment, tz)
 
 
 def _looks_numeric(text: str) -> bool:

@@ -55,3 +55,21 @@ def test_hostile_report_runs_nothing(hostile_store, tmp_path, watched):
     assert "<script>alert(1)</script>" in page.inner_text("body")
     watched.screenshot("report-hostile")
     watched.assert_clean()
+
+
+def test_report_in_a_zone_labels_its_charts_and_evidence(hostile_store, tmp_path, watched):
+    from trendwatch.times import zone
+
+    report = write_report(hostile_store, tmp_path / "paris.html", hashtags=["attack"],
+                          tz=zone("Europe/Paris"))  # fmt: skip
+    page = watched.page
+    assert open_offline(watched, report) == []
+    page.wait_for_selector("#network svg.network circle.node")
+    labels = page.locator(".campaign-card svg.timeline text.axis-zone").all_text_contents()
+    assert labels and all(label == "times in Europe/Paris" for label in labels)
+    click_a_link_in_the_network(page)
+    page.wait_for_selector("#evidence table.evidence-table tbody tr")
+    meta = " ".join(page.locator("#evidence .post-meta").all_text_contents())
+    assert "GMT+1" in meta and "UTC" not in meta  # T0 is in winter: Paris is UTC+1
+    watched.screenshot("report-paris")
+    watched.assert_clean()

@@ -11,7 +11,7 @@ from ..errors import MappingError
 from ..formats import FORMAT_ORDER, ReadOptions, get_format
 from ..formats import package as package_format
 from ..formats.items import MAX_RECORD_BYTES
-from ..ingest import COUNT_FIELDS, IngestReport, ingest
+from ..ingest import COUNT_FIELDS, FileReport, IngestReport, ingest
 from ..overview import overview
 from ..quarantine import export_quarantine, quarantined
 from ..store import open_store
@@ -80,16 +80,34 @@ class _Progress:
     help="Record size cap: a longer record (JSON line) is quarantined with its first bytes "
     "and its length.",
 )
+@click.option(
+    "--assume-tz",
+    default="UTC",
+    show_default=True,
+    metavar="ZONE",
+    help="Read input times that name no offset (2025-11-14 09:07:33) in this zone, e.g. "
+    "Europe/Paris; times with an offset are never changed. $TRENDWATCH_TZ does not set it: "
+    "the zone you read results in says nothing about the clock an export was written with, "
+    "and a store must not change with the shell it was filled from.",
+)
 @json_option
-def ingest_command(paths, db, format_, mapping, platform, max_record_bytes, as_json) -> None:
+def ingest_command(
+    paths, db, format_, mapping, platform, max_record_bytes, assume_tz, as_json
+) -> None:
     """Read archives (X v1.1/v2, CSV/Parquet, Mastodon, Bluesky) into the store.
+
+    Input times without an offset are counted per file ("1,204 times without an offset,
+    read as UTC") and read as UTC unless --assume-tz names their zone.
 
     Exit status: 0 when every file was read to its end (quarantined records included); 1
     when a file could not be read, or not to its end (its error is printed, what was read
     before it is stored and counted, the other files are read); 2 for a bad command line.
     """
     options = ReadOptions(
-        mapping=_parse_map(mapping), platform=platform, max_record_bytes=max_record_bytes
+        mapping=_parse_map(mapping),
+        platform=platform,
+        max_record_bytes=max_record_bytes,
+        assume_tz=assume_tz,
     )
     progress = _Progress(enabled=sys.stderr.isatty() and not as_json)
     report = ingest(paths, db, format=format_, options=options, progress=progress)
@@ -98,6 +116,8 @@ def ingest_command(paths, db, format_, mapping, platform, max_record_bytes, as_j
         print_json(report.to_dict())
     else:
         click.echo(_report_table(report))
+        if note := _naive_note(report):
+            click.echo(note)
     for failed in report.failed:
         click.echo(f"Error: {terminal_lines(failed.error)}", err=True)
     if report.failed:
@@ -105,9 +125,27 @@ def ingest_command(paths, db, format_, mapping, platform, max_record_bytes, as_j
 
 
 def _report_table(report: IngestReport) -> str:
-    rows = [[f.path, f.format or "-", *(getattr(f, n) for n in COUNT_FIELDS)] for f in report.files]
-    rows.append(["total", "", *(report.totals[n] for n in COUNT_FIELDS)])
-    return format_table(["file", "format", *COUNT_FIELDS], rows, numeric_from=2)
+    """The counts per file; a ``no offset`` column when some input times named none."""
+    naive = any(f.naive_times for f in report.files)
+    extra = ["naive_times"] if naive else []
+    rows = [
+        [f.path, f.format or "-", *(getattr(f, n) for n in (*COUNT_FIELDS, *extra))]
+        for f in report.files
+    ]
+    total = sum(f.naive_times for f in report.files)
+    rows.append(["total", "", *(report.totals[n] for n in COUNT_FIELDS), *([total] * naive)])
+    headers = ["file", "format", *COUNT_FIELDS, *(["no offset"] * naive)]
+    return format_table(headers, rows, numeric_from=2)
+
+
+def _naive_note(report: IngestReport) -> str | None:
+    """Under the table: how many times named no offset, and how they were read."""
+    total = FileReport(path="", naive_times=sum(f.naive_times for f in report.files))
+    if not total.naive_times:
+        return None
+    total.assumed_tz = report.files[0].assumed_tz
+    hint = "" if total.assumed_tz != "UTC" else " (--assume-tz ZONE reads them in a zone)"
+    return f"{total.naive_note()}{hint}"
 
 
 @click.command("info")

@@ -6,7 +6,7 @@ import click
 
 from ..report import write_report
 from ..store import open_store
-from .options import db_option, fold_option
+from .options import current_zone, db_option, fold_option, tz_option
 from .progress import step_progress
 
 __all__ = ["COMMANDS"]
@@ -25,16 +25,18 @@ __all__ = ["COMMANDS"]
 )  # fmt: skip
 @fold_option
 @db_option
+@tz_option
 def report_command(hashtags, compare, out, read_only, fold, db) -> None:
     """Write one HTML file (opens offline): trends, campaigns, groups, evidence, quality.
 
     With no --hashtag, the campaigns are the hashtags of the biggest trend onsets. On a
-    terminal, standard error shows the step being computed.
+    terminal, standard error shows the step being computed. Times are shown in the --tz
+    zone with its name; the data blocks inside the file stay in UTC.
     """
     progress = step_progress()
     with open_store(db, read_only=read_only) as store, progress:
         path = write_report(store, out, hashtags=list(hashtags) or None, compare=compare,
-                            fold_variants=fold, progress=progress)  # fmt: skip
+                            fold_variants=fold, progress=progress, tz=current_zone())  # fmt: skip
     click.echo(str(path.resolve()))
 
 

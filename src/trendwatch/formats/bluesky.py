@@ -32,7 +32,7 @@ from datetime import datetime
 
 from ..model import Account, Kind, Platform, Post
 from ..text import hashtag_pair, normalize_url
-from ..times import from_epoch, parse_time
+from ..times import from_epoch, read_input_time
 from .items import Item, Quarantined, ReadOptions, Skipped
 from .jsonrecords import JsonRecord, RecordNumbers, first_record, json_records, quarantined
 from .stream import InputFile
@@ -489,7 +489,7 @@ def _created_at(value: object, seen_at: datetime | None) -> datetime:
 
 def _optional_time(value: object) -> datetime | None:
     try:
-        return parse_time(value) if isinstance(value, str) else None
+        return read_input_time(value) if isinstance(value, str) else None
     except ValueError:
         return None
 

@@ -4,24 +4,27 @@ Accounting per file: ``read = added + duplicates + skipped + quarantined``. A re
 every input record, exactly one *record item*: a collected :class:`~trendwatch.model.Post`, a
 row of a :class:`PostTable`, a :class:`Skipped` or a :class:`Quarantined`. Context posts
 (``collected=False``) and :class:`~trendwatch.model.Account` observations ride along and are
-not records.
+not records. :class:`NaiveTimes` items count the records whose time named no offset.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 import pyarrow as pa
 
 from ..errors import ParameterError
 from ..model import Account, Post
+from ..times import zone
 
 __all__ = [
     "Skipped",
     "Quarantined",
     "PostTable",
     "AccountTable",
+    "NaiveTimes",
     "Parallelism",
     "ReadOptions",
     "Item",
@@ -72,6 +75,15 @@ class AccountTable:
     table: pa.Table
 
 
+@dataclass(frozen=True, slots=True)
+class NaiveTimes:
+    """``count`` more collected records whose time named no offset (``2025-11-14 09:07:33``),
+    read in the ``--assume-tz`` zone (UTC by default). Not a record: it rides along with
+    them, and the ingest report counts it with the batch that holds it."""
+
+    count: int
+
+
 @dataclass(frozen=True)
 class Parallelism:
     """When and how a reader may parse a large file in worker processes.
@@ -111,18 +123,28 @@ class ReadOptions:
         The record size cap (:data:`MAX_RECORD_BYTES` by default; ``--max-record-bytes``).
         A CSV is parsed in blocks of at least this size, and a row longer than a block stops
         the file there (the parser cannot read past it).
+    assume_tz
+        The zone (IANA name) in which input times without an offset are read; ``UTC`` by
+        default. Times with an offset are never changed.
     """
 
     mapping: dict[str, str] = field(default_factory=dict)
     platform: str = "x"
     parallel: Parallelism = field(default_factory=Parallelism)
     max_record_bytes: int = MAX_RECORD_BYTES
+    assume_tz: str = "UTC"
+
+    @property
+    def assumed_zone(self) -> tzinfo:
+        """The zone of :attr:`assume_tz`."""
+        return zone(self.assume_tz)
 
     def __post_init__(self) -> None:
+        zone(self.assume_tz)  # an unknown name is refused here, before any file is read
         if self.max_record_bytes < 1:
             raise ParameterError(
                 f"max_record_bytes must be at least 1, not {self.max_record_bytes}"
             )
 
 
-Item = Post | Account | Skipped | Quarantined | PostTable | AccountTable
+Item = Post | Account | Skipped | Quarantined | PostTable | AccountTable | NaiveTimes

@@ -51,7 +51,7 @@ from functools import lru_cache
 
 from ..model import Account, Kind, Platform, Post
 from ..text import hashtag_pair, normalize_url
-from ..times import parse_time
+from ..times import parse_time, read_input_time
 from .html_text import html_to_text, parse_html
 from .items import Item, Quarantined, ReadOptions, Skipped
 from .jsonrecords import JsonRecord, RecordNumbers, first_record, json_records, quarantined
@@ -359,7 +359,7 @@ def account_record(account: dict, observed_at: datetime | None = None) -> Accoun
         account_id=_required_id(account.get("id"), "account.id"),
         handle=_lower(account.get("acct")),
         name=account.get("display_name") or None,
-        created_at=parse_time(account.get("created_at")),
+        created_at=read_input_time(account.get("created_at")),
         followers=_count(account.get("followers_count")),
         following=_count(account.get("following_count")),
         posts_count=_count(account.get("statuses_count")),
@@ -447,7 +447,7 @@ def _with_spoiler(spoiler: object, text: str) -> str | None:
 
 
 def _created_at(status: dict) -> datetime:
-    created_at = parse_time(status.get("created_at"))
+    created_at = read_input_time(status.get("created_at"))
     if created_at is None:
         raise ValueError("missing created_at")
     return created_at

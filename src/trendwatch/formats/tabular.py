@@ -31,6 +31,7 @@ import io
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC
 
 import duckdb
 import numpy as np
@@ -42,7 +43,7 @@ from ..connections import configured, connect, registered
 from ..errors import InputError, MappingError, UnreadableFileError
 from ..model import ACCOUNT_SCHEMA, POST_SCHEMA, Kind
 from ..text import normalize_hashtag, normalize_url
-from .items import AccountTable, Item, PostTable, Quarantined, ReadOptions
+from .items import AccountTable, Item, NaiveTimes, PostTable, Quarantined, ReadOptions
 from .stream import InputFile
 from .tabular_variants import (
     LANGUAGE_CODES,
@@ -240,6 +241,10 @@ def _open_parquet(source: InputFile) -> pq.ParquetFile:
 
 # -- the DuckDB engine ----------------------------------------------------------------------
 
+# A Unix time, or a time of day followed by an offset (Z, +01, +0100, +01:00) or a zone name.
+_OFFSET_OR_EPOCH = (
+    r"(?i)^ *-?\d+(\.\d+)? *$|\d:\d\d(:\d\d(\.\d+)?)? *(z|[+-]\d\d(:?\d\d)?|[a-z][a-z_/+-]*) *$"
+)
 _SETUP_SQL = r"""
 CREATE MACRO tw_epoch(v) AS to_timestamp(CASE WHEN abs(v) > 1e11 THEN v / 1000 ELSE v END);
 CREATE MACRO tw_time_any(s) AS CASE
@@ -249,15 +254,21 @@ CREATE MACRO tw_time_any(s) AS CASE
         CAST(try_strptime(s, ['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S']) AS TIMESTAMPTZ),
         try_strptime(s, '%a %b %d %H:%M:%S %z %Y'))
     END;
--- "2017-09-07 19:52:00" has no room for a time zone: read as a TIMESTAMP, whose instant is
--- the same, without the time-zone machinery of a TIMESTAMPTZ cast (the IRA archive's times:
--- 0.18 against 0.47 CPU-s). Anything else, or a failure, goes the general way.
-CREATE MACRO tw_time(s) AS coalesce(
-    CASE WHEN s LIKE '____-__-__ __:__:__' OR s LIKE '____-__-__T__:__:__'
-         THEN make_timestamptz(epoch_us(TRY_CAST(s AS TIMESTAMP))) END,
-    tw_time_any(s));
+-- A time that names no offset ("2017-09-07 19:52:00", the IRA archive's "9/14/2017 21:39", a
+-- Parquet TIMESTAMP), as a TIMESTAMP; NULL for any other text. The two usual forms are read
+-- without the expression that looks for an offset (or a zone name, or a Unix time).
+CREATE MACRO tw_wall_time(s) AS CASE
+    WHEN s LIKE '____-__-__ __:__:__' OR s LIKE '____-__-__T__:__:__' THEN TRY_CAST(s AS TIMESTAMP)
+    ELSE coalesce(
+        try_strptime(s, ['%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S']),
+        CASE WHEN NOT regexp_matches(s, '{_OFFSET_OR_EPOCH}') THEN TRY_CAST(s AS TIMESTAMP) END)
+    END;
+-- The time read as UTC when it names no offset. Such a time read as a TIMESTAMP has the same
+-- instant, without the time-zone machinery of a TIMESTAMPTZ cast (the IRA archive's times:
+-- 0.18 against 0.47 CPU-s). Anything else goes the general way.
+CREATE MACRO tw_time(wall, s) AS coalesce(make_timestamptz(epoch_us(wall)), tw_time_any(s));
 CREATE MACRO tw_url_raw(u) AS rtrim(u, '.,;:!?)]}»”’');
-"""
+""".replace("{_OFFSET_OR_EPOCH}", _OFFSET_OR_EPOCH)
 
 # Plain t.co links are nearly all the URLs of X archives; ural turns them into 't.co/<code>',
 # which SQL does here (a test checks it against ural) instead of Python once per distinct URL.
@@ -310,33 +321,45 @@ def _engine() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _read_sql(variant: Variant, cols: Columns, rows: str) -> str:
+def _read_sql(variant: Variant, cols: Columns, rows: str, zoned: bool = False) -> str:
     """One row per input row: the post, the account fields, ``_row`` and ``reason`` (NULL
     unless the row must be quarantined).
 
     ``rows`` is SQL for the input rows: their columns named ``c0``, ``c1``... and ``_row``,
     their number. Named parameters: ``$platform`` and ``$time_column``, the name of the time
-    column (names from files never enter SQL), and those of ``rows``.
+    column (names from files never enter SQL), those of ``rows``, and ``$assume_tz`` (the zone
+    of times without an offset) unless ``zoned`` is False (they are then read as UTC).
     """
-    return _READ_SQL.replace("{staged}", _stage_sql(variant, cols, rows))
+    return _READ_SQL.replace("{staged}", _stage_sql(variant, cols, rows, zoned))
 
 
-def _stage_sql(variant: Variant, cols: Columns, rows: str) -> str:
-    """Every field of each input row as the variant reads it, and ``reason``."""
+def _stage_sql(variant: Variant, cols: Columns, rows: str, zoned: bool) -> str:
+    """Every field of each input row as the variant reads it, ``naive`` (its time named no
+    offset) and ``reason``. Derived post ids use the time read as UTC (``_read_utc``), so
+    that ``--assume-tz`` does not change them."""
     exprs = variant.build(cols)
     fields = [f"{exprs.get(f, 'NULL')} AS {f}" for f in _FIELDS]
     lists = [
         f"{exprs.get(f, '[]::VARCHAR[]')} AS {f}" for f in ("hashtags_raw", "mentions", "urls")
     ]
     accounts = [f"{exprs.get('account_' + f, 'NULL')} AS account_{f}" for f in _ACCOUNT_FIELDS]
+    time = exprs["_time"]  # the time column as text, computed once
+    created = "_read_utc" if not zoned else _ZONED_SQL
     return f"""
-        WITH timed AS (SELECT *, tw_time({exprs["_time"]}) AS created_at FROM {rows}),
+        WITH texted AS (SELECT *, {time} AS _time FROM {rows}),
+        walled AS (SELECT *, tw_wall_time(_time) AS _wall FROM texted),
+        timed AS (SELECT *, tw_time(_wall, _time) AS _read_utc FROM walled),
         staged AS (
-            SELECT _row, {exprs["_time"]} AS _time, created_at,
+            SELECT _row, _time, {created} AS created_at, _wall IS NOT NULL AS naive,
                    {", ".join(fields + lists + accounts)}
             FROM timed)
         SELECT *, {_REASON_SQL} AS reason FROM staged
     """
+
+
+# DuckDB reads a wall-clock time that occurs twice as the second occurrence, and one that
+# does not exist with the offset before the change: trendwatch.times.local_to_utc does too.
+_ZONED_SQL = "CASE WHEN _wall IS NULL THEN _read_utc ELSE timezone($assume_tz, _wall) END"
 
 
 _REASON_SQL = f"""CASE
@@ -356,7 +379,7 @@ _REASON_SQL = f"""CASE
 # So does a tag of basic Cyrillic letters (NFKC leaves them, and their case folding is their
 # lower case): 149,000 of the IRA archive's 163,000 non-ASCII tags, which Python would hash.
 _READ_SQL = rf"""
-    SELECT _row, reason, {", ".join("account_" + f for f in _ACCOUNT_FIELDS)},
+    SELECT _row, reason, naive, {", ".join("account_" + f for f in _ACCOUNT_FIELDS)},
         $platform AS platform, post_id, author_id, created_at, kind, text, lang, ref_post_id,
         ref_author_id, ref_author_handle, reply_to_post_id, reply_to_author_id, conversation_id,
         list_transform(tags, lambda x: CASE WHEN strlen(x) = length(x)
@@ -402,9 +425,12 @@ class _TableReader:
         self.cols = Columns(names)
         self.variant = variant
         self.params = {"platform": options.platform, "time_column": variant.time_column(self.cols)}
+        self.zoned = options.assumed_zone is not UTC
+        if self.zoned:
+            self.params["assume_tz"] = options.assume_tz
         self.has_accounts = any(k.startswith("account_") for k in variant.build(self.cols))
         self.columns = len(names)
-        self.batch_sql = _read_sql(variant, self.cols, "_rows")
+        self.batch_sql = _read_sql(variant, self.cols, "_rows", self.zoned)
         self.con = _engine()
         self.beside = configured(self.con.cursor())  # the accounts while a Parquet file streams
         self.rows_seen = 0
@@ -431,14 +457,15 @@ class _TableReader:
         10.0-12.0 against 11.8-13.7 CPU-s, its peak 525-546 against 727-764 MB (three
         alternating runs of the reader alone).
         """
-        sql = _read_sql(self.variant, self.cols, _parquet_rows_sql(self.columns))
+        sql = _read_sql(self.variant, self.cols, _parquet_rows_sql(self.columns), self.zoned)
         stream = self.con.sql(sql, params=self.params | {"path": path})
         for rows in _rebatched(stream.to_arrow_reader(BATCH_ROWS), BATCH_ROWS):
             yield from self._items(rows, lambda numbers: _parquet_rows(parquet, numbers))
 
     def _items(self, rows: pa.Table, raw: Callable[[list[int]], list[tuple]]) -> Iterator[Item]:
-        """Quarantined, PostTable and AccountTable items of ``rows`` (the read query's);
-        ``raw`` gives the input values of rows by their numbers (for the quarantine)."""
+        """Quarantined, NaiveTimes, PostTable and AccountTable items of ``rows`` (the read
+        query's); ``raw`` gives the input values of rows by their numbers (for the
+        quarantine)."""
         reasons = rows["reason"]
         if reasons.null_count < rows.num_rows:
             bad = rows.filter(reasons.is_valid()).select(["_row", "reason"]).sort_by("_row")
@@ -448,6 +475,8 @@ class _TableReader:
             ):
                 yield Quarantined(number, _as_csv(values), reason)
             rows = rows.filter(reasons.is_null())
+        if naive := pa.compute.sum(rows["naive"]).as_py():
+            yield NaiveTimes(naive)
         yield PostTable(rows.select(POST_SCHEMA.names).cast(POST_SCHEMA))
         if self.has_accounts:
             yield AccountTable(self._accounts(rows))

@@ -370,7 +370,7 @@ def _ira(cols: Columns) -> Expressions:
     handle = cols.first("author", "author_id")
     post_type = f"upper({t('post_type')})"
     rt_handle = f"nullif(regexp_extract({content}, '{RT_PREFIX_RE}', 1), '')"
-    created = "created_at"  # the stage computes created_at before post_id (see tabular)
+    created = "_read_utc"  # the stage reads the time before post_id (see tabular)
     updates = as_int(cols("updates"))
     derived = derived_post_id_sql(handle, created, content, f"CAST({updates} AS VARCHAR)")
     entities = text_entities(content)
@@ -563,7 +563,7 @@ def _mapped(by_field: dict[str, str], cols: Columns) -> Expressions:
         exprs.setdefault(name, extracted[name])
     exprs["kind"] = _mapped_kind(by_field, cols, exprs)
     if "post_id" not in exprs:
-        exprs["post_id"] = derived_post_id_sql(exprs["author_id"], "created_at", text)
+        exprs["post_id"] = derived_post_id_sql(exprs["author_id"], "_read_utc", text)
     return exprs
 
 

@@ -52,7 +52,7 @@ import orjson
 
 from ..model import Account, Kind, Platform, Post
 from ..text import hashtag_pair, normalize_url
-from ..times import parse_time
+from ..times import parse_time, read_input_time
 from .items import Item, Quarantined, ReadOptions, Skipped
 from .jsonrecords import first_record, is_json_array, json_records
 from .stream import InputFile
@@ -131,7 +131,7 @@ def _parse_cached(value: str) -> datetime | None:
                             int(minute), int(second), tzinfo=UTC)  # fmt: skip
         except ValueError:
             pass  # e.g. day 32: let parse_time say what is wrong
-    return parse_time(value)
+    return read_input_time(value)  # one without an offset is marked (see trendwatch.times)
 
 
 def _parse(value: Any) -> datetime | None:

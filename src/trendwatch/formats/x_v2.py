@@ -69,18 +69,27 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache, partial
 
 import pyarrow as pa
 
 from ..model import ACCOUNT_SCHEMA, POST_SCHEMA, Account, Kind, Platform, Post
 from ..text import hashtag_pair, normalize_url
-from ..times import parse_time
-from .items import AccountTable, Item, PostTable, Quarantined, ReadOptions, Skipped
+from ..times import UNSTATED, read_input_time, zone
+from .items import (
+    AccountTable,
+    Item,
+    NaiveTimes,
+    PostTable,
+    Quarantined,
+    ReadOptions,
+    Skipped,
+)
 from .jsonrecords import JsonRecord, RecordNumbers, json_records, quarantined
 from .parallel import read_in_parallel, reads_in_parallel
 from .stream import InputFile
+from .zoned import zoned_rows
 
 __all__ = [
     "FORMATS",
@@ -253,15 +262,17 @@ class Lookup:
 
 
 def _time(value: object) -> datetime:
-    # Fast path for the API's ISO form; other forms (and errors) go through parse_time.
+    # Fast path for the API's ISO form; other forms (and errors) go through read_input_time.
+    # A time without an offset is marked UNSTATED (UTC), see trendwatch.formats.zoned.
     if type(value) is str:
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            moment = parse_time(value)
-        if moment.tzinfo is UTC:
+            moment = read_input_time(value)
+        zone = moment.tzinfo
+        if zone is UTC or zone is UNSTATED:
             return moment
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return moment.replace(tzinfo=UNSTATED) if zone is None else moment.astimezone(UTC)
     raise ValueError(f"expected a time string, found {type(value).__name__}")
 
 
@@ -782,8 +793,9 @@ def flat_items(record: JsonRecord, numbers: RecordNumbers) -> Iterator[Item]:
 _TABLE_ROWS = 10_000  # rows gathered into one Arrow table by the reader
 
 
-def _as_tables(items: Iterable[Item | _Rows], table_rows: int) -> Iterator[Item]:
-    """Pass records through; gather post and account rows into tables of ``table_rows``.
+def _as_tables(items: Iterable[Item | _Rows], table_rows: int, tz: tzinfo = UTC) -> Iterator[Item]:
+    """Pass records through; gather post and account rows into tables of ``table_rows``,
+    their times without an offset read in ``tz`` (:func:`~.zoned.zoned_rows`).
 
     When reading the input fails (a truncated gzip...), the rows gathered so far are given
     before the error is raised: the records read before it are not lost.
@@ -798,15 +810,17 @@ def _as_tables(items: Iterable[Item | _Rows], table_rows: int) -> Iterator[Item]
             posts += item.posts
             accounts += item.accounts
             if len(posts) + len(accounts) >= table_rows:
-                yield from _tables(posts, accounts)
+                yield from _tables(posts, accounts, tz)
                 posts, accounts = [], []
     except Exception:
-        yield from _tables(posts, accounts)
+        yield from _tables(posts, accounts, tz)
         raise
-    yield from _tables(posts, accounts)
+    yield from _tables(posts, accounts, tz)
 
 
-def _tables(posts: list[tuple], accounts: list[tuple]) -> Iterator[Item]:
+def _tables(posts: list[tuple], accounts: list[tuple], tz: tzinfo) -> Iterator[Item]:
+    if naive := zoned_rows(posts, accounts, tz):
+        yield NaiveTimes(naive)
     if posts:
         yield PostTable(_arrow(posts, POST_SCHEMA))
     if accounts:
@@ -832,13 +846,16 @@ def _read_with(items: LineItems, source: InputFile, options: ReadOptions) -> Ite
     # Large files are parsed by worker processes: the reader, not the store, is the slow side.
     if reads_in_parallel(source, options.parallel):
         pieces = read_in_parallel(
-            source, partial(_piece_items, items), options.parallel, options.max_record_bytes
+            source,
+            partial(_piece_items, items, options.assume_tz),
+            options.parallel,
+            options.max_record_bytes,
         )
         return (item for piece in pieces for item in piece)
     numbers = RecordNumbers()
     records = json_records(source, options)
     lines = (item for record in records for item in items(record, numbers))
-    return _as_tables(lines, _TABLE_ROWS)
+    return _as_tables(lines, _TABLE_ROWS, options.assumed_zone)
 
 
 # -- reading in worker processes (see :mod:`.parallel`) ---------------------------------------
@@ -850,11 +867,12 @@ def _read_with(items: LineItems, source: InputFile, options: ReadOptions) -> Ite
 
 
 def _piece_items(
-    items: LineItems, records: Iterator[JsonRecord], numbers: RecordNumbers
+    items: LineItems, assume_tz: str, records: Iterator[JsonRecord], numbers: RecordNumbers
 ) -> Iterator[Item]:
-    """A piece's items (in a worker): its record items, then its post and account tables."""
+    """A piece's items (in a worker): its record items, then its post and account tables
+    (times without an offset read in the zone named ``assume_tz``)."""
     lines = (item for record in records for item in items(record, numbers))
-    yield from _as_tables(lines, sys.maxsize)
+    yield from _as_tables(lines, sys.maxsize, zone(assume_tz))
 
 
 @dataclass(frozen=True)

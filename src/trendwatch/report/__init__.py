@@ -11,11 +11,12 @@ onsets' hashtags; coordination groups are computed only over the posts of the ca
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from ..analysis.variants import fold_variants as find_variants
 from . import views
-from .render import json_script, page
+from .render import json_script, page, times_shown_in
 from .sections import (
     campaign_card,
     campaigns_section,
@@ -175,7 +176,14 @@ def _comparison(store, pair, add) -> str:
 
 
 def write_report(
-    store, path, *, hashtags=None, compare=None, fold_variants: bool = False, progress=None
+    store,
+    path,
+    *,
+    hashtags=None,
+    compare=None,
+    fold_variants: bool = False,
+    progress=None,
+    tz: tzinfo = UTC,
 ) -> Path:
     """Write the self-contained HTML report of ``store`` to ``path`` and return the path.
 
@@ -194,6 +202,9 @@ def write_report(
         (:func:`~trendwatch.analysis.variants.fold_variants`); the summary says which.
     progress : callable, optional
         Called with the name of each step as it starts (the CLI shows it on a terminal).
+    tz : tzinfo
+        The zone the report shows times in, with its name (cards, tables, evidence, the
+        timelines' axes); UTC by default. Its JSON data blocks stay in UTC ISO 8601.
 
     Examples
     --------
@@ -205,8 +216,13 @@ def write_report(
     """
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    html = build_report(
-        store, hashtags=hashtags, compare=compare, fold_variants=fold_variants, progress=progress
-    )
+    with times_shown_in(tz):
+        html = build_report(
+            store,
+            hashtags=hashtags,
+            compare=compare,
+            fold_variants=fold_variants,
+            progress=progress,
+        )
     out.write_text(html, encoding="utf-8")
     return out

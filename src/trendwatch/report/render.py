@@ -33,6 +33,10 @@ Stable DOM for browser tests (report): ``section#summary``, ``section#trending``
 buttons, one per link). In a dense group the links lie under the nodes: click a node (the
 last one is on top) or a group row, then a ``.link-button``. ``section#comparison``
 (``svg.timeline``), ``section#methods``, ``section#quality``.
+
+Times: the data (views, JSON blocks, JSON twins) stays in UTC ISO 8601 with its offset; only
+what is shown moves to the zone of :func:`times_shown_in` (the CLI's ``--tz``): :func:`fmt_time`
+in Python, and in ``charts.js`` through the page's ``<html data-tz="...">`` (:func:`page`).
 """
 
 from __future__ import annotations
@@ -41,11 +45,17 @@ import base64
 import hashlib
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
 import orjson
+
+from ..times import to_zone
 
 __all__ = [
     "escape",
@@ -63,6 +73,8 @@ __all__ = [
     "fmt_num",
     "fmt_share",
     "fmt_time",
+    "times_shown_in",
+    "shown_zone_name",
 ]
 
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
@@ -198,13 +210,44 @@ def fmt_share(value) -> str:
     return "–" if value is None else f"{100 * float(value):.1f} %"
 
 
-def fmt_time(iso) -> str:
-    """An ISO 8601 UTC time as ``2016-12-01 10:00 UTC``.
+_SHOWN_ZONE: ContextVar[tzinfo] = ContextVar("trendwatch_shown_zone", default=UTC)
 
-    >>> fmt_time("2016-12-01T10:00:30+00:00")
-    '2016-12-01 10:00 UTC'
+
+@contextmanager
+def times_shown_in(tz: tzinfo) -> Iterator[None]:
+    """Within the block, :func:`fmt_time` and :func:`page` show times in ``tz``.
+
+    >>> from trendwatch.times import zone
+    >>> with times_shown_in(zone("Europe/Paris")):
+    ...     fmt_time("2025-11-14T23:30:00+00:00")
+    '2025-11-15 00:30 CET'
     """
-    return "–" if not iso else f"{str(iso)[:16].replace('T', ' ')} UTC"
+    token = _SHOWN_ZONE.set(tz)
+    try:
+        yield
+    finally:
+        _SHOWN_ZONE.reset(token)
+
+
+def shown_zone_name() -> str:
+    """The IANA name of the zone times are shown in (``UTC`` by default)."""
+    return getattr(_SHOWN_ZONE.get(), "key", "UTC")
+
+
+def fmt_time(iso, seconds: bool = False) -> str:
+    """An ISO 8601 time as ``2016-12-01 10:00 UTC``, in the zone of :func:`times_shown_in`
+    with its abbreviation (``CET``, ``CEST``); a time without an offset is UTC.
+
+    >>> fmt_time("2016-12-01T10:00:30+00:00"), fmt_time("2016-12-01T10:00:30Z", seconds=True)
+    ('2016-12-01 10:00 UTC', '2016-12-01 10:00:30 UTC')
+    """
+    if not iso:
+        return "–"
+    tz = _SHOWN_ZONE.get()
+    if tz is UTC:  # the text as it is: no parsing
+        return f"{str(iso)[: 19 if seconds else 16].replace('T', ' ')} UTC"
+    local = to_zone(datetime.fromisoformat(str(iso).replace("Z", "+00:00")), tz)
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
 
 
 # -- the page ---------------------------------------------------------------------------------
@@ -234,7 +277,8 @@ def page(title: str, body: str, *, scripts=("charts.js",), head: str = "") -> st
     )
     inline = "".join(f"<script>{s}</script>" for s in sources)
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="en" data-tz="{escape(shown_zone_name())}"><head>'
+        '<meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{escape(csp)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{static_text('report.css')}</style>{head}"

@@ -398,8 +398,8 @@ def _gaps(gaps: list[dict]) -> str:
     """The latest gaps of watched streams: times nothing was collected from a source."""
     if not gaps:
         return ""
-    rows = [[text(g["source"]), text(g["gap_from"][:19].replace("T", " ")),
-             text(g["gap_to"][:19].replace("T", " ")), fmt_int(round(g["seconds"])),
+    rows = [[text(g["source"]), escape(fmt_time(g["gap_from"], seconds=True)),
+             escape(fmt_time(g["gap_to"], seconds=True)), fmt_int(round(g["seconds"])),
              text(g["reason"])] for g in gaps]  # fmt: skip
     return (
         "<h3>Gaps in watched streams</h3>"
@@ -408,7 +408,7 @@ def _gaps(gaps: list[dict]) -> str:
             "there is missing data, not a quiet hashtag."
         )  # fmt: skip
         + table(
-            ["source", "from (UTC)", "to (UTC)", "seconds", "reason"],
+            ["source", "from", "to", "seconds", "reason"],
             rows,
             css="watch-gaps",
             numeric=["seconds"],

@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from ..errors import NoDataError, ParameterError, TrendwatchError
+from ..report.render import times_shown_in
 from .cache import DEFAULT_CACHE_BYTES, ViewCache
 from .live import StoreOpener
 from .pages import render_page
@@ -107,12 +109,16 @@ class Dashboard:
         The ``Host`` headers answered (see :func:`.security.allowed_hosts`); ``None`` checks
         nothing (a dashboard called directly, without a socket). :func:`.server.make_server`
         always sets them.
+    tz : tzinfo
+        The zone the pages show times in, with its name (``--tz``); UTC by default. The JSON
+        twins stay in UTC ISO 8601 with the offset.
     """
 
     def __init__(self, store, *, token: str | None = None, views: ModuleType | None = None,
                  cache_bytes: int = DEFAULT_CACHE_BYTES, compute_workers: int = COMPUTE_WORKERS,
-                 allowed_hosts: frozenset[str] | None = None):  # fmt: skip
+                 allowed_hosts: frozenset[str] | None = None, tz: tzinfo = UTC):  # fmt: skip
         self.store = store
+        self.tz = tz
         self.token = token
         self._views = views
         self.cache = ViewCache(max_bytes=cache_bytes)
@@ -160,13 +166,17 @@ class Dashboard:
         if as_json:
             return self._in_slot(lambda: self._json(route, params))
         data = self.data(route, params)  # in a slot of its own when it must be computed
-        return self._in_slot(lambda: render_page(route, params, data).encode())
+        return self._in_slot(lambda: self._page(route, params, data))
 
     def _computed_live(self, route: Route, params: dict, as_json: bool) -> bytes:
         body = self._in_slot(lambda: self._json(route, params))
         if as_json:
             return body
-        return render_page(route, params, orjson.loads(body)).encode()
+        return self._page(route, params, orjson.loads(body))
+
+    def _page(self, route: Route, params: dict, data: dict) -> bytes:
+        with times_shown_in(self.tz):
+            return render_page(route, params, data).encode()
 
     def _json(self, route: Route, params: dict) -> bytes:
         with self._request_store() as store:

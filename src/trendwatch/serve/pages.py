@@ -12,6 +12,7 @@ the report's (:mod:`trendwatch.report.render`), so both outputs follow the same 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
@@ -67,7 +68,21 @@ def _cell(column: str, row: dict) -> str:
         return _list_cell(value)
     if isinstance(value, dict):
         return f"<code>{_bdi(orjson.dumps(value, default=str).decode())}</code>"
+    if isinstance(value, str) and column not in _DATA_TEXT and _shown_elsewhere(value):
+        return render.escape(render.fmt_time(value, seconds=True))
     return f"{_bdi(value)}"
+
+
+# Columns whose text a user's data chose: never read as a time, whatever it looks like.
+_DATA_TEXT = frozenset({"text", "text_a", "text_b", "key", "raw", "reason", "description",
+                        "name", "handle", "hashtag"})  # fmt: skip
+_UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
+
+
+def _shown_elsewhere(value: str) -> bool:
+    """A UTC time of the views, while the dashboard shows times in another zone (--tz);
+    in UTC the text is shown as it is, as it always was."""
+    return render.shown_zone_name() != "UTC" and _UTC_ISO.fullmatch(value) is not None
 
 
 # Columns naming the two accounts of a link: the evidence view's and the network edges'.
@@ -239,7 +254,7 @@ def render_page(route: Route, params: dict, data: dict) -> str:
     else:
         content = _charts(route) + _live_data(route, shown, scope, api)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="en" data-tz="{_text(render.shown_zone_name())}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_text(route.title)} · trendwatch</title>
 <link rel="icon" href="data:,">

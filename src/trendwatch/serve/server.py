@@ -28,6 +28,7 @@ import socket
 import sys
 import threading
 import time
+from datetime import UTC, tzinfo
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -248,6 +249,7 @@ def make_server(
     allow_no_token: bool = False,
     warm: bool = False,
     views=None,
+    tz: tzinfo = UTC,
     **server_options,
 ) -> DashboardServer:
     """A dashboard server bound to ``host:port`` (port 0: any free port), not yet serving.
@@ -255,7 +257,8 @@ def make_server(
     Raises :class:`~trendwatch.errors.ParameterError` for a weak token, a non-loopback ``host``
     without a token (unless ``allow_no_token``), or an address it cannot listen on.
     ``allow_hosts`` adds ``Host`` names it answers to (:func:`.security.allowed_hosts`);
-    ``server_options`` go to :class:`DashboardServer`.
+    ``server_options`` go to :class:`DashboardServer`. ``tz``: the zone the pages show
+    times in (their JSON twins stay in UTC).
 
     Examples
     --------
@@ -266,7 +269,7 @@ def make_server(
     >>> server.server_close()
     """
     check_exposure(host, check_token(token), allow_no_token)
-    dashboard = Dashboard(store, token=token, views=views)
+    dashboard = Dashboard(store, token=token, views=views, tz=tz)
     if warm:
         dashboard.warm()
     try:
@@ -279,8 +282,9 @@ def make_server(
 
 def serve(db=None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           token: str | None = None, allow_hosts: tuple[str, ...] = (),
-          allow_no_token: bool = False, ready=print) -> None:  # fmt: skip
-    """Serve the dashboard over the store, read-only, until interrupted.
+          allow_no_token: bool = False, ready=print, tz: tzinfo = UTC) -> None:  # fmt: skip
+    """Serve the dashboard over the store, read-only, until interrupted; its pages show
+    times in ``tz`` (the JSON twins in UTC).
 
     The store is opened for each page computed and closed after (:class:`.live.StoreOpener`),
     so that ``trendwatch watch`` can write it meanwhile; a page is recomputed once the store
@@ -292,7 +296,7 @@ def serve(db=None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     check_exposure(host, check_token(token), allow_no_token)
     store = StoreOpener(db if db is not None else default_db_path())
     server = make_server(store, host=host, port=port, token=token, allow_hosts=allow_hosts,
-                         allow_no_token=allow_no_token, warm=True)  # fmt: skip
+                         allow_no_token=allow_no_token, warm=True, tz=tz)  # fmt: skip
     ready(f"trendwatch dashboard on {server.url}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()

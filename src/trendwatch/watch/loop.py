@@ -64,6 +64,7 @@ class WatchReport:
     duplicates: int = 0
     skipped: int = 0
     quarantined: int = 0
+    naive_times: int = 0  # records whose time named no offset, read as UTC
     gaps: list[Gap] = field(default_factory=list)
     checks: list[datetime] = field(default_factory=list)
     writes: int = 0

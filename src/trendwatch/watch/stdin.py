@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 
 from ..formats import InputFile, PostTable, Quarantined, ReadOptions, Skipped, get_format
 from ..formats.stream import open_input
+from ..formats.zoned import zoned_items
 from ..ingest import detect_input_format
 from ..model import Post
 from .sources import Received
@@ -69,7 +70,8 @@ class StdinSource:
 def _items(source: InputFile, format: str | None) -> Iterator:
     options = ReadOptions()
     reader = get_format(format or detect_input_format(source, options))
-    return reader.read(source, options)
+    # Counted like ingest's (WatchReport.naive_times), read as UTC.
+    return zoned_items(reader.read(source, options), options.assumed_zone)
 
 
 def received_events(name: str, items: Iterable) -> Iterator[Received]:

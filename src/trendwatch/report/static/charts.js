@@ -57,8 +57,38 @@
     return data;
   }
 
-  function fmtTime(ms) {
-    return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+  /* Times are shown in the page's zone (<html data-tz>, the CLI's --tz), UTC by default;
+     the data keeps UTC. */
+  var ZONE = document.documentElement.getAttribute("data-tz") || "UTC";
+  try { new Intl.DateTimeFormat("en-US", { timeZone: ZONE }); } catch (e) { ZONE = "UTC"; }
+
+  function zoneParts(ms) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", { timeZone: ZONE, hourCycle: "h23", year: "numeric",
+      month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+      timeZoneName: "short" }).formatToParts(new Date(ms)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts;
+  }
+
+  function fmtTime(ms, seconds) {
+    if (ZONE === "UTC") return new Date(ms).toISOString().slice(0, seconds ? 19 : 16).replace("T", " ");
+    var p = zoneParts(ms);
+    return p.year + "-" + p.month + "-" + p.day + " " + p.hour + ":" + p.minute +
+      (seconds ? ":" + p.second : "");
+  }
+
+  /* The zone's name at that time: UTC, or the browser's short name (GMT+1, CEST...). */
+  function zoneLabel(ms) {
+    return ZONE === "UTC" ? "UTC" : zoneParts(ms).timeZoneName;
+  }
+
+  /* A value of the data as the pages show it: a UTC time in another zone with its name
+     (as the server's pages do); anything else, and every value in UTC, as it is. */
+  var UTC_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/;
+  function shownValue(value) {
+    if (ZONE === "UTC" || typeof value !== "string" || !UTC_ISO.test(value)) return value;
+    var ms = Date.parse(value);
+    return fmtTime(ms, true) + " " + zoneLabel(ms);
   }
 
   function fmtNum(v) {
@@ -125,6 +155,7 @@
       var v = ymax * i / 4;
       svgText(root, M.l - 6, y(v) + 4, fmtNum(Math.round(v)), { "class": "tick", "text-anchor": "end" });
     }
+    svgText(root, W - M.r, H - 4, "times in " + ZONE, { "class": "tick axis-zone", "text-anchor": "end" });
   }
 
   function annotate(root, px, label, i, H, M) {
@@ -139,7 +170,7 @@
       var box = root.getBoundingClientRect();
       var px = (event.clientX - box.left) / box.width * W, best = 0;
       times.forEach(function (t, k) { if (Math.abs(x(t) - px) < Math.abs(x(times[best]) - px)) best = k; });
-      var lines = [fmtTime(times[best]) + " UTC"].concat(data.series.map(function (s) {
+      var lines = [fmtTime(times[best]) + " " + zoneLabel(times[best])].concat(data.series.map(function (s) {
         return s.label + ": " + fmtNum(s.values[best]);
       }));
       var p = pointer(container, event);
@@ -349,7 +380,8 @@
   /* A post: a link to it on its platform (http(s) addresses only) or its id, time and text. */
   function postCell(row, id, time, text) {
     var cell = html("td", { "class": "post" }, null, row);
-    var when = time ? fmtTime(Date.parse(time)) + ":" + String(time).slice(17, 19) + " UTC" : "";
+    var ms = Date.parse(time);
+    var when = time ? fmtTime(ms, true) + " " + zoneLabel(ms) : "";
     var meta = html("div", { "class": "post-meta" }, null, cell);
     var href = webHref(id);
     if (href) {
@@ -385,7 +417,7 @@
   }
 
   window.TW = { clean: clean, timeline: timeline, lorenz: lorenz, network: network,
-    evidence: evidence, renderAll: renderAll, readJSON: readJSON };
+    evidence: evidence, renderAll: renderAll, readJSON: readJSON, shownValue: shownValue };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { renderAll(document); });
   } else {

@@ -7,9 +7,12 @@
   if (!box) return;
   var api = box.getAttribute("data-api"), updates = 0;
 
+  // Times in the page's zone, as the server wrote them (charts.js, loaded first).
+  var shown = window.TW && window.TW.shownValue ? window.TW.shownValue : function (v) { return v; };
+
   function text(tag, value) {
     var el = document.createElement(tag);
-    el.textContent = value === null || value === undefined ? "—" : String(value);
+    el.textContent = value === null || value === undefined ? "—" : String(shown(value));
     return el;
   }
 
