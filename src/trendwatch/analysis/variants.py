@@ -131,7 +131,12 @@ def strip_accents(text: str) -> str:
 
 def hashtag_posts(store) -> dict[str, int]:
     """Each hashtag of the collected posts and the posts that carry it (an Ibis expression:
-    it runs where the store's posts are)."""
+    it runs where the store's posts are).
+
+    >>> from trendwatch.store import Store
+    >>> hashtag_posts(Store(":memory:"))
+    {}
+    """
     posts = store.posts()
     tags = posts.select("platform", "post_id", tag=posts.hashtags.unnest()).distinct()
     counts = tags.group_by("tag").aggregate(posts=tags.count()).to_pyarrow()
