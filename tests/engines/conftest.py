@@ -29,3 +29,17 @@ def lake_store(store, folder, spark):
 
     export_lake(store, folder)
     return SparkStore(folder, session=spark)
+
+
+@pytest.fixture(scope="session")
+def case_engines(spark, tmp_path_factory):
+    """The hand-made case (:mod:`tests.engines.cases`): its DuckDB store and its lake's
+    SparkStore, for tests that only read them (nothing is recorded)."""
+    from tests.engines import cases
+    from trendwatch.store import Store
+
+    folder = tmp_path_factory.mktemp("case_engines")
+    with Store(folder / "case.duckdb") as store:
+        cases.fill(store)
+    with Store(folder / "case.duckdb", read_only=True) as store:
+        yield store, lake_store(store, folder / "lake", spark)

@@ -161,8 +161,6 @@ def test_what_spark_does_not_run_yet_says_so(engines):
     _, spark, _ = engines
     with pytest.raises(ParameterError, match="DuckDB engine only"):
         coordinate(spark, "co-similar", record=False)
-    with pytest.raises(ParameterError, match="DuckDB engine only"):
-        coordinate(spark, "co-retweet", window="auto", record=False)
 
 
 def test_cli_runs_on_spark(engines, monkeypatch):

@@ -7,7 +7,8 @@ local[2] gives the DuckDB engine's pairs, weights, evidence, trend scores and ca
   co-mention (6); co-tweet, co-link and co-reply link nobody there on either engine.
 * an IRA slice (the first 60,000 rows of the archive, about 2014-2015): co-tweet, co-retweet
   of ``RT @handle:`` reposts (keyed by text), sync-post with its TF-IDF weight, the trending
-  list and the busiest hashtag's campaign.
+  list and the busiest hashtag's campaign; the accented hashtags' variants.
+* window ``auto`` on russian_coord_tweets' co-retweet.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from tests.engines.conftest import lake_store
 from tests.engines.parity import same_coordination, same_frame
 from trendwatch.analysis.campaign import campaign
 from trendwatch.analysis.coordination import coordinate
+from trendwatch.analysis.coordination.window import estimate_window
 from trendwatch.analysis.trends import trending
+from trendwatch.analysis.variants import fold_variants, hashtag_posts, strip_accents
 from trendwatch.store import Store
 
 pytestmark = [pytest.mark.spark, pytest.mark.realdata]
@@ -112,3 +115,22 @@ def test_ira_slice_trends_and_campaign(ira):
     same_frame(left.table, right.table)
     busiest = left.table.sort_values("posts", ascending=False).iloc[0]["hashtag"]
     assert campaign(duck, [busiest]).to_dict() == campaign(spark, [busiest]).to_dict()
+
+
+def test_russian_window_auto(russian):
+    duck, spark = russian
+    found = estimate_window(spark, "co-retweet")
+    assert found == estimate_window(duck, "co-retweet")
+    assert found.keys_used > 100, "the estimate must read many keys to mean anything"
+
+
+def test_ira_slice_folded_variants(ira):
+    duck, spark = ira
+    counts = hashtag_posts(duck)
+    assert hashtag_posts(spark) == counts
+    # Every accented hashtag of the slice, asked for without its accents.
+    asked = sorted({strip_accents(tag) for tag in counts if strip_accents(tag) != tag})
+    assert len(asked) >= 5, "the slice must hold accented hashtags to mean anything"
+    folded = fold_variants(spark, asked)
+    assert folded == fold_variants(duck, asked)
+    assert folded.folded, "some hashtag must gain a variant"

@@ -7,16 +7,23 @@ campaign often travels under both spellings (``#RémigrationDorsani`` / ``#Remig
 people type it without the accent on phones), so :func:`fold_variants` finds, for each
 hashtag asked for, every stored hashtag whose accent-stripped form is the same, and says which
 it folded in, with their posts, so the reader sees what was merged.
+
+On DuckDB the match is one query (``strip_accents``). Spark has no such function, and a
+Python function on the executors would have to be shipped to them; the distinct hashtags are
+few, so on any other engine the posts per hashtag are counted there (an Ibis expression) and
+matched on the driver by :func:`strip_accents`, which strips what DuckDB's does (canonical
+decomposition, marks removed, recomposition).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from ..text import normalize_hashtag
 from ..wording import plural
 
-__all__ = ["FoldedHashtags", "fold_variants"]
+__all__ = ["FoldedHashtags", "fold_variants", "strip_accents"]
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,53 @@ def fold_variants(store, hashtags) -> FoldedHashtags:
     if isinstance(hashtags, str):
         hashtags = [hashtags]
     requested = tuple(dict.fromkeys(normalize_hashtag(str(tag)) for tag in hashtags))
-    rows = store.con.execute(_VARIANTS_SQL, [list(requested)]).fetchall()
+    if hasattr(store, "con"):
+        rows = store.con.execute(_VARIANTS_SQL, [list(requested)]).fetchall()
+    else:  # a store without DuckDB (the Spark engine's lake)
+        rows = _variant_rows(hashtag_posts(store), requested)
     variants: dict[str, dict[str, int]] = {}
     for asked, variant, posts in rows:
         variants.setdefault(asked, {})[variant] = int(posts)
     return FoldedHashtags(requested, variants)
+
+
+_MARKS = frozenset({"Mn", "Mc", "Me"})
+
+
+def strip_accents(text: str) -> str:
+    """``text`` without its marks (accents), as DuckDB's ``strip_accents`` gives it.
+
+    >>> strip_accents("rémigrationdorsani"), strip_accents("ñandú")
+    ('remigrationdorsani', 'nandu')
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = "".join(c for c in decomposed if unicodedata.category(c) not in _MARKS)
+    return unicodedata.normalize("NFC", kept)
+
+
+def hashtag_posts(store) -> dict[str, int]:
+    """Each hashtag of the collected posts and the posts that carry it (an Ibis expression:
+    it runs where the store's posts are).
+
+    >>> from trendwatch.store import Store
+    >>> hashtag_posts(Store(":memory:"))
+    {}
+    """
+    posts = store.posts()
+    tags = posts.select("platform", "post_id", tag=posts.hashtags.unnest()).distinct()
+    counts = tags.group_by("tag").aggregate(posts=tags.count()).to_pyarrow()
+    return dict(zip(counts["tag"].to_pylist(), counts["posts"].to_pylist(), strict=True))
+
+
+def _variant_rows(counts: dict[str, int], requested) -> list[tuple[str, str, int]]:
+    """``(asked, variant, posts)`` in :data:`_VARIANTS_SQL`'s order, from posts per hashtag."""
+    by_form: dict[str, list[str]] = {}
+    for tag in counts:
+        if tag is not None:
+            by_form.setdefault(strip_accents(tag), []).append(tag)
+    rows = [
+        (asked, variant, counts[variant])
+        for asked in sorted(set(requested))
+        for variant in by_form.get(strip_accents(asked), [])
+    ]
+    return sorted(rows, key=lambda row: (row[0], -row[2], row[1]))

@@ -178,16 +178,20 @@ def _cell(value):
 @click.option("--method", "-m", type=click.Choice(method_names()), help="Only this method.")
 @click.option("--run", "run_id", help="A groups or coordination run id from `trendwatch runs`.")
 @db_option
+@engine_options
 @json_option
 @tz_option
-def evidence_command(account_a, account_b, method, run_id, db, as_json) -> None:
+def evidence_command(
+    account_a, account_b, method, run_id, db, engine, lake, spark_master, as_json
+) -> None:
     """Show the post pairs (and their texts) behind the link of two accounts, from a stored run.
 
     Without --run: from the latest groups run that links the two accounts, each method that
     links them in it read from the coordination run that groups run used; when no groups run
     links them, from the latest coordination run that does. The first line says which.
+    With --engine spark --lake DIR: from the runs written back to the lake.
     """
-    with open_store(db, read_only=True) as store:
+    with _evidence_store(engine, db, lake, spark_master, (account_a, account_b)) as store:
         found = pair_evidence(store, account_a, account_b, run_id=run_id, method=method, texts=True)
         handles = account_handles(store, [found.account_a, found.account_b])
         rows = add_key_urls(store, add_post_urls(store, found.rows, POST_URLS))
@@ -234,6 +238,16 @@ def _address_lines(rows) -> list[str]:
             if isinstance(url, str):
                 found.setdefault(str(post), url)
     return [f"post {post}: {url}" for post, url in found.items()]
+
+
+def _evidence_store(engine, db, lake, spark_master, pair):
+    """The store the evidence is read from: the DuckDB store, or the lake's slice for the pair
+    (:func:`~trendwatch.engines.lake_evidence.lake_pair_store`)."""
+    if engine == "duckdb" and lake is None:
+        return open_store(db, read_only=True)
+    from ..engines.lake_evidence import lake_pair_store
+
+    return lake_pair_store(open_engine_store(engine, db=db, lake=lake, master=spark_master), *pair)
 
 
 _TEXT_WIDTH = 40

@@ -11,7 +11,6 @@ import orjson
 import pandas as pd
 
 from ..analysis.variants import fold_variants
-from ..errors import ParameterError
 from ..store import default_db_path
 from ..times import assume_zone, has_offset, parse_time, to_zone, zone
 from .tables import json_safe, terminal_safe, truncation_note
@@ -204,8 +203,6 @@ def folded_hashtags(store, hashtags, fold: bool, as_json: bool) -> tuple[tuple[s
     saying what was folded ({} without ``fold``). A table's first line says it too."""
     if not fold:
         return tuple(hashtags), {}
-    if not hasattr(store, "con"):
-        raise ParameterError("--fold-variants runs on the DuckDB engine only")
     folded = fold_variants(store, hashtags)
     if not as_json:
         click.echo(terminal_safe(folded.note()))

@@ -29,34 +29,53 @@ _LIST_COLUMNS = [
 ]  # fmt: skip
 
 
+lake_option = click.option(
+    "--lake",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="List the runs the Spark engine wrote back to this lake instead of the store's.",
+)
+
+
 @click.group("runs", invoke_without_command=True)
 @db_option
+@lake_option
 @json_option
 @tz_option
 @click.pass_context
-def runs_group(ctx, db, as_json) -> None:
+def runs_group(ctx, db, lake, as_json) -> None:
     """List the stored runs (also `runs list`); `runs prune` removes old ones.
 
     Each run: its kind (coordination or groups), method(s), parameters, version and input
     fingerprint. A groups run's JSON also names the coordination run it read for each method.
+    With --lake DIR: the runs written back to that lake (`--engine spark`).
     """
-    ctx.ensure_object(dict)["db"] = db
+    ctx.ensure_object(dict).update(db=db, lake=lake)
     if ctx.invoked_subcommand is None:
-        _print_runs(db, as_json)
+        _print_runs(db, lake, as_json)
 
 
 @runs_group.command("list")
 @db_option
+@lake_option
 @json_option
 @tz_option
 @click.pass_context
-def list_command(ctx, db, as_json) -> None:
+def list_command(ctx, db, lake, as_json) -> None:
     """List the stored runs, oldest first."""
-    _print_runs(db or ctx.obj.get("db"), as_json)
+    _print_runs(db or ctx.obj.get("db"), lake or ctx.obj.get("lake"), as_json)
 
 
-def _print_runs(db, as_json: bool) -> None:
-    with open_store(db, read_only=True) as store:
+def _runs_store(db, lake):
+    if lake is None:
+        return open_store(db, read_only=True)
+    from ..engines.lake_evidence import lake_runs_store
+
+    return lake_runs_store(lake)
+
+
+def _print_runs(db, lake, as_json: bool) -> None:
+    with _runs_store(db, lake) as store:
         runs = list_all_runs(store)
     if as_json:
         print_json(runs.to_dict("records"))

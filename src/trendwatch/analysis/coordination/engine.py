@@ -485,8 +485,6 @@ def _resolve_window(store, spec, scope: Scope, params: dict, window) -> float:
     if window is None:
         window = spec.window(params)
     if window == "auto":
-        if getattr(store, "engine", "duckdb") == "spark":
-            raise ParameterError("window 'auto' runs on the DuckDB engine only: give seconds")
         from .window import estimate_window
 
         return estimate_window(store, spec.name, scope=scope, params=params).window_s

@@ -6,6 +6,12 @@ more than ``p`` (50 %) of the key's actions have happened; the window is the med
 times. CooRnet works on URLs shared by Facebook pages; here any method's keys are used (the
 reposted post for co-retweet, the URL for co-link...). A window below 1 s is raised to 1 s
 (our choice: a zero window would only link simultaneous actions).
+
+On Spark (a lake's actions), the per-key step runs in Spark SQL
+(:func:`trendwatch.engines.spark_window.key_times`): one row per key acted on twice, its
+time to the second action and to more than ``p`` of its actions. Those rows come to the driver
+and the two quantiles are taken there by the same DuckDB functions as above
+(:data:`_FROM_KEYS_SQL`), so both engines interpolate alike and give the same window.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from dataclasses import dataclass
 
 from ...errors import NoDataError, ParameterError
 
-__all__ = ["WindowEstimate", "estimate_window", "estimate_window_from"]
+__all__ = [
+    "WindowEstimate", "estimate_window", "estimate_window_from", "estimate_window_from_keys",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +57,52 @@ _ESTIMATE_SQL = """
 """
 
 
+_FROM_KEYS_SQL = """
+    WITH quick AS (
+        SELECT to_half FROM {keys}
+        WHERE second <= (SELECT quantile_cont(second, ?) FROM {keys})
+    )
+    SELECT median(to_half), count(*) FROM quick
+"""
+
+
 def estimate_window_from(con, actions: str, *, q: float = 0.1, p: float = 0.5) -> WindowEstimate:
     """Estimate the window from the actions in table/view ``actions`` on connection ``con``."""
+    _check_shares(q, p)
+    median, used = con.execute(_ESTIMATE_SQL.format(actions=actions), [q, p]).fetchall()[0]
+    return _estimate(median, used, q, p)
+
+
+def estimate_window_from_keys(keys, *, q: float = 0.1, p: float = 0.5) -> WindowEstimate:
+    """Estimate the window from per-key times (an Arrow table: ``second``, ``to_half``, one
+    row per key acted on twice, ``to_half`` for share ``p``), as :data:`_ESTIMATE_SQL` ends.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> keys = pa.table({"second": [1.0, 2.0, 50.0], "to_half": [4.0, 6.0, 90.0]})
+    >>> estimate_window_from_keys(keys, q=0.5).window_s  # keys 1 and 2: median of 4 and 6
+    5.0
+    """
+    from ...connections import connect
+
+    _check_shares(q, p)
+    con = connect()
+    try:
+        con.register("_tw_key_times", keys)
+        sql = _FROM_KEYS_SQL.format(keys="_tw_key_times")
+        median, used = con.execute(sql, [q]).fetchall()[0]
+    finally:
+        con.close()
+    return _estimate(median, used, q, p)
+
+
+def _check_shares(q: float, p: float) -> None:
     if not (0 < q <= 1 and 0 < p < 1):
         raise ParameterError(f"window estimate needs 0 < q <= 1 and 0 < p < 1, got q={q}, p={p}")
-    median, used = con.execute(_ESTIMATE_SQL.format(actions=actions), [q, p]).fetchall()[0]
+
+
+def _estimate(median, used, q: float, p: float) -> WindowEstimate:
     if not used:
         raise NoDataError(
             "cannot estimate a window: no key was acted on twice; pass --window SECONDS"
@@ -74,8 +123,14 @@ def estimate_window(
     NoDataError: cannot estimate a window: no key was acted on twice; pass --window SECONDS
     """
     from .engine import actions as method_actions
+    from .engine import on_spark
     from .join import actions_on_duckdb
 
     table = method_actions(store, method, scope, params)
+    if on_spark(table):
+        from ...engines.spark_window import key_times
+
+        _check_shares(q, p)
+        return estimate_window_from_keys(key_times(table, p=p), q=q, p=p)
     with actions_on_duckdb(table) as (con, name):
         return estimate_window_from(con, name, q=q, p=p)
