@@ -745,7 +745,7 @@ def _text_norm_select(source: str, text: str = "text") -> str:
     sql = f"SELECT *, coalesce({text}, '') AS t0 FROM {source}"
     for i, step in enumerate(steps, start=1):
         sql = f"SELECT *, {step} AS t{i} FROM ({sql})"
-    return f"SELECT * EXCLUDE (t0, t1, t2, t3, t4, t5), t6 AS text_norm FROM ({sql})"
+    return f"SELECT * EXCLUDE (t0, t1, t2, t3, t4, t5, t6), t6 AS text_norm FROM ({sql})"
 
 
 def _any_control_space(column: str) -> str:

@@ -17,6 +17,7 @@ from trendwatch.cli import cli
 from trendwatch.engines import export_lake, read_manifest
 from trendwatch.engines.lake import MANIFEST_NAME
 from trendwatch.errors import ParameterError, StoreError
+from trendwatch.model import POST_SCHEMA
 from trendwatch.store import SCHEMA_VERSION, Store
 
 
@@ -174,3 +175,12 @@ def test_a_sparse_archive_of_many_days(tmp_path):
     assert sorted(read(tmp_path / "lake", "posts")["post_id"].to_pylist()) == sorted(
         p.post_id for p in posts
     )
+
+
+def test_posts_files_hold_the_store_columns_only(case_store, tmp_path):
+    # The text key's intermediate steps (t0..t6) once leaked into every posts file.
+    export_lake(case_store, tmp_path / "lake")
+    files = list((tmp_path / "lake" / "posts").rglob("*.parquet"))
+    stored = {c[0] for c in case_store.con.execute("SELECT * FROM posts LIMIT 0").description}
+    assert set(pq.read_schema(files[0]).names) == stored - {"platform"}  # platform: the path
+    assert {"text_norm", *POST_SCHEMA.names} - {"platform"} <= stored
