@@ -96,42 +96,55 @@ _EVENTS_TABLE = ("_tw_n", """
            count(*) AS n
     FROM shared JOIN _tw_cells USING (o, key, bin) GROUP BY ALL
 """)  # fmt: skip
-_STRATA_SQL = "SELECT count(DISTINCT s) AS strata FROM _tw_s"
-_EVENTS_PER_PAIR_SQL = """
-    SELECT account_a, account_b, max(n) AS events FROM (
-        SELECT o, account_a, account_b, sum(n) AS n FROM _tw_n GROUP BY ALL
-    ) AS per_binning GROUP BY ALL
-"""
-# Expected shared cells per (binning, pair, stratum), summed over the days both are active;
-# only pairs with at least $min_events events in a binning are tested there.
-_EXPECTED_SQL = """
+# Per (binning, pair, stratum): the shared cells, the pair's total in the binning and, for
+# pairs with at least $min_events there (the tested ones), the expected shared cells summed
+# over the days both are active; one collect, with the number of strata beside.
+_PAIR_COUNTS_SQL = """
     WITH totals AS (
         SELECT o, account_a, account_b, s, sum(n) AS n FROM _tw_n GROUP BY ALL
-    ), enough AS (
-        SELECT o, account_a, account_b FROM totals GROUP BY ALL HAVING sum(n) >= $min_events
+    ), per_binning AS (
+        SELECT o, account_a, account_b, sum(n) AS total FROM totals GROUP BY ALL
     ), tested AS (
-        SELECT totals.* FROM totals JOIN enough USING (o, account_a, account_b)
+        SELECT totals.* FROM totals JOIN per_binning USING (o, account_a, account_b)
+        WHERE total >= $min_events
+    ), expected AS (
+        SELECT t.o, t.account_a, t.account_b, t.s,
+               coalesce(sum(xa.x * xb.x * st.s_sum / nullif(dd.denominator, 0)), 0) AS lam
+        FROM tested t
+        JOIN _tw_x xa ON xa.o = t.o AND xa.account_id = t.account_a
+        JOIN _tw_x xb ON xb.o = t.o AND xb.account_id = t.account_b AND xb.day = xa.day
+        JOIN _tw_s st ON st.o = t.o AND st.day = xa.day AND st.s = t.s
+        JOIN _tw_dd dd ON dd.o = t.o AND dd.day = xa.day
+        GROUP BY ALL
     )
-    SELECT t.o, t.account_a, t.account_b, t.s, any_value(t.n) AS n,
-           coalesce(sum(xa.x * xb.x * st.s_sum / nullif(dd.denominator, 0)), 0) AS lam
-    FROM tested t
-    JOIN _tw_x xa ON xa.o = t.o AND xa.account_id = t.account_a
-    JOIN _tw_x xb ON xb.o = t.o AND xb.account_id = t.account_b AND xb.day = xa.day
-    JOIN _tw_s st ON st.o = t.o AND st.day = xa.day AND st.s = t.s
-    JOIN _tw_dd dd ON dd.o = t.o AND dd.day = xa.day
-    GROUP BY ALL
+    SELECT t.o, t.account_a, t.account_b, t.s, t.n, p.total, e.lam,
+           (SELECT count(DISTINCT s) FROM _tw_s) AS strata
+    FROM totals t JOIN per_binning p USING (o, account_a, account_b)
+    LEFT JOIN expected e USING (o, account_a, account_b, s)
 """
 _TABLE_NAMES = [name for name, _ in _CELL_TABLES] + [_EVENTS_TABLE[0]]
 
 
 class CellCounts:
-    """What the null's tables give Python: the events per pair, the counts and expectations
-    of the tested pairs per (binning, stratum), and the number of strata."""
+    """What the null's tables give Python: the events per pair (``account_a, account_b,
+    events``), the counts and expectations of the tested pairs per binning and stratum
+    (``o, account_a, account_b, s, n, lam``), and the number of strata."""
 
     def __init__(self, events: pd.DataFrame, counts: pd.DataFrame, n_strata: int):
         self.events = events
         self.counts = counts
         self.n_strata = n_strata
+
+    @classmethod
+    def from_rows(cls, rows: pd.DataFrame) -> CellCounts:
+        """From :data:`_PAIR_COUNTS_SQL`'s rows: a pair's events are its larger total of the
+        two binnings; the tested rows are those with an expectation."""
+        pair = ["account_a", "account_b"]
+        totals = rows[["o", *pair, "total"]].drop_duplicates()
+        events = totals.groupby(pair, as_index=False).agg(events=("total", "max"))
+        tested = rows[rows["lam"].notna()][["o", *pair, "s", "n", "lam"]]
+        strata = int(rows["strata"].iloc[0]) if len(rows) else 0
+        return cls(events, tested.reset_index(drop=True), max(strata, 1))
 
 
 def _used(params: dict, statement: str) -> dict:
@@ -255,11 +268,6 @@ def count_cells(
         with tables.arrow_relation(evidence) as ev:
             name, select = _EVENTS_TABLE
             tables.create(name, select.format(evidence=ev, **spell), values)
-        n_strata = int(tables.frame(_STRATA_SQL, values)["strata"].iloc[0])
-        return CellCounts(
-            events=tables.frame(_EVENTS_PER_PAIR_SQL, values),
-            counts=tables.frame(_EXPECTED_SQL, values),
-            n_strata=max(n_strata, 1),
-        )
+        return CellCounts.from_rows(tables.frame(_PAIR_COUNTS_SQL, values))
     finally:
         tables.drop()
