@@ -158,14 +158,25 @@ def add_post_urls(store, frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.
     return out
 
 
-def _urls_of(store, post_ids: list[str]) -> dict[str, str | None]:
-    if not post_ids:
-        return {}
-    rows = store.con.execute(
+def _post_authors(store, post_ids: list[str]) -> list[tuple]:
+    """``(post_id, platform, author_id, author_handle)`` of the stored posts among ``post_ids``
+    (context posts too)."""
+    if not hasattr(store, "con"):  # the Spark engine's lake: the same rows through Ibis
+        posts = store.posts(include_context=True)
+        found = posts.filter(posts.post_id.isin(post_ids))
+        frame = found.select("post_id", "platform", "author_id", "author_handle").to_pandas()
+        return list(frame.astype(object).where(frame.notna(), None).itertuples(index=False))
+    return store.con.execute(
         "SELECT post_id, platform, author_id, author_handle FROM posts "
         "WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
         [post_ids],
     ).fetchall()
+
+
+def _urls_of(store, post_ids: list[str]) -> dict[str, str | None]:
+    if not post_ids:
+        return {}
+    rows = _post_authors(store, post_ids)
     known = account_handles(store, (author for _, _, author, _ in rows))
     return {
         post_id: post_url(platform, post_id, handle or known.get(author))
