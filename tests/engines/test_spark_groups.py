@@ -19,13 +19,8 @@ from tests.engines import cases
 from tests.engines.conftest import lake_store
 from tests.engines.parity import same_frame
 from trendwatch.analysis.coordination import coordinate
-from trendwatch.analysis.coordination.engine import Scope
 from trendwatch.analysis.coordination.groups import groups
 from trendwatch.analysis.coordination.null_tables import DIALECTS, CellCounts
-from trendwatch.analysis.coordination.significance import (
-    context_actions,
-    pair_tests,
-)
 from trendwatch.analysis.coordination.significance import (
     tested_edges as with_tests,
 )
@@ -78,18 +73,6 @@ def test_the_null_gives_the_same_counts_and_p_values(case, method):
     # The four copiers post one text twice, 30 minutes apart: two rounds, two events a pair.
     copiers = right[right["account_a"].str.startswith("copy")]
     assert len(copiers) == 6 and set(copiers["events"]) == {2}
-
-
-def test_pair_tests_take_an_ibis_context_on_spark(case):
-    # The context stays on Spark; the evidence (from the Spark link) goes there for the counts.
-    _, spark, _ = case
-    run = coordinate(spark, "co-tweet", record=False)
-    context = context_actions(spark, "co-tweet", Scope(), run.params)
-    assert context.get_backend().name == "pyspark"
-    on_spark = pair_tests(context, run.evidence_table, run.params["window_s"])
-    on_duckdb = pair_tests(context.to_pyarrow(), run.evidence_table, run.params["window_s"])
-    order = ["account_a", "account_b"]
-    same_frame(on_duckdb.sort_values(order), on_spark.sort_values(order))
 
 
 def test_the_dialects_differ_only_in_two_spellings():

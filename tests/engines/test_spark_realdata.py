@@ -112,3 +112,34 @@ def test_ira_slice_trends_and_campaign(ira):
     same_frame(left.table, right.table)
     busiest = left.table.sort_values("posts", ascending=False).iloc[0]["hashtag"]
     assert campaign(duck, [busiest]).to_dict() == campaign(spark, [busiest]).to_dict()
+
+
+# -- the significance test and groups on Spark ------------------------------------------------
+
+_TESTED = ["account_a", "account_b", "events", "expected", "p_value", "q_value", "significant"]
+
+
+def _significance_frame(store, method: str, **options):
+    from trendwatch.analysis.coordination.significance import significance
+
+    edges = significance(store, method, record=False, **options).edges
+    return edges[_TESTED].sort_values(["account_a", "account_b"])
+
+
+def test_russian_co_retweet_significance(russian):
+    duck, spark = russian
+    left = _significance_frame(duck, "co-retweet", window=60)
+    assert left["significant"].any(), "the case must keep some link to mean anything"
+    same_frame(left, _significance_frame(spark, "co-retweet", window=60))
+
+
+def test_ira_slice_groups(ira):
+    from trendwatch.analysis.coordination.groups import groups
+
+    duck, spark = ira
+    methods = ["co-tweet", "co-retweet"]
+    left, right = groups(duck, methods, record=False), groups(spark, methods, record=False)
+    assert len(left.members), "the slice must hold a group to mean anything"
+    same_frame(left.members, right.members)
+    same_frame(left.edges, right.edges)
+    assert left.verdict.to_dict() == right.verdict.to_dict()
