@@ -29,3 +29,17 @@ def lake_store(store, folder, spark):
 
     export_lake(store, folder)
     return SparkStore(folder, session=spark)
+
+
+@pytest.fixture(scope="session")
+def hand_case(spark, tmp_path_factory):
+    """``(DuckDB store read-only, its lake on Spark, folder)`` of the hand-made case
+    (:mod:`tests.engines.cases`), exported once for every Spark test module."""
+    from tests.engines import cases
+    from trendwatch.store import Store
+
+    folder = tmp_path_factory.mktemp("case")
+    with Store(folder / "case.duckdb") as store:
+        cases.fill(store)
+    with Store(folder / "case.duckdb", read_only=True) as store:
+        yield store, lake_store(store, folder / "lake", spark), folder

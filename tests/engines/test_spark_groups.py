@@ -42,12 +42,8 @@ CASE_Q = 0.05
 
 
 @pytest.fixture(scope="module")
-def case(spark, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("groups-case")
-    with Store(folder / "case.duckdb") as store:
-        cases.fill(store)
-    with Store(folder / "case.duckdb", read_only=True) as store:
-        yield store, lake_store(store, folder / "lake", spark), folder
+def case(hand_case):
+    return hand_case
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
+from dataclasses import dataclass
 
 import ibis
 import pandas as pd
@@ -41,6 +42,7 @@ import pyarrow as pa
 
 from ...connections import connect
 from .coded import registered
+from .engine import on_spark
 from .join import memory_limit
 from .results import decoded
 
@@ -125,15 +127,23 @@ _PAIR_COUNTS_SQL = """
 _TABLE_NAMES = [name for name, _ in _CELL_TABLES] + [_EVENTS_TABLE[0]]
 
 
+@dataclass(frozen=True)
 class CellCounts:
-    """What the null's tables give Python: the events per pair (``account_a, account_b,
-    events``), the counts and expectations of the tested pairs per binning and stratum
-    (``o, account_a, account_b, s, n, lam``), and the number of strata."""
+    """What the null's tables give Python.
 
-    def __init__(self, events: pd.DataFrame, counts: pd.DataFrame, n_strata: int):
-        self.events = events
-        self.counts = counts
-        self.n_strata = n_strata
+    Attributes
+    ----------
+    events : DataFrame ``account_a, account_b, events``
+        Every pair's events (distinct shared cells, the better binning).
+    counts : DataFrame ``o, account_a, account_b, s, n, lam``
+        The tested pairs' shared cells and expectation per binning and stratum.
+    n_strata : int
+        The cell-size strata of the context (at least 1).
+    """
+
+    events: pd.DataFrame
+    counts: pd.DataFrame
+    n_strata: int
 
     @classmethod
     def from_rows(cls, rows: pd.DataFrame) -> CellCounts:
@@ -218,11 +228,6 @@ class SparkTables:
         self._cached.clear()
         for name in _TABLE_NAMES:
             self.session.catalog.dropTempView(name)
-
-
-def on_spark(table) -> bool:
-    """Whether ``table`` is an Ibis table over the PySpark backend."""
-    return isinstance(table, ibis.Table) and table.get_backend().name == "pyspark"
 
 
 @contextlib.contextmanager
