@@ -236,14 +236,26 @@ def add_key_urls(store, frame: pd.DataFrame, method: str | None = None) -> pd.Da
     return out
 
 
+def _post_authors(store, post_ids: list[str]) -> list[tuple]:
+    """``(post_id, platform, author_id, author_handle, post_url)`` of the stored posts among
+    ``post_ids`` (context posts too)."""
+    columns = ("post_id", "platform", "author_id", "author_handle", "post_url")
+    if not hasattr(store, "con"):  # the Spark engine's lake: the same rows through Ibis
+        posts = store.posts(include_context=True)
+        found = posts.filter(posts.post_id.isin(post_ids))
+        present = [c for c in columns if c in found.columns]  # a lake may predate post_url
+        frame = found.select(*present).to_pandas().reindex(columns=list(columns))
+        return list(frame.astype(object).where(frame.notna(), None).itertuples(index=False))
+    return store.con.execute(
+        f"SELECT {', '.join(columns)} FROM posts WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
+        [post_ids],
+    ).fetchall()
+
+
 def _urls_of(store, post_ids: list[str]) -> dict[str, str | None]:
     if not post_ids:
         return {}
-    rows = store.con.execute(
-        "SELECT post_id, platform, author_id, author_handle, post_url FROM posts "
-        "WHERE post_id IN (SELECT unnest(?::VARCHAR[]))",
-        [post_ids],
-    ).fetchall()
+    rows = _post_authors(store, post_ids)
     known = account_handles(store, (author for _, _, author, _, _ in rows))
     return {
         post_id: post_url(platform, post_id, handle or known.get(author), stored)

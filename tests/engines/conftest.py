@@ -32,14 +32,22 @@ def lake_store(store, folder, spark):
 
 
 @pytest.fixture(scope="session")
-def case_engines(spark, tmp_path_factory):
-    """The hand-made case (:mod:`tests.engines.cases`): its DuckDB store and its lake's
-    SparkStore, for tests that only read them (nothing is recorded)."""
+def hand_case(spark, tmp_path_factory):
+    """``(DuckDB store read-only, its lake on Spark, folder)`` of the hand-made case
+    (:mod:`tests.engines.cases`), exported once for every Spark test module."""
     from tests.engines import cases
     from trendwatch.store import Store
 
-    folder = tmp_path_factory.mktemp("case_engines")
+    folder = tmp_path_factory.mktemp("case")
     with Store(folder / "case.duckdb") as store:
         cases.fill(store)
     with Store(folder / "case.duckdb", read_only=True) as store:
-        yield store, lake_store(store, folder / "lake", spark)
+        yield store, lake_store(store, folder / "lake", spark), folder
+
+
+@pytest.fixture(scope="session")
+def case_engines(hand_case):
+    """The hand-made case's DuckDB store and its lake's SparkStore, for tests that only read
+    them (nothing is recorded)."""
+    store, lake, _folder = hand_case
+    yield store, lake

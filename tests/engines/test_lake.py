@@ -152,10 +152,15 @@ def test_engine_options_are_checked_before_anything_runs(tmp_path):
     assert no_lake.exit_code == 1 and "add --lake DIR" in no_lake.output
     lake_alone = runner.invoke(cli, ["campaign", "x", "--lake", str(tmp_path)])
     assert lake_alone.exit_code == 1 and "add --engine spark" in lake_alone.output
+    grouped = runner.invoke(cli, ["groups", "--lake", str(tmp_path)])
+    assert grouped.exit_code == 1 and "add --engine spark" in grouped.output
     tested = runner.invoke(
         cli, ["coordination", "-m", "co-retweet", "--engine", "spark", "--lake", str(tmp_path)]
     )
-    assert tested.exit_code == 1 and "add --no-test" in tested.output
+    assert tested.exit_code == 1 and "add --no-test" not in tested.output
+    assert (
+        tested.output.startswith("Error: no lake at") and "_trendwatch_lake.json" in tested.output
+    )
 
 
 def test_a_sparse_archive_of_many_days(tmp_path):

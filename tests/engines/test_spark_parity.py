@@ -9,8 +9,6 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from tests.engines import cases
-from tests.engines.conftest import lake_store
 from tests.engines.parity import same_coordination, same_frame
 from trendwatch.analysis.accounts import account_signals
 from trendwatch.analysis.campaign import campaign
@@ -20,7 +18,6 @@ from trendwatch.analysis.trends import onsets, trending
 from trendwatch.cli import cli
 from trendwatch.engines.lake_results import lake_runs, read_run
 from trendwatch.errors import ParameterError
-from trendwatch.store import Store
 
 pytestmark = pytest.mark.spark
 
@@ -32,12 +29,8 @@ LINKED = [
 
 
 @pytest.fixture(scope="module")
-def engines(spark, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("case")
-    with Store(folder / "case.duckdb") as store:
-        cases.fill(store)
-    with Store(folder / "case.duckdb", read_only=True) as store:
-        yield store, lake_store(store, folder / "lake", spark), folder
+def engines(hand_case):
+    return hand_case
 
 
 _LINKED: dict = {}

@@ -12,7 +12,6 @@ from ..analysis.coordination.export import PAIR_HANDLES, POST_URLS, write_edges
 from ..analysis.coordination.pair_evidence import pair_evidence
 from ..analysis.coordination.significance import DEFAULT_Q, significance
 from ..engines.spark import open_engine_store
-from ..errors import ParameterError
 from ..handles import account_handles, add_handles, add_key_urls, add_post_urls
 from ..runs import run_changes
 from ..store import open_store
@@ -24,6 +23,7 @@ from .options import (
     first_rows,
     json_option,
     print_json,
+    recording_store,
     shown_time,
     top_option,
     tz_option,
@@ -87,7 +87,7 @@ def coordination_command(
     kwargs = dict(window=_window(window), min_weight=min_weight, hashtags=hashtags or None,
                   since=zoned_input(since), until=zoned_input(until), **extra)  # fmt: skip
     progress = step_progress(as_json)
-    with _coordination_store(engine, db, lake, spark_master, test) as store, progress:
+    with recording_store(engine, db, lake, spark_master) as store, progress:
         if test:
             result = significance(store, method, q=q, progress=progress, **kwargs).result
         else:
@@ -118,18 +118,6 @@ def _listed(shown: int, total: int) -> dict:
     """Says in the JSON itself whether ``top_edges`` holds every edge, and how to get all."""
     return {"shown": shown, "of": total, "all": shown >= total,
             "for_all": None if shown >= total else "--top 0, or --out FILE"}  # fmt: skip
-
-
-def _coordination_store(engine, db, lake, spark_master, test):
-    """The store a coordination run reads and records into (the lake's, with Spark)."""
-    if engine == "spark" and test:
-        raise ParameterError(
-            "the significance test runs on the DuckDB engine only: add --no-test with "
-            "--engine spark"
-        )
-    if engine == "duckdb" and lake is None:
-        return open_store(db)
-    return open_engine_store(engine, db=db, lake=lake, master=spark_master)
 
 
 def _summary_line(result) -> str:

@@ -13,14 +13,15 @@ from ..analysis.coordination.groups import ALGORITHMS, groups
 from ..analysis.coordination.significance import DEFAULT_Q, MIN_EVENTS
 from ..exports import write_csv
 from ..handles import add_handles
-from ..store import open_store
 from ..wording import plural
 from .options import (
     db_option,
+    engine_options,
     fold_option,
     folded_hashtags,
     json_option,
     print_json,
+    recording_store,
     tz_option,
     zoned_input,
 )
@@ -58,11 +59,12 @@ _LINK_COLUMNS = ["account_a", "handle_a", "account_b", "handle_b", "weight", "ev
                    "(Gephi).")  # fmt: skip
 @fold_option
 @db_option
+@engine_options
 @json_option
 @tz_option
 def groups_command(
     methods, hashtags, since, until, window, q, min_events, algorithm, seed, out, network, fold,
-    db, as_json,
+    db, engine, lake, spark_master, as_json,
 ) -> None:  # fmt: skip
     """Groups of accounts linked by significant coordination, and the verdict on the scope.
 
@@ -71,7 +73,7 @@ def groups_command(
     method) is at most --q.
     """
     progress = step_progress(as_json)
-    with open_store(db) as store, progress:
+    with recording_store(engine, db, lake, spark_master) as store, progress:
         hashtags, folded = _folded(store, hashtags, fold, as_json)
         result = groups(
             store, methods or None, hashtags=hashtags or None, since=zoned_input(since),

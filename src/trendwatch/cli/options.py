@@ -70,6 +70,18 @@ def engine_options(command):
     )(command)
 
 
+def recording_store(engine: str, db, lake, spark_master):
+    """The store an analysis that records its runs opens: the DuckDB store, writable, or a
+    lake's :class:`~trendwatch.engines.SparkStore` (runs are written back to the lake)."""
+    if engine == "duckdb" and lake is None:
+        from ..store import open_store
+
+        return open_store(db)
+    from ..engines.spark import open_engine_store
+
+    return open_engine_store(engine, db=db, lake=lake, master=spark_master)
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 
 

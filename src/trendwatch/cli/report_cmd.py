@@ -6,7 +6,14 @@ import click
 
 from ..report import write_report
 from ..store import open_store
-from .options import current_zone, db_option, fold_option, tz_option
+from .options import (
+    current_zone,
+    db_option,
+    engine_options,
+    fold_option,
+    recording_store,
+    tz_option,
+)
 from .progress import step_progress
 
 __all__ = ["COMMANDS"]
@@ -26,18 +33,28 @@ __all__ = ["COMMANDS"]
 @fold_option
 @db_option
 @tz_option
-def report_command(hashtags, compare, out, read_only, fold, db) -> None:
+@engine_options
+def report_command(hashtags, compare, out, read_only, fold, db, engine, lake, spark_master) -> None:
     """Write one HTML file (opens offline): trends, campaigns, groups, evidence, quality.
 
     With no --hashtag, the campaigns are the hashtags of the biggest trend onsets. On a
     terminal, standard error shows the step being computed. Times are shown in the --tz
-    zone with its name; the data blocks inside the file stay in UTC.
+    zone with its name; the data blocks inside the file stay in UTC. With --engine spark
+    --lake DIR the analyses run on Spark and the groups' runs are written back to the lake
+    (--read-only applies to the DuckDB store only); the sections that need the DuckDB store
+    say so.
     """
     progress = step_progress()
-    with open_store(db, read_only=read_only) as store, progress:
+    with _report_store(engine, db, lake, spark_master, read_only) as store, progress:
         path = write_report(store, out, hashtags=list(hashtags) or None, compare=compare,
                             fold_variants=fold, progress=progress, tz=current_zone())  # fmt: skip
     click.echo(str(path.resolve()))
+
+
+def _report_store(engine, db, lake, spark_master, read_only: bool):
+    if engine == "duckdb" and lake is None:
+        return open_store(db, read_only=read_only)
+    return recording_store(engine, db, lake, spark_master)
 
 
 COMMANDS = [report_command]

@@ -1,4 +1,4 @@
-"""Results written back to a lake: the Spark engine's runs, edges and evidence as Parquet.
+"""Results written back to a lake: the Spark engine's runs, edges, evidence and groups.
 
 The same tables as in a store (:mod:`trendwatch.analysis.coordination.results`), one Hive
 partition per run, so runs never overwrite each other and any engine reads them back::
@@ -7,6 +7,9 @@ partition per run, so runs never overwrite each other and any engine reads them 
                                                                  fingerprint, created_at, summary
     DIR/results/coordination_edges/run_id=<id>/part-0.parquet     the edge columns
     DIR/results/coordination_evidence/run_id=<id>/part-0.parquet  the evidence columns
+    DIR/results/group_members/run_id=<id>/part-0.parquet         a groups run's members,
+    DIR/results/group_edges/run_id=<id>/part-0.parquet           fused edges and scores:
+    DIR/results/group_scores/run_id=<id>/part-0.parquet          row_no, keys, data (JSON)
 
 The driver writes them (they are the reduced result, not the posts): the lake must be a path
 the driver can write, as it is when the lake sits on a shared file system.
@@ -28,9 +31,14 @@ import pyarrow.parquet as pq
 from ..analysis.coordination.results import _EDGE_COLS, _EVIDENCE_COLS, decoded
 from ..errors import NoDataError
 
-__all__ = ["RESULT_TABLES", "save_coordination", "read_run", "lake_runs"]
+__all__ = [
+    "RESULT_TABLES", "save_coordination", "save_groups", "read_groups", "read_run", "lake_runs",
+]  # fmt: skip
 
-RESULT_TABLES = ("runs", "coordination_edges", "coordination_evidence")
+RESULT_TABLES = (
+    "runs", "coordination_edges", "coordination_evidence",
+    "group_members", "group_edges", "group_scores",
+)  # fmt: skip
 """The result tables of a lake, under ``DIR/results/``."""
 
 _RUN_SCHEMA = pa.schema(
@@ -48,26 +56,68 @@ _EDGE_TYPES = {
 
 def save_coordination(store, result):
     """Write ``result`` (a coordination run on ``store``, a SparkStore) under its lake."""
-    from .. import __version__
-
-    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    run_id = f"coordination-{result.method}-{stamp}"
+    run_id = _run_id(f"coordination-{result.method}")
     summary = {k: v for k, v in result.summary().items() if k != "run_id"}
     params = {**result.params, "bounded_keys": len(result.bounded_keys), "engine": "spark"}
+    results = Path(store.lake) / "results"
+    _write_run(store, run_id, f"coordination:{result.method}", params, summary)
+    _write(results / "coordination_edges", run_id, _edge_table(result.edges))
+    evidence = decoded(result.evidence_table.select(list(_EVIDENCE_COLS)))
+    _write(results / "coordination_evidence", run_id, evidence)
+    return dataclasses.replace(result, run_id=run_id)
+
+
+def save_groups(store, result):
+    """Write a groups run on ``store`` (a SparkStore) under its lake, as a store records it
+    (:mod:`~trendwatch.analysis.coordination.group_runs`): the run, whose parameters name
+    the coordination runs it read (``method_runs``), and its members, fused edges and scores,
+    each row with its typed key columns and the whole row as JSON (``data``)."""
+    from ..analysis.coordination.group_runs import (
+        KIND,
+        TABLES,
+        _check_method_runs,
+        _stored_rows,
+        _summary,
+    )  # fmt: skip
+
+    _check_method_runs(result.runs)
+    run_id = _run_id(KIND)
+    params = {**result.params, "method_runs": dict(result.runs), "engine": "spark"}
+    _write_run(store, run_id, KIND, params, _summary(result))
+    for name, (table, keys) in TABLES.items():
+        rows = _stored_rows(run_id, getattr(result, name), keys).drop_columns(["run_id"])
+        _write(Path(store.lake) / "results" / table, run_id, rows)
+    return dataclasses.replace(result, run_id=run_id)
+
+
+def read_groups(lake, run_id: str) -> dict[str, pd.DataFrame]:
+    """A groups run's ``members``, ``edges`` and ``groups`` frames read back from ``lake``,
+    every column they had (JSON values: a time comes back as ISO 8601 text)."""
+    from ..analysis.coordination.group_runs import TABLES
+
+    frames = {}
+    for name, (table, _keys) in TABLES.items():
+        rows = read_run(lake, run_id, table).to_pandas().sort_values("row_no")
+        frames[name] = pd.DataFrame.from_records([orjson.loads(d) for d in rows["data"]])
+    return frames
+
+
+def _run_id(prefix: str) -> str:
+    return f"{prefix}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _write_run(store, run_id: str, kind: str, params: dict, summary: dict) -> None:
+    from .. import __version__
+
     run = {
-        "kind": [f"coordination:{result.method}"],
+        "kind": [kind],
         "params": [orjson.dumps(params, default=str).decode()],
         "version": [__version__],
         "fingerprint": [store.fingerprint()],
         "created_at": [datetime.now(UTC)],
         "summary": [orjson.dumps(summary, default=str).decode()],
     }
-    results = Path(store.lake) / "results"
-    _write(results / "runs", run_id, pa.table(run, schema=_RUN_SCHEMA))
-    _write(results / "coordination_edges", run_id, _edge_table(result.edges))
-    evidence = decoded(result.evidence_table.select(list(_EVIDENCE_COLS)))
-    _write(results / "coordination_evidence", run_id, evidence)
-    return dataclasses.replace(result, run_id=run_id)
+    _write(Path(store.lake) / "results" / "runs", run_id, pa.table(run, schema=_RUN_SCHEMA))
 
 
 def _edge_table(edges: pd.DataFrame) -> pa.Table:

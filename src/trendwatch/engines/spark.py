@@ -138,6 +138,26 @@ class SparkStore:
         """The source's fingerprint, as the manifest gives it."""
         return self.manifest.fingerprint
 
+    def post_texts(self, post_ids, chars: int) -> dict[str, str]:
+        """Post id -> the first ``chars`` characters of its text, as
+        :meth:`trendwatch.store.Store.post_texts` gives them (context posts included)."""
+        ids = sorted({str(p) for p in post_ids})
+        if not ids:
+            return {}
+        posts = self._table("posts")
+        found = posts.filter(posts.post_id.isin(ids)).select("post_id", "text").to_pandas()
+        found = found.sort_values(["post_id", "text"], na_position="last")
+        found = found.drop_duplicates("post_id")
+        return {p: (t or "")[:chars] for p, t in zip(found["post_id"], found["text"], strict=True)}
+
+    def sql_rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        """The rows of one Spark SQL query (``?`` markers take ``params``), as tuples."""
+        return [tuple(row) for row in self.session.sql(sql, args=params or None).collect()]
+
+    def compile(self, table: ibis.Table) -> str:
+        """An Ibis expression over this store as Spark SQL text (to nest in a statement)."""
+        return self.ibis.compile(table)
+
     def dataframe(self, table: ibis.Table):
         """The Spark DataFrame of an Ibis expression over this store."""
         return self.ibis.raw_sql(self.ibis.compile(table))

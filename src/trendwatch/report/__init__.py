@@ -4,6 +4,10 @@
 every section (the dashboard reuses it), :mod:`.render` the HTML primitives, the escaping rules
 and the stable DOM, :mod:`.sections` the sections, ``static/`` the CSS and ``charts.js``.
 
+On the Spark engine (a lake's :class:`~trendwatch.engines.SparkStore`) the trending list,
+campaigns, groups, comparison and methods are computed on Spark; the summary, the
+interaction network and data quality read the DuckDB store with SQL, and say so in place.
+
 What the report scopes, and says it does: with no hashtag given it shows the two biggest trend
 onsets' hashtags; coordination groups are computed only over the posts of the campaigns shown
 (over a whole archive they would mostly find the topics everyone shares, and cost minutes).
@@ -24,6 +28,7 @@ from .sections import (
     groups_section,
     interactions_section,
     methods_section,
+    not_on_this_engine,
     quality_section,
     summary_section,
     trending_section,
@@ -89,9 +94,12 @@ def build_report(
         blocks.append(json_script(block_id, data))
         return block_id
 
-    summary = views.summary_view(store, onset_table=onset_table)
-    parts.append(summary_section(summary, notes))
-    add("tw-summary", summary)
+    if _on_spark(store):
+        parts.append(not_on_this_engine("summary", "Summary", _DUCKDB_ONLY["summary"], notes))
+    else:
+        summary = views.summary_view(store, onset_table=onset_table)
+        parts.append(summary_section(summary, notes))
+        add("tw-summary", summary)
     parts.append(trending_section(views.trending_view(store, onset_table=onset_table)))
     step("campaigns")
     cards = [
@@ -113,13 +121,32 @@ def build_report(
     run_ids = [r for r in (used or {}).get("runs", {}).values() if r] or None
     methods = views.methods_view(store, run_ids)
     parts.append(methods_section(methods, used and used["params"], recorded=bool(run_ids)))
-    parts.append(quality_section(views.quality_view(store)))
+    parts.append(
+        not_on_this_engine("quality", "Data quality", _DUCKDB_ONLY["quality"])
+        if _on_spark(store)
+        else quality_section(views.quality_view(store))
+    )
     title = "trendwatch report" + (f": #{' #'.join(tags)}" if tags else "")
     return page(title, _header(title) + "".join(parts) + "".join(blocks))
 
 
 def _quiet(_step: str) -> None:
     pass
+
+
+_DUCKDB_ONLY = {
+    "summary": "the archive's overview (posts, authors, span, platforms, quarantine) is read "
+    "with DuckDB SQL over the store; `trendwatch info` on the DuckDB store gives it.",
+    "network": "the interaction network is read with DuckDB SQL over the store; "
+    "`trendwatch report` on the DuckDB store draws it.",
+    "quality": "quarantine and client counts are read with DuckDB SQL over the store; "
+    "`trendwatch quarantine` on the DuckDB store gives them.",
+}
+"""The report's sections that need the DuckDB store, and what to run instead."""
+
+
+def _on_spark(store) -> bool:
+    return getattr(store, "engine", "duckdb") == "spark"
 
 
 _NAV = ("summary", "trending", "campaigns", "groups", "network", "comparison", "methods",
@@ -157,6 +184,8 @@ _NO_GROUPS = {
 
 def _interactions(store, tags: list[str], groups_view: dict | None, add) -> str:
     """The interaction network of the campaigns shown, nodes coloured by their groups."""
+    if _on_spark(store):
+        return not_on_this_engine("network", "Who interacts with whom", _DUCKDB_ONLY["network"])
     if not tags:
         return interactions_section(None, "No campaign shown.")
     groups = {n["id"]: n["group"] for n in (groups_view or {}).get("nodes", [])}

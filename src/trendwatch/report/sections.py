@@ -57,6 +57,14 @@ def note(message: str) -> str:
 _note = note
 
 
+def not_on_this_engine(section_id: str, title: str, reason: str, notes=()) -> str:
+    """A section the report cannot compute on this engine: it says so (and why), in place."""
+    inner = _note(f"Not computed on the Spark engine yet: {reason}") + "".join(
+        _note(n) for n in notes
+    )
+    return _section(section_id, title, inner)
+
+
 def _tag(tag) -> str:
     return text(f"#{tag}")
 

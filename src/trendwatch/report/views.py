@@ -349,6 +349,8 @@ def campaign_view(store, hashtags, *, onset_table: pd.DataFrame | None = None) -
 def _account_info(store, ids) -> pd.DataFrame:
     """account_id, handle, created_at, followers for ``ids`` (handle falls back to posts)."""
     ids = sorted({str(i) for i in ids if i is not None})
+    if not hasattr(store, "con"):  # the Spark engine's lake
+        return _account_info_ibis(store, ids)
     return store.con.execute(
         """
         WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS account_id),
@@ -361,6 +363,32 @@ def _account_info(store, ids) -> pd.DataFrame:
         """,
         [ids],
     ).df()
+
+
+def _account_info_ibis(store, ids: list[str]) -> pd.DataFrame:
+    """:func:`_account_info` as Ibis expressions (the same maxima), for a store without DuckDB."""
+    accounts = store.accounts()
+    profiles = (
+        accounts.filter(accounts.account_id.isin(ids))
+        .group_by("account_id")
+        .aggregate(
+            profile=accounts.handle.max(),
+            created_at=accounts.created_at.max(),
+            followers=accounts.followers.max(),
+        )  # fmt: skip
+        .to_pandas()
+    )
+    posts = store.posts()
+    seen = (
+        posts.filter(posts.author_id.isin(ids))
+        .group_by("author_id")
+        .aggregate(seen=posts.author_handle.max())
+        .rename(account_id="author_id")
+        .to_pandas()
+    )
+    frame = pd.DataFrame({"account_id": ids}).merge(profiles, how="left").merge(seen, how="left")
+    handle = frame["profile"].where(frame["profile"].notna(), frame["seen"])
+    return frame.assign(handle=handle)[["account_id", "handle", "created_at", "followers"]]
 
 
 # -- groups and evidence ------------------------------------------------------------------------
@@ -385,7 +413,7 @@ def groups_view(
     are in ``posts``. ``record`` defaults to True when the store is writable (the runs are
     then listed by ``trendwatch runs`` and :func:`methods_view`).
     """
-    params.setdefault("record", not is_read_only(store))
+    params.setdefault("record", _on_spark(store) or not is_read_only(store))
     result = groups(store, hashtags=hashtags, **params)
     scope = _scope(hashtags, *(params.get(k) for k in ("since", "until", "platform")))
     shown = _largest_groups(result.members, max_nodes)
@@ -624,13 +652,14 @@ def _freq_of(timeline: pd.DataFrame) -> str | None:
 
 
 def methods_view(store, run_ids=None) -> dict:
-    """The runs recorded in the store (all, or ``run_ids``) and the trend scorers' settings."""
-    rows = store.con.execute(
+    """The runs recorded in the store (all, or ``run_ids``) and the trend scorers' settings;
+    on the Spark engine, the runs written back to its lake."""
+    rows = _lake_runs(store, run_ids) if _on_spark(store) else store.con.execute(
         "SELECT run_id, kind, created_at, version, fingerprint, params, summary FROM runs "
         "WHERE ?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], run_id) "
         "ORDER BY created_at, run_id",
         [run_ids, run_ids],
-    ).df()
+    ).df()  # fmt: skip
     for column in ("params", "summary"):
         rows[column] = [orjson.loads(v) if isinstance(v, str) else v for v in rows[column]]
     defaults = TrendParams()
@@ -650,6 +679,20 @@ def methods_view(store, run_ids=None) -> dict:
         },
         "coordination_default_methods": list(DEFAULT_METHODS),
     }
+
+
+def _on_spark(store) -> bool:
+    return getattr(store, "engine", "duckdb") == "spark"
+
+
+def _lake_runs(store, run_ids) -> pd.DataFrame:
+    from ..engines.lake_results import lake_runs
+
+    rows = lake_runs(store.lake)
+    if run_ids is not None:
+        rows = rows[rows["run_id"].isin(run_ids)]
+    columns = ["run_id", "kind", "created_at", "version", "fingerprint", "params", "summary"]
+    return rows.sort_values(["created_at", "run_id"])[columns].reset_index(drop=True)
 
 
 def quality_view(store, *, top: int = 10) -> dict:

@@ -47,6 +47,7 @@ from .engine import (
     DEFAULT_MAX_KEY_PAIRS,
     CoordinationResult,
     Scope,
+    _recorded,
     _scope,
     actions,
     check_scope,
@@ -54,7 +55,7 @@ from .engine import (
 )
 from .group_runs import record_groups_run
 from .methods import get_method
-from .results import decoded, save_result
+from .results import decoded
 from .significance import (
     DEFAULT_Q,
     MIN_EVENTS,
@@ -374,7 +375,7 @@ def groups(
     runs, tested = {n: runs[n] for n in names}, {n: tested[n] for n in names}
     tested = with_q_values(tested, q, min_events)
     kept = {name: _significant(runs[name], tested[name]) for name in names}
-    if record and not is_read_only(store):
+    if record and _keeps_results(store):
         runs = {name: _saved(store, runs[name], tested[name], kept[name], q, min_events,
                              null_day_end) for name in names}  # fmt: skip
     fused = fuse_edges({name: r.edges for name, r in kept.items()})
@@ -402,7 +403,20 @@ def groups(
         params=params,
         verdict=verdict_of(store, scores, scope, names),
     )
-    return record_groups_run(store, result) if record else result
+    return _recorded_groups(store, result) if record else result
+
+
+def _keeps_results(store) -> bool:
+    """Whether runs are recorded: a writable store, or a lake (Spark writes back there)."""
+    return getattr(store, "engine", "duckdb") == "spark" or not is_read_only(store)
+
+
+def _recorded_groups(store, result: GroupsResult) -> GroupsResult:
+    if getattr(store, "engine", "duckdb") == "spark":
+        from ...engines.lake_results import save_groups
+
+        return save_groups(store, result)
+    return record_groups_run(store, result)
 
 
 def _run(store, name: str, scope: Scope, window) -> CoordinationResult:
@@ -459,7 +473,7 @@ def _saved(store, run, tested, kept, q, min_events, day_end=None) -> Coordinatio
         evidence_table=kept.evidence_table,
         params={**run.params, "significance": test, "evidence": "significant links only"},
     )
-    return save_result(store, stored)
+    return _recorded(store, stored)
 
 
 def _test_summary(run: CoordinationResult, tested: pd.DataFrame) -> dict:

@@ -75,10 +75,8 @@ of the simulator's organic accounts landed in a group; at 1e-4, none in six seed
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -88,15 +86,12 @@ import pandas as pd
 import pyarrow as pa
 from scipy import stats
 
-from ...connections import connect
 from ...errors import ParameterError
-from ...runs import is_read_only
-from .coded import registered
-from .engine import CoordinationResult, Scope, _scope, coordinate
-from .join import memory_limit
+from .engine import CoordinationResult, Scope, _recorded, _scope, coordinate
 from .methods import get_method
 from .near_duplicates import cluster_keys, evidence_with_cluster_keys, with_cluster_keys
-from .results import decoded, save_result
+from .null_tables import count_cells, null_tables
+from .results import decoded
 
 __all__ = [
     "DEFAULT_Q",
@@ -211,65 +206,6 @@ def context_actions(
 
 # --- the test ----------------------------------------------------------------------------------
 
-# Memberships of accounts in cells, for both binnings o = 0, 1; a cell's day is its start's.
-# Keys are hashed (64 bits): a repost's key can be its original's whole text.
-_CELLS_SQL = """
-    CREATE OR REPLACE TEMP TABLE _tw_ac AS
-    SELECT DISTINCT o, account_id, hash(key) AS key,
-           floor((epoch_us(time) / 1e6 + o * $w) / (2 * $w))::BIGINT AS bin
-    FROM {actions}, (VALUES (0), (1)) binnings(o);
-    CREATE OR REPLACE TEMP TABLE _tw_cells AS
-    SELECT o, key, bin, count(*) AS d,
-           floor((bin * 2 * $w - o * $w - $day_origin) / 86400)::BIGINT AS day
-    FROM _tw_ac GROUP BY ALL;
-    CREATE OR REPLACE TEMP TABLE _tw_x AS
-    SELECT o, account_id, day, count(*)::DOUBLE AS x
-    FROM _tw_ac JOIN _tw_cells USING (o, key, bin) GROUP BY ALL;
-    CREATE OR REPLACE TEMP TABLE _tw_s AS
-    SELECT o, day, floor(log2(d - 1))::INTEGER AS s, sum(d * (d - 1))::DOUBLE AS s_sum
-    FROM _tw_cells WHERE d >= 2 GROUP BY ALL;
-    CREATE OR REPLACE TEMP TABLE _tw_dd AS
-    SELECT o, day, sum(x) ** 2 - sum(x * x) AS denominator FROM _tw_x GROUP BY ALL;
-"""
-# Evidence rows whose two actions share a cell, once per (pair, cell), with the cell's stratum.
-_EVENTS_SQL = """
-    CREATE OR REPLACE TEMP TABLE _tw_n AS
-    WITH binned AS (
-        SELECT o, account_a, account_b, hash(key) AS key,
-               floor((epoch_us(time_a) / 1e6 + o * $w) / (2 * $w))::BIGINT AS bin,
-               floor((epoch_us(time_b) / 1e6 + o * $w) / (2 * $w))::BIGINT AS bin_b
-        FROM {evidence}, (VALUES (0), (1)) binnings(o)
-    ), shared AS (
-        SELECT DISTINCT o, account_a, account_b, key, bin FROM binned WHERE bin = bin_b
-    )
-    SELECT o, account_a, account_b, day, floor(log2(greatest(d, 2) - 1))::INTEGER AS s,
-           count(*) AS n
-    FROM shared JOIN _tw_cells USING (o, key, bin) GROUP BY ALL
-"""
-# Expected shared cells per (binning, pair, stratum), summed over the days both are active.
-_EVENTS_PER_PAIR_SQL = """
-    SELECT account_a, account_b, max(n) AS events FROM (
-        SELECT o, account_a, account_b, sum(n) AS n FROM _tw_n GROUP BY ALL
-    ) GROUP BY ALL
-"""
-_EXPECTED_SQL = """
-    WITH totals AS (
-        SELECT o, account_a, account_b, s, sum(n) AS n FROM _tw_n GROUP BY ALL
-    ), enough AS (
-        SELECT o, account_a, account_b FROM totals GROUP BY ALL HAVING sum(n) >= $min_events
-    ), tested AS (
-        SELECT * FROM totals SEMI JOIN enough USING (o, account_a, account_b)
-    )
-    SELECT t.o, t.account_a, t.account_b, t.s, any_value(t.n) AS n,
-           coalesce(sum(xa.x * xb.x * st.s_sum / nullif(dd.denominator, 0)), 0) AS lam
-    FROM tested t
-    JOIN _tw_x xa ON xa.o = t.o AND xa.account_id = t.account_a
-    JOIN _tw_x xb ON xb.o = t.o AND xb.account_id = t.account_b AND xb.day = xa.day
-    JOIN _tw_s st ON st.o = t.o AND st.day = xa.day AND st.s = t.s
-    JOIN _tw_dd dd ON dd.o = t.o AND dd.day = xa.day
-    GROUP BY ALL
-"""
-
 
 def pair_tests(
     context: pa.Table | ibis.Table,
@@ -304,68 +240,10 @@ def pair_tests(
     if not evidence.num_rows:
         columns = {c: pd.Series([], dtype=object) for c in _PAIR}
         return pd.DataFrame({**columns, "events": [], "expected": [], "p_value": []})
-    with _context_relation(context) as (con, relation), memory_limit(con, NULL_MEMORY_LIMIT):
-        try:
-            events, counts, n_strata = _count(
-                con, relation, evidence, window_s, min_events, day_origin_s
-            )
-        finally:
-            con.execute(_DROP_SQL)
-    out = events.merge(_p_values(counts, n_strata), on=_PAIR, how="left")
+    with null_tables(context) as (tables, relation):
+        cells = count_cells(tables, relation, evidence, window_s, min_events, day_origin_s)
+    out = cells.events.merge(_p_values(cells.counts, cells.n_strata), on=_PAIR, how="left")
     return out.assign(p_value=out["p_value"].fillna(1.0)).astype({c: object for c in _PAIR})
-
-
-@contextlib.contextmanager
-def _context_relation(context: pa.Table | ibis.Table):
-    """``(connection, relation name)`` of the context actions for the block."""
-    if isinstance(context, pa.Table):
-        con = connect()
-        try:
-            with registered(con, decoded(context)) as name:
-                yield con, name
-        finally:
-            con.close()
-        return
-    con = context.get_backend().con
-    name = f"_tw_context_{uuid.uuid4().hex[:8]}"
-    con.execute(f"CREATE TEMP VIEW {name} AS {ibis.to_sql(context, dialect='duckdb')}")
-    try:
-        yield con, name
-    finally:
-        con.execute(f"DROP VIEW IF EXISTS {name}")
-
-
-NULL_MEMORY_LIMIT = "500MB"
-"""DuckDB's memory limit while the null's tables are built (its joins spill beyond it): the
-whole IRA archive's co-hashtag cells would otherwise stay in DuckDB's buffers, and the
-groups of all methods peaked at 1.99 GB instead of staying well under 2 GB."""
-_DROP_SQL = "".join(
-    f"DROP TABLE IF EXISTS {t};"
-    for t in ("_tw_ac", "_tw_cells", "_tw_x", "_tw_s", "_tw_dd", "_tw_n")
-)
-
-
-def _count(con, relation, evidence: pa.Table, window_s, min_events, day_origin_s=0.0):
-    """(events per pair, per-stratum counts and expectations of the tested pairs, strata)."""
-    evidence = decoded(evidence.select(["account_a", "account_b", "key", "time_a", "time_b"]))
-    values = {"w": float(window_s), "day_origin": float(day_origin_s)}
-    for statement in _statements(_CELLS_SQL.format(actions=relation)):
-        con.execute(statement, _used(values, statement))
-    with registered(con, evidence) as ev:
-        con.execute(_EVENTS_SQL.format(evidence=ev), {"w": float(window_s)})
-    n_strata = con.execute("SELECT count(DISTINCT s) FROM _tw_s").fetchall()[0][0]
-    events = con.execute(_EVENTS_PER_PAIR_SQL).df()
-    counts = con.execute(_EXPECTED_SQL, {"min_events": min_events}).df()
-    return events, counts, max(int(n_strata), 1)
-
-
-def _statements(script: str) -> list[str]:
-    return [part for part in script.split(";") if part.strip()]
-
-
-def _used(params: dict, statement: str) -> dict:
-    """The named parameters a statement uses (DuckDB refuses unused ones)."""
-    return {k: v for k, v in params.items() if f"${k}" in statement}
 
 
 def _p_values(counts: pd.DataFrame, n_strata: int) -> pd.DataFrame:
@@ -380,7 +258,10 @@ def _p_values(counts: pd.DataFrame, n_strata: int) -> pd.DataFrame:
         events=("n", "sum"), expected=("lam", "sum"), p=("p", "min")
     )
     per["p"] = np.minimum(per["p"] * n_strata, 1.0)
-    best = per.sort_values(["p", "events"], ascending=[True, False]).drop_duplicates(_PAIR)
+    # Ties between the binnings go to the first (o = 0): the same pick on every engine,
+    # whatever order its rows came in.
+    order = per.sort_values(["p", "events", "o"], ascending=[True, False, True], kind="stable")
+    best = order.drop_duplicates(_PAIR)
     best = best.assign(p_value=np.minimum(best["p"] * 2, 1.0))  # the better of two binnings
     return best[[*_PAIR, "expected", "p_value"]].astype({c: object for c in _PAIR})
 
@@ -497,8 +378,8 @@ def significance(
     tested = dataclasses.replace(
         result, edges=_by_evidence(edges[method]), params={**result.params, "significance": test}
     )
-    if record and not is_read_only(store):
-        tested = save_result(store, tested)
+    if record:  # into the store, or the lake's results with Spark
+        tested = _recorded(store, tested)
     return SignificanceResult(tested, tested.edges, test)
 
 
