@@ -71,22 +71,24 @@ def test_the_null_gives_the_same_counts_and_p_values(case, method):
     assert len(copiers) == 6 and set(copiers["events"]) == {2}
 
 
-def test_the_dialects_differ_only_in_two_spellings():
-    assert DIALECTS["duckdb"].keys() == DIALECTS["spark"].keys() == {"epoch_us", "hash64"}
+def test_the_dialects_differ_only_in_three_spellings():
+    spellings = {"epoch_us", "hash64", "semi_join"}
+    assert DIALECTS["duckdb"].keys() == DIALECTS["spark"].keys() == spellings
 
 
-def test_cell_counts_from_rows_by_hand():
-    # Pair a-b: 3 events in binning 0 (2 in stratum 0, 1 in stratum 1), 2 in binning 1;
-    # pair a-c: 1 event (untested: no expectation). Events are the larger binning's.
-    rows = pd.DataFrame({
-        "o": [0, 0, 1, 0], "account_a": ["a", "a", "a", "a"], "account_b": ["b", "b", "b", "c"],
-        "s": [0, 1, 0, 0], "n": [2, 1, 2, 1], "total": [3, 3, 2, 1],
-        "lam": [0.5, 0.25, 0.4, None], "strata": [3, 3, 3, 3],
+def test_cell_counts_from_frames_by_hand():
+    # Rows come in any order from an engine; the counts are put in one order. Pair a-b has
+    # 3 events (its better binning), a-c 1 (untested: no expectation rows).
+    events = pd.DataFrame({"account_a": ["a", "a"], "account_b": ["c", "b"], "events": [1, 3]})
+    counts = pd.DataFrame({
+        "o": [1, 0, 0], "account_a": ["a", "a", "a"], "account_b": ["b", "b", "b"],
+        "s": [0, 1, 0], "n": [2, 1, 2], "lam": [0.4, 0.25, 0.5],
     })  # fmt: skip
-    counts = CellCounts.from_rows(rows)
-    assert counts.events.values.tolist() == [["a", "b", 3], ["a", "c", 1]]
-    assert counts.counts["lam"].tolist() == [0.5, 0.25, 0.4]
-    assert counts.n_strata == 3
+    cells = CellCounts.from_frames(events, counts, 3)
+    assert cells.events.values.tolist() == [["a", "b", 3], ["a", "c", 1]]
+    assert cells.counts["lam"].tolist() == [0.5, 0.25, 0.4]
+    assert cells.n_strata == 3
+    assert CellCounts.from_frames(events, counts, 0).n_strata == 1
 
 
 def test_coordination_on_spark_is_tested_by_default(case, cli_on_spark):

@@ -10,9 +10,10 @@ Written once
 ------------
 Each step is one ``SELECT`` below, run as ``CREATE TEMP TABLE name AS`` on DuckDB and as a
 persisted temporary view on Spark (:class:`DuckDBTables`, :class:`SparkTables`). The text is
-the same for both engines but for two spellings filled per engine (:data:`DIALECTS`): the
-epoch in microseconds (``epoch_us`` / ``unix_micros``) and a 64-bit hash of a key (``hash`` /
-``xxhash64``), plus the named-parameter marker (``$w`` on DuckDB, ``:w`` on Spark). The rest
+the same for both engines but for three spellings filled per engine (:data:`DIALECTS`): the
+epoch in microseconds (``epoch_us`` / ``unix_micros``), a 64-bit hash of a key (``hash`` /
+``xxhash64``) and the semi-join (``SEMI JOIN`` / ``LEFT SEMI JOIN``), plus the
+named-parameter marker (``$w`` on DuckDB, ``:w`` on Spark). The rest
 (``GROUP BY ALL``, ``::`` casts, ``power``, ``any_value``, ``VALUES`` lists) both engines read
 as written.
 
@@ -21,7 +22,7 @@ text (``sqlglot.transpile(sql, read="duckdb", write="spark")``) with ``EPOCH_US`
 is (Spark has no such function: the statement fails) and DuckDB's 64-bit ``hash(key)`` turned
 into Spark's ``HASH(key)``, a 32-bit Murmur3: over a million distinct keys some hundred pairs
 of keys collide and merge their cells, so the counts and p-values would differ from DuckDB's
-without an error. Both would need a post-edit of sqlglot's output; the two spellings are
+without an error. Both would need a post-edit of sqlglot's output; the spellings are
 filled here instead, where they can be read, and the parity tests hold both engines to the
 same numbers.
 
@@ -49,8 +50,8 @@ from .results import decoded
 __all__ = ["DIALECTS", "CellCounts", "count_cells", "null_tables"]
 
 DIALECTS = {
-    "duckdb": {"epoch_us": "epoch_us", "hash64": "hash"},
-    "spark": {"epoch_us": "unix_micros", "hash64": "xxhash64"},
+    "duckdb": {"epoch_us": "epoch_us", "hash64": "hash", "semi_join": "SEMI JOIN"},
+    "spark": {"epoch_us": "unix_micros", "hash64": "xxhash64", "semi_join": "LEFT SEMI JOIN"},
 }
 """The spellings that differ between the engines, by engine."""
 
@@ -98,32 +99,35 @@ _EVENTS_TABLE = ("_tw_n", """
            count(*) AS n
     FROM shared JOIN _tw_cells USING (o, key, bin) GROUP BY ALL
 """)  # fmt: skip
-# Per (binning, pair, stratum): the shared cells, the pair's total in the binning and, for
-# pairs with at least $min_events there (the tested ones), the expected shared cells summed
-# over the days both are active; one collect, with the number of strata beside.
-_PAIR_COUNTS_SQL = """
+# Every pair's events: its distinct shared cells in the better binning (one row per pair).
+_EVENTS_PER_PAIR_SQL = """
+    SELECT account_a, account_b, max(total) AS events FROM (
+        SELECT o, account_a, account_b, sum(n) AS total FROM _tw_n GROUP BY ALL
+    ) GROUP BY ALL
+"""
+# Per (binning, pair, stratum) of the pairs with at least $min_events shared cells in the
+# binning (the tested ones): the shared cells and the expected number, summed over the days
+# both are active. Two collects, not one joined frame of every pair's strata: on the whole
+# IRA archive that frame did not fit DuckDB's memory limit for the null (NULL_MEMORY_LIMIT),
+# nor did this statement with an inner join in place of the semi-join.
+_EXPECTED_SQL = """
     WITH totals AS (
         SELECT o, account_a, account_b, s, sum(n) AS n FROM _tw_n GROUP BY ALL
-    ), per_binning AS (
-        SELECT o, account_a, account_b, sum(n) AS total FROM totals GROUP BY ALL
+    ), enough AS (
+        SELECT o, account_a, account_b FROM totals GROUP BY ALL HAVING sum(n) >= $min_events
     ), tested AS (
-        SELECT totals.* FROM totals JOIN per_binning USING (o, account_a, account_b)
-        WHERE total >= $min_events
-    ), expected AS (
-        SELECT t.o, t.account_a, t.account_b, t.s,
-               coalesce(sum(xa.x * xb.x * st.s_sum / nullif(dd.denominator, 0)), 0) AS lam
-        FROM tested t
-        JOIN _tw_x xa ON xa.o = t.o AND xa.account_id = t.account_a
-        JOIN _tw_x xb ON xb.o = t.o AND xb.account_id = t.account_b AND xb.day = xa.day
-        JOIN _tw_s st ON st.o = t.o AND st.day = xa.day AND st.s = t.s
-        JOIN _tw_dd dd ON dd.o = t.o AND dd.day = xa.day
-        GROUP BY ALL
+        SELECT * FROM totals {semi_join} enough USING (o, account_a, account_b)
     )
-    SELECT t.o, t.account_a, t.account_b, t.s, t.n, p.total, e.lam,
-           (SELECT count(DISTINCT s) FROM _tw_s) AS strata
-    FROM totals t JOIN per_binning p USING (o, account_a, account_b)
-    LEFT JOIN expected e USING (o, account_a, account_b, s)
+    SELECT t.o, t.account_a, t.account_b, t.s, any_value(t.n) AS n,
+           coalesce(sum(xa.x * xb.x * st.s_sum / nullif(dd.denominator, 0)), 0) AS lam
+    FROM tested t
+    JOIN _tw_x xa ON xa.o = t.o AND xa.account_id = t.account_a
+    JOIN _tw_x xb ON xb.o = t.o AND xb.account_id = t.account_b AND xb.day = xa.day
+    JOIN _tw_s st ON st.o = t.o AND st.day = xa.day AND st.s = t.s
+    JOIN _tw_dd dd ON dd.o = t.o AND dd.day = xa.day
+    GROUP BY ALL
 """
+_STRATA_SQL = "SELECT count(DISTINCT s) AS strata FROM _tw_s"
 _TABLE_NAMES = [name for name, _ in _CELL_TABLES] + [_EVENTS_TABLE[0]]
 
 
@@ -146,15 +150,13 @@ class CellCounts:
     n_strata: int
 
     @classmethod
-    def from_rows(cls, rows: pd.DataFrame) -> CellCounts:
-        """From :data:`_PAIR_COUNTS_SQL`'s rows: a pair's events are its larger total of the
-        two binnings; the tested rows are those with an expectation."""
+    def from_frames(cls, events: pd.DataFrame, counts: pd.DataFrame, strata: int) -> CellCounts:
+        """From :data:`_EVENTS_PER_PAIR_SQL`'s and :data:`_EXPECTED_SQL`'s rows, in a stable
+        order (engines return rows in any order)."""
         pair = ["account_a", "account_b"]
-        totals = rows[["o", *pair, "total"]].drop_duplicates()
-        events = totals.groupby(pair, as_index=False).agg(events=("total", "max"))
-        tested = rows[rows["lam"].notna()][["o", *pair, "s", "n", "lam"]]
-        strata = int(rows["strata"].iloc[0]) if len(rows) else 0
-        return cls(events, tested.reset_index(drop=True), max(strata, 1))
+        events = events.sort_values(pair).reset_index(drop=True)
+        counts = counts.sort_values(["o", *pair, "s"]).reset_index(drop=True)
+        return cls(events, counts, max(int(strata), 1))
 
 
 def _used(params: dict, statement: str) -> dict:
@@ -275,6 +277,10 @@ def count_cells(
         with tables.arrow_relation(evidence) as ev:
             name, select = _EVENTS_TABLE
             tables.create(name, select.format(evidence=ev, **spell), values)
-        return CellCounts.from_rows(tables.frame(_PAIR_COUNTS_SQL, values))
+        return CellCounts.from_frames(
+            tables.frame(_EVENTS_PER_PAIR_SQL, values),
+            tables.frame(_EXPECTED_SQL.format(**spell), values),
+            tables.frame(_STRATA_SQL, values)["strata"].iloc[0],
+        )
     finally:
         tables.drop()
