@@ -96,10 +96,9 @@ def test_twarc_v2_methods(twarc, method):
     same_coordination(left, coordinate(spark, method, window=600, record=False))
 
 
-@pytest.mark.parametrize(
-    ("method", "options"),
-    [("co-tweet", {}), ("co-retweet", {}), ("sync-post", {"min_weight": 3})],
-)
+# sync-post's parity is held on the hand-made case (test_spark_parity): 12 s here, and the
+# Spark part of the suite must stay under five minutes.
+@pytest.mark.parametrize(("method", "options"), [("co-tweet", {}), ("co-retweet", {})])
 def test_ira_slice_methods(ira, method, options):
     duck, spark = ira
     left = coordinate(duck, method, record=False, **options)
