@@ -18,6 +18,7 @@ import uuid
 
 import pyarrow as pa
 
+from ..analysis.coordination.window import key_times_sql
 from .spark_link import spark_actions
 
 __all__ = ["key_times"]
@@ -30,25 +31,6 @@ def key_times(actions, *, p: float = 0.5) -> pa.Table:
     view = f"tw_window_actions_{uuid.uuid4().hex[:8]}"
     spark_actions(actions).createOrReplaceTempView(view)
     try:
-        return session.sql(_key_times_sql(view, p)).toArrow()
+        return session.sql(key_times_sql(view, "spark", p)).toArrow()
     finally:
         session.catalog.dropTempView(view)
-
-
-def _key_times_sql(view: str, p: float) -> str:
-    # The first steps of the DuckDB engine's _ESTIMATE_SQL, one for one; rn / n is a double.
-    return f"""
-        WITH ranked AS (
-            SELECT key, unix_micros(CAST(time AS TIMESTAMP)) / 1e6 AS t,
-                   row_number() OVER (PARTITION BY key ORDER BY time, post_id) AS rn,
-                   count(*) OVER (PARTITION BY key) AS n
-            FROM (SELECT DISTINCT key, time, post_id, account_id FROM {view})
-            WHERE key IS NOT NULL AND time IS NOT NULL
-        ), timed AS (
-            SELECT *, t - min(t) OVER (PARTITION BY key) AS since_first FROM ranked WHERE n >= 2
-        )
-        SELECT CAST(min(CASE WHEN rn = 2 THEN since_first END) AS DOUBLE) AS second,
-               CAST(min(CASE WHEN rn / n > {float(p)!r} THEN since_first END) AS DOUBLE)
-                 AS to_half
-        FROM timed GROUP BY key
-    """

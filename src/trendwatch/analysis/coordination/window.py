@@ -7,11 +7,12 @@ times. CooRnet works on URLs shared by Facebook pages; here any method's keys ar
 reposted post for co-retweet, the URL for co-link...). A window below 1 s is raised to 1 s
 (our choice: a zero window would only link simultaneous actions).
 
-On Spark (a lake's actions), the per-key step runs in Spark SQL
-(:func:`trendwatch.engines.spark_window.key_times`): one row per key acted on twice, its
-time to the second action and to more than ``p`` of its actions. Those rows come to the driver
-and the two quantiles are taken there by the same DuckDB functions as above
-(:data:`_FROM_KEYS_SQL`), so both engines interpolate alike and give the same window.
+The per-key step (:func:`key_times_sql`: one row per key acted on twice, its time to the
+second action and to more than ``p`` of its actions) is one SQL text for both engines. On
+Spark (a lake's actions) it runs in Spark SQL (:func:`trendwatch.engines.spark_window.
+key_times`), its rows come to the driver, and the two quantiles are taken there by the same
+DuckDB statement (:data:`_FROM_KEYS_SQL`) that DuckDB runs over its own per-key rows, so both
+engines interpolate alike and give the same window.
 """
 
 from __future__ import annotations
@@ -35,26 +36,35 @@ class WindowEstimate:
     p: float
 
 
-_ESTIMATE_SQL = """
+# Per key acted on twice: ``second`` (seconds from its first to its second action) and
+# ``to_half`` (from its first action until more than p of its actions have happened). One
+# text for both engines, with the spellings that differ filled per engine (KEY_TIMES_SPELLING);
+# times are seconds as a double, so both give the same numbers.
+_KEY_TIMES_SQL = """
     WITH ranked AS (
-        SELECT key, epoch_us(CAST(time AS TIMESTAMPTZ)) / 1e6 AS t,
+        SELECT key, {epoch_us}(CAST(time AS {timestamp})) / 1e6 AS t,
                row_number() OVER (PARTITION BY key ORDER BY time, post_id) AS rn,
                count(*) OVER (PARTITION BY key) AS n
         FROM (SELECT DISTINCT key, time, post_id, account_id FROM {actions})
         WHERE key IS NOT NULL AND time IS NOT NULL
     ), timed AS (
         SELECT *, t - min(t) OVER (PARTITION BY key) AS since_first FROM ranked WHERE n >= 2
-    ), second AS (
-        SELECT key, since_first FROM timed WHERE rn = 2
-    ), quick AS (
-        SELECT key FROM second
-        WHERE since_first <= (SELECT quantile_cont(since_first, ?) FROM second)
-    ), half AS (
-        SELECT key, min(since_first) AS to_half FROM timed SEMI JOIN quick USING (key)
-        WHERE rn / n > ? GROUP BY key
     )
-    SELECT median(to_half), count(*) FROM half
+    SELECT CAST(min(CASE WHEN rn = 2 THEN since_first END) AS DOUBLE) AS second,
+           CAST(min(CASE WHEN rn / n > {p} THEN since_first END) AS DOUBLE) AS to_half
+    FROM timed GROUP BY key
 """
+KEY_TIMES_SPELLING = {
+    "duckdb": {"epoch_us": "epoch_us", "timestamp": "TIMESTAMPTZ"},
+    "spark": {"epoch_us": "unix_micros", "timestamp": "TIMESTAMP"},
+}
+"""The spellings of :data:`_KEY_TIMES_SQL` that differ between the engines."""
+
+
+def key_times_sql(actions: str, engine: str, p: float) -> str:
+    """SQL: per-key ``second`` and ``to_half`` over the table/view ``actions`` (our own name)
+    on ``engine`` (``duckdb`` or ``spark``); ``p`` is formatted as a number here."""
+    return _KEY_TIMES_SQL.format(actions=actions, p=repr(float(p)), **KEY_TIMES_SPELLING[engine])
 
 
 _FROM_KEYS_SQL = """
@@ -69,13 +79,14 @@ _FROM_KEYS_SQL = """
 def estimate_window_from(con, actions: str, *, q: float = 0.1, p: float = 0.5) -> WindowEstimate:
     """Estimate the window from the actions in table/view ``actions`` on connection ``con``."""
     _check_shares(q, p)
-    median, used = con.execute(_ESTIMATE_SQL.format(actions=actions), [q, p]).fetchall()[0]
+    keys = f"({key_times_sql(actions, 'duckdb', p)})"
+    median, used = con.execute(_FROM_KEYS_SQL.format(keys=keys), [q]).fetchall()[0]
     return _estimate(median, used, q, p)
 
 
 def estimate_window_from_keys(keys, *, q: float = 0.1, p: float = 0.5) -> WindowEstimate:
     """Estimate the window from per-key times (an Arrow table: ``second``, ``to_half``, one
-    row per key acted on twice, ``to_half`` for share ``p``), as :data:`_ESTIMATE_SQL` ends.
+    row per key acted on twice, ``to_half`` for share ``p``; :func:`key_times_sql`).
 
     Examples
     --------
