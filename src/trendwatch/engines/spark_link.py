@@ -47,6 +47,8 @@ def spark_pair_join(actions, params: dict) -> LinkTables:
     spark_actions(actions).createOrReplaceTempView(names.source)
     cached = []
     try:
+        # The distinct actions are read by three steps: cached, the lake is scanned once.
+        _cache(session.sql(_distinct_sql(names)), names.distinct, cached)
         numbered = _cache(session.sql(_numbered_sql(names, params)), names.numbered, cached)
         _cache(session.sql(_limits_sql(names, params)), names.limits, cached)
         _cache(session.sql(_pairs_sql(names)), names.pairs, cached)
@@ -69,13 +71,14 @@ class _Names:
 
     def __init__(self, tag: str):
         self.source = f"tw_link_source_{tag}"
+        self.distinct = f"tw_link_distinct_{tag}"
         self.numbered = f"tw_link_numbered_{tag}"
         self.limits = f"tw_link_limits_{tag}"
         self.pairs = f"tw_link_pairs_{tag}"
         self.edges = f"tw_link_edges_{tag}"
 
     def all(self) -> list[str]:
-        return [self.source, self.numbered, self.limits, self.pairs, self.edges]
+        return [self.source, self.distinct, self.numbered, self.limits, self.pairs, self.edges]
 
 
 def _cache(frame, view: str, cached: list):
@@ -85,18 +88,23 @@ def _cache(frame, view: str, cached: list):
     return frame
 
 
+def _distinct_sql(names: _Names) -> str:
+    # Step 1's input: each action once.
+    return f"""
+        SELECT DISTINCT CAST(account_id AS STRING) AS account_id,
+               CAST(key AS STRING) AS key, CAST(time AS TIMESTAMP) AS time,
+               CAST(post_id AS STRING) AS post_id
+        FROM {names.source}
+        WHERE account_id IS NOT NULL AND key IS NOT NULL AND time IS NOT NULL
+    """
+
+
 def _numbered_sql(names: _Names, params: dict) -> str:
     # Steps 1 and 2. Shared keys are counted before the participation filter, as on DuckDB.
     window_us = round(float(params["window_s"]) * 1_000_000)
     participation = int(params["min_participation"])
     return f"""
-        WITH a AS (
-            SELECT DISTINCT CAST(account_id AS STRING) AS account_id,
-                   CAST(key AS STRING) AS key, CAST(time AS TIMESTAMP) AS time,
-                   CAST(post_id AS STRING) AS post_id
-            FROM {names.source}
-            WHERE account_id IS NOT NULL AND key IS NOT NULL AND time IS NOT NULL
-        ), active AS (
+        WITH a AS (SELECT * FROM {names.distinct}), active AS (
             SELECT account_id FROM a GROUP BY account_id
             HAVING count(DISTINCT key) >= {participation}
         ), shared AS (
