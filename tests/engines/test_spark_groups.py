@@ -165,6 +165,36 @@ def test_groups_run_is_written_back_to_the_lake(case, grouped):
     assert back["groups"]["size"].tolist() == [4]
 
 
+def test_evidence_on_the_lake_answers_from_the_groups_run(case, grouped, cli_on_spark):
+    # As on the store: the latest groups run linking the pair answers, with the evidence of
+    # the methods that link the pair in it (here co-tweet), not the latest lone run.
+    _, _, folder = case
+    left, right = grouped
+    pair = ["copy0", "copy1", "--json"]
+    on_duckdb = cli_on_spark.invoke(cli, ["evidence", *pair, "--db", str(folder / "copy.duckdb")])
+    on_spark = cli_on_spark.invoke(
+        cli, ["evidence", *pair, "--engine", "spark", "--lake", str(folder / "lake")]
+    )
+    assert on_duckdb.exit_code == 0 and on_spark.exit_code == 0, on_spark.output
+    duck, spark = json.loads(on_duckdb.output), json.loads(on_spark.output)
+    assert spark["rule"] == duck["rule"] == "groups"
+    assert spark["run_id"] == right["run_id"] and duck["run_id"] == left["run_id"]
+    assert list(spark["method_runs"]) == list(duck["method_runs"]) == ["co-tweet"]
+    assert _evidence_rows(spark) == _evidence_rows(duck)
+    # copy0 and copy1 posted the text 10 s apart in each of the two rounds: two pairs.
+    assert [(r["method"], r["post_a"], r["post_b"], r["gap_s"]) for r in spark["evidence"]] == [
+        ("co-tweet", "cp-0-0", "cp-0-1", 10.0),
+        ("co-tweet", "cp-1-0", "cp-1-1", 10.0),
+    ]
+
+
+def _evidence_rows(found: dict) -> list[dict]:
+    return sorted(
+        ({k: v for k, v in row.items() if k != "run_id"} for row in found["evidence"]),
+        key=lambda row: json.dumps(row, sort_keys=True),
+    )
+
+
 SIMULATED_SCALE = 0.05
 """About 1,500 posts (the simulator's floors keep every planted network): seconds a method."""
 

@@ -6,8 +6,12 @@
 the part of the lake that the question reads, and the same code answers it, so the output is
 the same whichever engine made the run:
 
-* the runs (``lake/results/runs``: one row per run, read with Arrow);
-* for one pair, its rows of every run's edges and evidence (Arrow, filtered on the pair);
+* the runs (``lake/results/runs``: one row per run, read with Arrow), and for each groups
+  run the coordination runs it read (its ``method_runs`` parameter, a store's
+  ``run_inputs``);
+* for one pair, its rows of every run's edges and evidence and of every groups run's fused
+  edges (Arrow, filtered on the pair), so a groups run that links the pair answers first,
+  with every method's evidence, as on a store;
 * the posts that evidence names (their texts, platforms and handles make the post URLs) and
   the handles of the accounts involved, looked up through Spark: the posts are the big
   table, and the handle rule (the profile's, else the latest post's) reads all of an
@@ -21,18 +25,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 import pyarrow.dataset as pds
 
+from ..analysis.coordination import group_runs
 from ..analysis.coordination.results import create_tables
 from ..handles import account_handles
-from ..runs import insert_rows
+from ..runs import insert_rows, record_inputs
 from ..store import Store
 from .lake import read_manifest
 
 __all__ = ["lake_runs_store", "lake_pair_store"]
 
-_PAIR_TABLES = ("coordination_edges", "coordination_evidence")
+_PAIR_TABLES = ("coordination_edges", "coordination_evidence", "group_edges")
 """The result tables whose rows of one pair the evidence reads."""
 
 
@@ -53,7 +59,19 @@ def lake_runs_store(lake: str | os.PathLike) -> Store:
     runs = _results(lake, "runs")
     if runs is not None:
         insert_rows(store, "runs", runs)
+        _record_groups_inputs(store, runs)
     return store
+
+
+def _record_groups_inputs(store: Store, runs: pa.Table) -> None:
+    # A store notes a groups run's coordination runs in run_inputs; the lake keeps them in
+    # the run's parameters (method_runs), in the run's order of methods.
+    for run_id, kind, params in zip(
+        runs["run_id"].to_pylist(), runs["kind"].to_pylist(), runs["params"].to_pylist(),
+        strict=True,
+    ):  # fmt: skip
+        if kind == group_runs.KIND:
+            record_inputs(store, run_id, orjson.loads(params or "{}").get("method_runs", {}))
 
 
 def lake_pair_store(spark_store, account_a: str, account_b: str) -> Store:
@@ -67,6 +85,7 @@ def lake_pair_store(spark_store, account_a: str, account_b: str) -> Store:
     pair = sorted([str(account_a), str(account_b)])
     store = lake_runs_store(spark_store.lake)
     create_tables(store)
+    group_runs.create_tables(store)
     for table in _PAIR_TABLES:
         rows = _results(spark_store.lake, table, pair)
         if rows is not None and rows.num_rows:
@@ -80,15 +99,16 @@ def lake_pair_store(spark_store, account_a: str, account_b: str) -> Store:
 
 
 def _results(lake, table: str, pair: list[str] | None = None) -> pa.Table | None:
-    """One result table of every run (``run_id`` from the partition), the pair's rows only
-    when ``pair`` is given; None when no run wrote that table."""
+    """One result table of every run (``run_id`` from the partition), the pair's rows (in
+    either order) only when ``pair`` is given; None when no run wrote that table."""
     folder = Path(lake) / "results" / table
     if not folder.is_dir():
         return None
     dataset = pds.dataset(folder, format="parquet", partitioning="hive")
     where = None
     if pair is not None:
-        where = (pds.field("account_a") == pair[0]) & (pds.field("account_b") == pair[1])
+        a, b = pds.field("account_a"), pds.field("account_b")
+        where = ((a == pair[0]) & (b == pair[1])) | ((a == pair[1]) & (b == pair[0]))
     return _string_run_ids(dataset.to_table(filter=where))
 
 
