@@ -6,6 +6,8 @@ these tests hold Spark to the same numbers, plus a few counts read off the case 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from click.testing import CliRunner
 
@@ -169,3 +171,31 @@ def test_cli_runs_on_spark(engines, monkeypatch):
     assert done.output.startswith("co-retweet: 5 accounts, 10 pairs, 30 post pairs")
     runs = lake_runs(folder / "lake")
     assert f"(run {runs.iloc[0]['run_id']})" in done.output.splitlines()[0]
+
+
+def test_a_hashtag_written_twice_in_a_post_counts_once(spark, tmp_path):
+    # Post 1 carries #a twice (and #b); post 2 carries #a once; post 3 a day before is the
+    # history. In the 12:00-13:00 window #a has 2 posts by 2 accounts, #b 1 post.
+    from tests.conftest import T0, add_posts, at, make_post
+    from tests.engines.conftest import lake_store
+    from trendwatch.analysis.timeseries import Buckets, hashtag_series
+    from trendwatch.store import Store
+
+    posts = [
+        make_post("1", "u1", at(5), hashtags=("a", "b", "a")),
+        make_post("2", "u2", at(10), hashtags=("a",)),
+        make_post("3", "u3", T0 - timedelta(days=1), hashtags=("c",)),
+    ]
+    with Store(tmp_path / "twice.duckdb") as store:
+        add_posts(store, posts)
+    with Store(tmp_path / "twice.duckdb", read_only=True) as duck:
+        lake = lake_store(duck, tmp_path / "lake", spark)
+        buckets = Buckets(timedelta(hours=1))
+        for store in (duck, lake):
+            series = hashtag_series(store, buckets).set_index("hashtag")
+            assert series.loc[["a", "b", "c"], "posts"].tolist() == [2, 1, 1]
+            listed = trending(store, at="2024-03-01T13:00", top=None).table.set_index("hashtag")
+            assert listed.loc[["a", "b"], ["posts", "accounts", "originals"]].values.tolist() == [
+                [2, 2, 2],
+                [1, 1, 1],
+            ]
