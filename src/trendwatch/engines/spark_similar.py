@@ -60,7 +60,10 @@ def spark_similar_join(actions, params: dict) -> LinkTables:
     cached: list = []
     try:
         _text_bands(session, views, params, cached)
-        band_actions = session.sql(_BAND_ACTIONS_SQL.format(v=views))
+        # Checkpointed: with the band expressions in their lineage, the pair join's cached
+        # views printed plans of gigabytes (Spark names each cache by its plan's text) and the
+        # driver ran out of memory on the hand-made case.
+        band_actions = session.sql(_BAND_ACTIONS_SQL.format(v=views)).localCheckpoint()
         link = {**params, "min_participation": 1}
 
         def refine(session, names, cached_by_link):
