@@ -228,7 +228,8 @@ def test_co_similar_names_the_keys_its_bound_cut(store):
         {"key": f"text:{text}", "n_actions": 3, "fanout": 1}
     ]
     # a-b and b-c (each post's next one); a-c is cut.
-    assert sorted(zip(result.edges.account_a, result.edges.account_b)) == [("a", "b"), ("b", "c")]
+    pairs = result.edges[["account_a", "account_b"]].values.tolist()
+    assert sorted(pairs) == [["a", "b"], ["b", "c"]]
     near = text.replace("three accounts", "three other accounts")
     add_posts(store, [make_post(9, "d", at(0, 35), text=near)])  # Jaccard 8/9 with the others
     result = coordinate(store, "co-similar", window=60, max_key_fanout=1, record=False)
