@@ -218,6 +218,25 @@ def test_co_similar_links_near_duplicates(store):
     assert result.evidence["jaccard"].tolist() == [pytest.approx(11 / 12)]
 
 
+def test_co_similar_names_the_keys_its_bound_cut(store):
+    # Three accounts post one text 10 s apart: its key holds three actions (no band key: a
+    # band is kept only when two texts share it); a fanout of 1 cuts a's second partner.
+    text = "one text posted three times by three accounts"
+    add_posts(store, [make_post(i, acc, at(0, 10 * i), text=text) for i, acc in enumerate("abc")])
+    result = coordinate(store, "co-similar", window=60, max_key_fanout=1, record=False)
+    assert result.bounded_keys.to_dict("records") == [
+        {"key": f"text:{text}", "n_actions": 3, "fanout": 1}
+    ]
+    # a-b and b-c (each post's next one); a-c is cut.
+    pairs = result.edges[["account_a", "account_b"]].values.tolist()
+    assert sorted(pairs) == [["a", "b"], ["b", "c"]]
+    near = text.replace("three accounts", "three other accounts")
+    add_posts(store, [make_post(9, "d", at(0, 35), text=near)])  # Jaccard 8/9 with the others
+    result = coordinate(store, "co-similar", window=60, max_key_fanout=1, record=False)
+    assert len(result.bounded_keys) > 1  # the bands the two texts share hold four actions
+    assert result.bounded_keys["key"].str.fullmatch(r"band:\d+|text:" + text).all()
+
+
 def test_every_method_builds_the_action_columns(store):
     add_posts(store, [make_post(1, "a", at(0), text="x")])
     for name in METHODS:

@@ -19,7 +19,6 @@ from trendwatch.analysis.coordination import coordinate
 from trendwatch.analysis.trends import onsets, trending
 from trendwatch.cli import cli
 from trendwatch.engines.lake_results import lake_runs, read_run
-from trendwatch.errors import ParameterError
 
 pytestmark = pytest.mark.spark
 
@@ -27,7 +26,7 @@ LINKED = [
     "co-retweet", "co-tweet", "co-link", "co-reply", "co-reply-account", "co-hashtag",
     "co-mention", "sync-post", "hashtag-sequence",
 ]  # fmt: skip
-"""Every method but co-similar (MinHash: DuckDB only for now)."""
+"""Every method but co-similar (its own module: test_spark_similar)."""
 
 
 @pytest.fixture(scope="module")
@@ -150,12 +149,6 @@ def test_results_are_written_back_to_the_lake(engines):
     run = runs.set_index("run_id").loc[result.run_id]
     assert run["kind"] == "coordination:co-tweet"
     assert run["fingerprint"] == spark.fingerprint()
-
-
-def test_what_spark_does_not_run_yet_says_so(engines):
-    _, spark, _ = engines
-    with pytest.raises(ParameterError, match="DuckDB engine only"):
-        coordinate(spark, "co-similar", record=False)
 
 
 def test_cli_runs_on_spark(engines, monkeypatch):

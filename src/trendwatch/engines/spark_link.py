@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from ..analysis.coordination.join import EDGE_SUMMARY_SQL, ORDERED_PAIRS_SQL, LinkTables
 
-__all__ = ["spark_pair_join", "spark_actions"]
+__all__ = ["spark_pair_join", "pair_join_frame", "spark_actions", "cache_view"]
 
 
 def spark_actions(actions):
@@ -43,15 +43,28 @@ def spark_actions(actions):
 def spark_pair_join(actions, params: dict) -> LinkTables:
     """Link an Ibis actions table over PySpark into edges, evidence and bounded keys."""
     session = actions.get_backend()._session
+    return pair_join_frame(session, spark_actions(actions), params)
+
+
+def pair_join_frame(session, frame, params: dict, refine=None) -> LinkTables:
+    """:func:`spark_pair_join` over a Spark DataFrame of actions.
+
+    ``refine(session, names, cached)``, when given, runs between steps 3 and 4: it may
+    replace the post pairs (view ``names.pairs``) and the actions TF-IDF reads
+    (``names.tf``, ``account_id, key``), caching what it makes with :func:`cache_view`
+    (co-similar: :mod:`.spark_similar`, which drops its own views).
+    """
     names = _Names(uuid.uuid4().hex[:8])
-    spark_actions(actions).createOrReplaceTempView(names.source)
+    frame.createOrReplaceTempView(names.source)
     cached = []
     try:
         # The distinct actions are read by three steps: cached, the lake is scanned once.
-        _cache(session.sql(_distinct_sql(names)), names.distinct, cached)
-        numbered = _cache(session.sql(_numbered_sql(names, params)), names.numbered, cached)
-        _cache(session.sql(_limits_sql(names, params)), names.limits, cached)
-        _cache(session.sql(_pairs_sql(names)), names.pairs, cached)
+        cache_view(session.sql(_distinct_sql(names)), names.distinct, cached)
+        numbered = cache_view(session.sql(_numbered_sql(names, params)), names.numbered, cached)
+        cache_view(session.sql(_limits_sql(names, params)), names.limits, cached)
+        cache_view(session.sql(_pairs_sql(names)), names.pairs, cached)
+        if refine is not None:
+            refine(session, names, cached)
         edges = _edges(session, names, params, cached)
         del numbered
         return LinkTables(
@@ -76,12 +89,14 @@ class _Names:
         self.limits = f"tw_link_limits_{tag}"
         self.pairs = f"tw_link_pairs_{tag}"
         self.edges = f"tw_link_edges_{tag}"
+        self.tf = self.numbered
 
     def all(self) -> list[str]:
         return [self.source, self.distinct, self.numbered, self.limits, self.pairs, self.edges]
 
 
-def _cache(frame, view: str, cached: list):
+def cache_view(frame, view: str, cached: list):
+    """Persist ``frame`` as temporary view ``view``; ``cached`` collects it to unpersist."""
     frame = frame.persist()
     frame.createOrReplaceTempView(view)
     cached.append(frame)
@@ -168,7 +183,7 @@ def _edges_sql(names: _Names) -> str:
 
 def _edges(session, names: _Names, params: dict, cached: list) -> pd.DataFrame:
     """Step 4: the edges, filtered (weight, percentile, symmetry), with TF-IDF if asked."""
-    edges = _cache(session.sql(_edges_sql(names)), names.edges, cached)
+    edges = cache_view(session.sql(_edges_sql(names)), names.edges, cached)
     cut = 0.0
     if params["weight_percentile"] is not None:
         share = float(params["weight_percentile"]) / 100
@@ -176,9 +191,9 @@ def _edges(session, names: _Names, params: dict, cached: list) -> pd.DataFrame:
         cut = row[0] or 0.0
     floor = max(float(params["min_weight"]), float(cut))
     kept = edges.where(f"weight >= {floor!r} AND symmetry >= {float(params['min_symmetry'])!r}")
-    kept = _cache(kept, names.edges, cached)
+    kept = cache_view(kept, names.edges, cached)
     if params["tfidf"]:
-        kept = _cache(session.sql(_tfidf_sql(names)), names.edges, cached)
+        kept = cache_view(session.sql(_tfidf_sql(names)), names.edges, cached)
     ordered = kept.orderBy(kept.weight.desc(), "account_a", "account_b")
     return _arrow(ordered).to_pandas()
 
@@ -188,7 +203,7 @@ def _tfidf_sql(names: _Names) -> str:
     # on the key), cosine over all of the two accounts' keys.
     return f"""
         WITH tf AS (
-            SELECT account_id, key, count(*) AS tf FROM {names.numbered} GROUP BY account_id, key
+            SELECT account_id, key, count(*) AS tf FROM {names.tf} GROUP BY account_id, key
         ), df AS (SELECT key, count(*) AS df FROM tf GROUP BY key),
         n AS (SELECT count(DISTINCT account_id) AS n FROM tf),
         w AS (SELECT tf.account_id, tf.key, tf.tf * ln(n.n / df.df) AS w

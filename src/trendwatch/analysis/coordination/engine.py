@@ -396,8 +396,6 @@ def coordinate(
         method=method,
         params=run_params,
     )
-    if spec.link and on_spark(acts):
-        raise ParameterError(f"{method} runs on the DuckDB engine only (not on Spark yet)")
     result = spec.link(acts, link_kwargs) if spec.link else link(acts, **link_kwargs)
     return _recorded(store, result) if record else result
 

@@ -2,10 +2,11 @@
 
 1. Each distinct text (identified by its 64-bit hash) is cut into word shingles (``shingle``
    words; 1 = the set of words, as the QUT toolkit's token sets); shingles are hashed.
-2. MinHash and LSH in one DuckDB aggregation (:func:`band_sql`): ``num_perm`` minima of
-   permuted shingle hashes per text, cut into ``bands`` bands of ``num_perm / bands`` rows,
-   each band hashed to one key. With the defaults (64 values, 16 bands of 4) a pair at
-   Jaccard 0.8 becomes a candidate with probability ``1 - (1 - 0.8**4)**16`` = 0.9998.
+2. MinHash and LSH in one aggregation (:mod:`.minhash_family`, the same SQL on DuckDB and
+   Spark): ``num_perm`` minima of permuted shingle ids per text, cut into ``bands`` bands of
+   ``num_perm / bands`` rows, each band hashed to one key. With the defaults (64 values, 16
+   bands of 4) a pair at Jaccard 0.8 becomes a candidate with probability
+   ``1 - (1 - 0.8**4)**16`` = 0.9998.
 3. Each post becomes actions ``(account, key, time, post)``: one on its text's own hash (the
    identical texts) and one per band key that another text shares (:func:`band_actions`);
    the engine's windowed pair walk (:mod:`.pairs`, with its hot-key bound) yields the
@@ -15,7 +16,9 @@
    equal hashes are compared as strings.
 
 Texts are ``posts.text_norm`` by default (``text_mode="raw"``: the text as posted). Evidence
-rows carry ``jaccard``; their ``key`` is account_a's text.
+rows carry ``jaccard``; their ``key`` is account_a's text. A key the hot-key bound cut is
+listed as ``text:<the text>`` (identical texts) or ``band:<its key>``, as on Spark
+(:mod:`trendwatch.engines.spark_similar`, which runs these steps in Spark SQL).
 """
 
 from __future__ import annotations
@@ -28,30 +31,12 @@ import pyarrow as pa
 
 from ...errors import ParameterError
 from ...hugepages import huge_pages_off
-from .coded import members, pair_table, read_coded, registered, resolve
+from .coded import CODE_SQL, members, pair_table, read_coded, registered, resolve
 from .join import LINK_MEMORY_LIMIT, actions_on_duckdb, memory_limit, summarise
+from .minhash_family import bands_sql, jaccard_sql, shingles_sql
 from .pairs import key_runs, window_pairs
 
-__all__ = ["link_similar", "band_sql", "band_actions", "BandActions"]
-
-
-def band_sql(num_perm: int, bands: int, seed: int) -> str:
-    """The select list of the band keys ``b0 .. b{bands-1}`` over shingle hashes ``h``.
-
-    Permutation ``i`` of the MinHash is ``hash(h XOR c_i)`` (DuckDB's 64-bit hash mixes its
-    input bijectively); a band's key is the hash of its ``num_perm / bands`` minima and of
-    its number. The constants come from ``seed`` (they are ours, never data).
-    """
-    rng = np.random.default_rng(seed)
-    salts = rng.integers(1, 2**62, size=num_perm + bands, dtype=np.int64)
-    rows = num_perm // bands
-    parts = []
-    for band in range(bands):
-        minima = ", ".join(
-            f"min(hash(xor(h, {int(salts[band * rows + r])}::UBIGINT)))" for r in range(rows)
-        )
-        parts.append(f"hash({minima}, {int(salts[num_perm + band])}) AS b{band}")
-    return ", ".join(parts)
+__all__ = ["link_similar", "band_actions", "BandActions"]
 
 
 def _in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -72,8 +57,9 @@ def _check(params: dict) -> None:
 
 
 def link_similar(actions, link_kwargs: dict):
-    """The co-similar link step: LSH candidates within the window, verified by Jaccard."""
-    from .engine import CoordinationResult, _check_link_params
+    """The co-similar link step: LSH candidates within the window, verified by Jaccard (on
+    DuckDB, or on Spark when ``actions`` are over a lake's Spark session)."""
+    from .engine import CoordinationResult, _check_link_params, on_spark
 
     params = {**link_kwargs["params"], **{k: v for k, v in link_kwargs.items() if k != "params"}}
     _check(params)
@@ -84,15 +70,20 @@ def link_similar(actions, link_kwargs: dict):
         params["weight_percentile"],
         params.get("max_key_pairs"),
     )
-    with (
-        actions_on_duckdb(actions) as (con, name),
-        memory_limit(con, LINK_MEMORY_LIMIT),
-        huge_pages_off(),
-    ):
-        try:
-            tables = _link_similar(con, name, params)
-        finally:
-            con.execute("DROP TABLE IF EXISTS _tw_shingles")
+    if on_spark(actions):
+        from ...engines.spark_similar import spark_similar_join
+
+        tables = spark_similar_join(actions, params)
+    else:
+        with (
+            actions_on_duckdb(actions) as (con, name),
+            memory_limit(con, LINK_MEMORY_LIMIT),
+            huge_pages_off(),
+        ):
+            try:
+                tables = _link_similar(con, name, params)
+            finally:
+                con.execute("DROP TABLE IF EXISTS _tw_shingles")
     stored = {k: v for k, v in params.items() if k not in ("method",) and not k.startswith("_")}
     return CoordinationResult(
         method=params["method"],
@@ -130,7 +121,8 @@ def _link_similar(con, source: str, params: dict):
         same_key=False,
         extra={"jaccard": jaccard[exact]},
     )
-    return summarise(con, pairs, posts, resolved, params, _bounded_bands(bands, found))
+    bounded = _bounded_bands(con, source, bands, found)
+    return summarise(con, pairs, posts, resolved, params, bounded)
 
 
 @dataclass(frozen=True)
@@ -141,6 +133,8 @@ class BandActions:
     time: np.ndarray
     account: np.ndarray
     post: np.ndarray
+    whole_text: np.ndarray
+    """Whether the action's key is its text's own hash (else a band key)."""
 
 
 def band_actions(posts, texts: np.ndarray, shared_row: np.ndarray, shared_key: np.ndarray):
@@ -163,7 +157,8 @@ def band_actions(posts, texts: np.ndarray, shared_row: np.ndarray, shared_key: n
     rank[np.lexsort((posts.p, posts.a, posts.t))] = post_ids
     order = np.lexsort((rank[post], key))
     post = post[order]
-    return BandActions(key[order], posts.t[post], posts.a[post], post)
+    whole_text = order < post_ids.size
+    return BandActions(key[order], posts.t[post], posts.a[post], post, whole_text)
 
 
 def _candidate_posts(first: np.ndarray, second: np.ndarray, posts):
@@ -191,21 +186,8 @@ def _candidate_posts(first: np.ndarray, second: np.ndarray, posts):
 
 
 _JACCARD_SQL = """
-    WITH c AS (SELECT DISTINCT t1, t2 FROM {cand} WHERE t1 <> t2),
-    ids AS (SELECT t1 AS tid FROM c UNION SELECT t2 FROM c),
-    s AS (SELECT DISTINCT tid, h FROM _tw_shingles SEMI JOIN ids USING (tid)),
-    size AS (SELECT tid, count(*) AS n FROM s GROUP BY tid),
-    inter AS (
-        SELECT c.t1, c.t2, count(*) AS n FROM c
-        JOIN s s1 ON s1.tid = c.t1 JOIN s s2 ON s2.tid = c.t2 AND s2.h = s1.h GROUP BY ALL
-    ),
-    jac AS (
-        SELECT c.t1, c.t2, coalesce(i.n, 0) / (z1.n + z2.n - coalesce(i.n, 0)) AS jaccard
-        FROM c LEFT JOIN inter i USING (t1, t2)
-        JOIN size z1 ON z1.tid = c.t1 JOIN size z2 ON z2.tid = c.t2
-    )
     SELECT x.i, CASE WHEN x.t1 = x.t2 THEN 1.0 ELSE j.jaccard END AS jaccard
-    FROM {cand} x LEFT JOIN jac j USING (t1, t2) ORDER BY x.i
+    FROM {cand} x LEFT JOIN ({jaccard}) j USING (t1, t2) ORDER BY x.i
 """
 
 
@@ -213,7 +195,8 @@ def _jaccard(con, text_a: np.ndarray, text_b: np.ndarray) -> np.ndarray:
     """Exact Jaccard similarity of the shingle sets of text pairs (text hashes)."""
     cand = pa.table({"i": np.arange(text_a.size), "t1": text_a, "t2": text_b})
     with registered(con, cand) as name:
-        out = con.sql(_JACCARD_SQL.format(cand=name)).to_arrow_table()
+        sql = _JACCARD_SQL.format(cand=name, jaccard=jaccard_sql("duckdb", name, "_tw_shingles"))
+        out = con.sql(sql).to_arrow_table()
     return out["jaccard"].to_numpy(zero_copy_only=False).astype(float)
 
 
@@ -223,20 +206,34 @@ def _same_text_when_same_hash(posts, resolved, first, second) -> np.ndarray:
     return (posts.k[first] != posts.k[second]) | (resolved.key[i] == resolved.key[j])
 
 
-def _bounded_bands(bands: BandActions, found) -> pd.DataFrame:
+def _bounded_bands(con, source: str, bands: BandActions, found) -> pd.DataFrame:
+    """The keys the hot-key bound cut, named as Spark names them (``text:``, ``band:``)."""
     empty = pd.DataFrame({"key": pd.Series([], dtype=str), "n_actions": [], "fanout": []})
     if not found.cut.any():
         return empty
     starts, lengths = key_runs(bands.key)
     cut = np.maximum.reduceat(found.cut, starts).astype(bool)
+    keys, texts = bands.key[starts[cut]], bands.whole_text[starts[cut]]
+    names = {k: f"band:{k}" for k in keys[~texts].tolist()}
+    named = [names.get(k) for k in keys.tolist()]
+    for code, text in _texts_of(con, source, keys[texts]).items():
+        for i in np.flatnonzero(texts & (keys == code)):
+            named[i] = f"text:{text}"
     frame = pd.DataFrame(
-        {
-            "key": [f"band:{k:x}" for k in bands.key[starts[cut]].astype(np.uint64)],
-            "n_actions": lengths[cut],
-            "fanout": found.limit[starts[cut]],
-        }
+        {"key": named, "n_actions": lengths[cut], "fanout": found.limit[starts[cut]]}
     )
     return frame.sort_values(["n_actions", "key"], ascending=[False, True], ignore_index=True)
+
+
+def _texts_of(con, source: str, codes: np.ndarray) -> dict[int, str]:
+    # The texts of the given text hashes (int64 views of DuckDB's UBIGINT hashes).
+    wanted = pa.table({"k": codes.astype(np.int64).view(np.uint64)})
+    with registered(con, wanted) as name:
+        rows = con.sql(f"""
+            SELECT DISTINCT {CODE_SQL["k"]} AS k, CAST(key AS VARCHAR) AS text
+            FROM {source} WHERE key IS NOT NULL AND {CODE_SQL["k"]} IN (SELECT k FROM {name})
+        """).fetchall()
+    return {int(np.uint64(k).view(np.int64)): text for k, text in rows}
 
 
 def _text_bands(con, source: str, params: dict):
@@ -244,13 +241,12 @@ def _text_bands(con, source: str, params: dict):
 
     Fills ``_tw_shingles`` (kept for the Jaccard check).
     """
-    con.execute(_SHINGLES_SQL[params["shingle"] == 1].format(source=source), _shingle_args(params))
-    bands = band_sql(params["num_perm"], params["bands"], params["seed"])
+    shingles = shingles_sql("duckdb", source, params["shingle"])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _tw_shingles AS {shingles}")
+    bands = bands_sql("_tw_shingles", params["num_perm"], params["bands"], params["seed"])
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _tw_bands AS
-        SELECT row_number() OVER (ORDER BY tid) - 1 AS row, * FROM (
-            SELECT tid, {bands} FROM _tw_shingles GROUP BY tid
-        )
+        SELECT row_number() OVER (ORDER BY tid) - 1 AS row, * FROM ({bands})
     """)
     try:
         texts = con.sql("SELECT tid FROM _tw_bands ORDER BY row").to_arrow_table()
@@ -260,7 +256,7 @@ def _text_bands(con, source: str, params: dict):
     return (
         texts["tid"].to_numpy(),
         shared["row"].to_numpy(),
-        shared["key"].to_numpy().view(np.int64),
+        shared["key"].to_numpy(),
     )
 
 
@@ -271,36 +267,3 @@ _SHARED_BANDS_SQL = """
     WHERE key IN (SELECT key FROM u GROUP BY key HAVING count(*) > 1)
     ORDER BY row, key
 """
-
-
-def _shingle_args(params: dict) -> list:
-    return [] if params["shingle"] == 1 else [params["shingle"], params["shingle"]]
-
-
-_TEXTS = """
-    WITH t AS (
-        SELECT DISTINCT hash(CAST(key AS VARCHAR)) AS tid, CAST(key AS VARCHAR) AS text
-        FROM {source} WHERE key IS NOT NULL
-    )
-"""
-# Shingles of one word are the words (split on white space); longer ones join runs of words.
-_SHINGLES_SQL = {
-    True: "CREATE OR REPLACE TEMP TABLE _tw_shingles AS"
-    + _TEXTS
-    + """
-        SELECT tid, hash(w) AS h
-        FROM (SELECT tid, unnest(string_split_regex(text, '\\s+')) AS w FROM t) WHERE w <> ''
-    """,
-    False: "CREATE OR REPLACE TEMP TABLE _tw_shingles AS"
-    + _TEXTS
-    + """
-        , w AS (
-            SELECT tid, list_filter(string_split_regex(text, '\\s+'), lambda x: x <> '') AS words
-            FROM t
-        )
-        SELECT tid, hash(unnest(
-            [array_to_string(words[i:i + ? - 1], ' ') FOR i IN range(1, len(words) - ? + 2)]
-        )) AS h
-        FROM w
-    """,
-}
