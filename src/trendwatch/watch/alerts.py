@@ -36,7 +36,7 @@ from ..analysis.coordination.groups import GroupsResult, groups
 from ..errors import InputError, ParameterError
 from ..store import open_store
 from .raids import RaidCheck, check_raid, reply_groups, resolve_target
-from .rules import AlertRules, Previous, escalation, kind_of, rising_hashtags
+from .rules import AlertRules, Previous, after_alert, escalation, kind_of, rising_hashtags
 
 __all__ = ["Alert", "Checker", "WatchChecks", "AlertFile", "stored_alerts", "alert_line"]
 
@@ -239,7 +239,7 @@ class Checker:
     def _note_held(self, key, kind, posts, core, at, alerted: bool) -> None:
         before = self._previous.get(key)
         if alerted or before is None:
-            self._previous[key] = Previous(kind, posts, core, at, at)
+            self._previous[key] = after_alert(before if alerted else None, kind, posts, core, at)
         else:
             self._previous[key] = Previous(before.kind, before.posts, before.core_accounts,
                                            before.time, at)  # fmt: skip
@@ -296,9 +296,11 @@ def _aware(moment: datetime) -> datetime:
 def _hashtag_numbers(row: dict, result: GroupsResult) -> dict:
     v = result.verdict
     edges = result.edges
+    baseline = bool(row["baseline"])
     numbers = {
-        "poisson": round(float(row["poisson"]), 2),
-        "expected": None if pd.isna(row["expected"]) else round(float(row["expected"]), 3),
+        "baseline": baseline,
+        "poisson": round(float(row["poisson"]), 2) if baseline else None,
+        "expected": round(float(row["expected"]), 3) if baseline else None,
         "scope_posts": v.posts,
         "scope_accounts": v.accounts,
         "core_accounts": v.core_accounts,
@@ -314,7 +316,16 @@ def _hashtag_numbers(row: dict, result: GroupsResult) -> dict:
         "verdict": v.text,
         "core_account_ids": _shown(sorted(result.members["account_id"])),
     }
+    if not baseline:
+        numbers["note"] = NO_BASELINE_NOTE
     return numbers | _top_pair(edges)
+
+
+NO_BASELINE_NOTE = (
+    "no baseline: the store held no posts before this window, so the hashtag was judged on "
+    "its posts in the window without a burst score"
+)
+"""The note of an alert raised while the store had no history (:mod:`.rules`)."""
 
 
 SHOWN_ACCOUNTS = 100
@@ -384,8 +395,9 @@ def _has_alerts_table(store) -> bool:
 
 
 def _previous_alerts(store) -> dict:
-    """The escalation state the stored alerts leave: the last alert of each subject."""
-    state = {}
+    """The escalation state the stored alerts leave: for each subject, its alerts since its
+    last ``new`` one (the current episode), folded as the checker folds them."""
+    state: dict = {}
     for row in stored_alerts(store).to_dict("records"):
         body = orjson.loads(row["body"])
         key = (
@@ -393,7 +405,8 @@ def _previous_alerts(store) -> dict:
             if row["kind"] == "reply-raid"
             else ("hashtag", row["hashtag"])
         )
+        before = None if body.get("escalation") == "new" else state.get(key)
         moment = pd.Timestamp(row["time"]).to_pydatetime()
-        state[key] = Previous(row["kind"], int(row["posts"]), int(body.get("core_accounts") or 0),
-                              moment, moment)  # fmt: skip
+        core = int(body.get("core_accounts") or 0)
+        state[key] = after_alert(before, row["kind"], int(row["posts"]), core, moment)
     return state
