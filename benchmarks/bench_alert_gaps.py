@@ -6,9 +6,12 @@ watcher started at that time on a new store) from several starts, checking every
 
 * starts during the push (its first post + 0, 20 and 60 minutes): the time from the start to
   the first alert on the pushed hashtag (the replay stops checking once it came);
-* starts on the look-alikes (the televised debate, the counter-campaign) and every 4 hours
-  over both days (news bots, cascades, organic life): every alert on a hashtag no planted
-  network pushed is a false alert.
+* starts on the look-alikes (the televised debate, the counter-campaign) and at 12:00,
+  00:00 and 12:00 of the two days (news bots, cascades, organic life).
+
+An alert is false when the planted accounts made under half of its hashtag's posts in the
+window the alert read (a hashtag the push's accounts also post, such as a topical tag they
+add to their posts, is pushed by them: not a false alert).
 
 ``core`` replays the push with the day of history before it (the ordinary case) and a check
 every minute, records every check's (kind, posts, core accounts) of each hashtag, and counts
@@ -83,37 +86,57 @@ def from_empty(path, start, minutes: int, every: int, stop_on=None, tmp=None) ->
     return checker
 
 
+def planted_share(path, truth, alert, start) -> float:
+    """The share of the alert's hashtag's posts in its window (from ``start``, the store's
+    first moment) that planted accounts made."""
+    since = max(start, alert.time - timedelta(seconds=alert.window_s))
+    with Store(path, read_only=True) as source:
+        posts, planted = source.con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE author_id IN (SELECT unnest(?::VARCHAR[]))) "
+            "FROM posts WHERE list_contains(hashtags, ?) AND created_at >= ? AND created_at < ?",
+            [list(truth.coordinated_accounts), alert.subject, since, alert.time],
+        ).fetchone()
+    return planted / max(posts, 1)
+
+
+def false_alerts(path, truth, checker, start) -> list[tuple]:
+    """(time, hashtag, kind, planted share) of the alerts on hashtags the planted accounts
+    did not push (under half of the posts); the others' shares are printed too."""
+    shares = [(a.time, a.subject, a.kind, round(planted_share(path, truth, a, start), 2))
+              for a in checker.raised]  # fmt: skip
+    return [s for s in shares if s[3] < 0.5], shares
+
+
 def first_window(seeds, every: int) -> None:
     for seed in seeds:
         path, truth = archive(seed)
-        planted = {truth.attack_hashtag, *truth.flood_hashtags}
         print(f"seed {seed}: push {truth.attack_start:%d %H:%M:%S}-{truth.attack_end:%H:%M:%S} "
               f"#{truth.attack_hashtag}; counter {truth.counter_start:%d %H:%M:%S}")  # fmt: skip
         for offset in (0, 20, 60):
             start = truth.attack_start.replace(second=0) + offset * MINUTE
             began = time.process_time()
             checker = from_empty(path, start, 60, 60, truth.attack_hashtag, CACHE)
-            alerts = _alerts(checker)
-            push = [a for a in alerts if a[1] == truth.attack_hashtag]
-            false = [a for a in alerts if a[1] not in planted]
+            push = [a for a in _alerts(checker) if a[1] == truth.attack_hashtag]
+            false, shares = false_alerts(path, truth, checker, start)
             first = f"{(push[0][0] - start).total_seconds() / 60:.0f} min" if push else "none"
             print(f"  start push+{offset:>2} min ({start:%H:%M}): first push alert after {first}"
-                  f" {push[:1]}; false alerts {false}; "
+                  f" {push[:1]}; alerts (planted share) {shares}; false {false}; "
                   f"{time.process_time() - began:.0f} CPU-s")  # fmt: skip
-        starts = [("debate", truth.start + timedelta(hours=19)),
-                  ("debate+30", truth.start + timedelta(hours=19, minutes=30)),
-                  ("counter", truth.counter_start.replace(second=0)),
-                  ("counter+30", truth.counter_start.replace(second=0) + 30 * MINUTE),
-                  ("counter+60", truth.counter_start.replace(second=0) + 60 * MINUTE)]
-        starts += [(f"day+{h}h", truth.start + timedelta(hours=h)) for h in range(0, 48, 4)]
+        starts = [
+            ("debate", truth.start + timedelta(hours=19)),
+            ("debate+40", truth.start + timedelta(hours=19, minutes=40)),
+            ("counter", truth.counter_start.replace(second=0)),
+            ("counter+60", truth.counter_start.replace(second=0) + 60 * MINUTE),
+        ]
+        starts += [(f"day+{h}h", truth.start + timedelta(hours=h)) for h in range(12, 48, 12)]
         total_false, judged = [], set()
         for name, start in starts:
             checker = from_empty(path, start, 60, every, tmp=CACHE)
             judged |= {h[1] for h in checker.held}
-            false = [a for a in _alerts(checker) if a[1] not in planted]
+            false, shares = false_alerts(path, truth, checker, start)
             total_false += false
             print(f"  start {name:<11} ({start:%d %H:%M}): {len(checker.held)} verdicts held a "
-                  f"rule, alerts {_alerts(checker)}; false {false}")  # fmt: skip
+                  f"rule, alerts (planted share) {shares}; false {false}")  # fmt: skip
         organic = {normalize_hashtag(DEBATE_TAG), truth.counter_hashtag}
         print(f"  seed {seed}: false alerts {len(total_false)}; organic look-alikes judged and "
               f"held a rule: {sorted(judged & organic)}")  # fmt: skip
@@ -179,15 +202,17 @@ def core_rule(seeds) -> None:
                                  ("now", rules.escalation, rules.after_alert)):  # fmt: skip
             raised = count_alerts(checker.held, checker.rules.window, rule, fold)
             mine = [r for r in raised if r[1] == truth.attack_hashtag]
-            print(f"  {name}: {len(raised)} alerts, {len(mine)} on the push: "
-                  + "; ".join(f"{a:%H:%M} posts={p} core={c} ({r})" for a, _, p, c, r in mine))
+            print(
+                f"  {name}: {len(raised)} alerts, {len(mine)} on the push: "
+                + "; ".join(f"{a:%H:%M} posts={p} core={c} ({r})" for a, _, p, c, r in mine)
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["first", "core"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--check-every", type=int, default=120,
+    parser.add_argument("--check-every", type=int, default=600,
                         help="seconds between the look-alike starts' checks")  # fmt: skip
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
