@@ -22,11 +22,11 @@ from trendwatch.watch.alerts import NO_BASELINE_NOTE, Checker, alert_line, store
 MINUTE = timedelta(minutes=1)
 
 
-def _result(core: int, reading: str = "push", run_id: str | None = None):
+def _result(core: int, reading: str = "push", run_id: str | None = None, heavy: float = 0.9):
     """A groups result holding only what the checker reads: a verdict with ``core`` accounts."""
     finding = "coordinated core" if core else "no coordinated core"
     verdict = Verdict(finding, "a verdict", "#push", 500, 60, core_accounts=core,
-                      reading=reading if core else None, heavy_share=0.9)  # fmt: skip
+                      reading=reading if core else None, heavy_share=heavy)  # fmt: skip
     members = pd.DataFrame({"account_id": [f"a{k}" for k in range(core)]})
     edges = pd.DataFrame(columns=["account_a", "account_b", "q_value"])
     groups = pd.DataFrame({"size": [core] if core else []})
@@ -137,3 +137,38 @@ def test_a_new_episode_starts_the_fold_again(pushed):
     assert [a.escalation for a in checker(T0 + 2 * MINUTE)] == ["new"]
     restarted = Checker(pushed)._previous[("hashtag", "push")]
     assert restarted.core_accounts == 12  # the episode since the last "new" alert
+
+
+class Counting(Scripted):
+    """A scripted checker that counts its verdicts (no core, no heavy posters: no alert)."""
+
+    def __init__(self, store):
+        super().__init__(store, [0] * 100)
+        self.verdicts = 0
+
+    def _hashtag_groups(self, hashtag, at, *, record):
+        self.verdicts += 1
+        return _result(0, heavy=0.0)
+
+
+def test_without_a_baseline_a_hashtag_is_judged_again_only_a_quarter_bigger(store):
+    # a post every 5 s from T0 (the store's first): at T0 + s, s / 5 posts in the window
+    add_posts(store, [make_post(f"p{k}", f"a{k % 40}", T0 + timedelta(seconds=5 * k),
+                                hashtags=("busy",)) for k in range(400)])  # fmt: skip
+    checker = Counting(store)
+    seconds = [490, 500, 520, 620, 625, 700, 785, 790]  # 98, 100, 104, 124, 125, 140, 157, 158
+    judged = []
+    for s in seconds:
+        before = checker.verdicts
+        checker(T0 + timedelta(seconds=s))
+        judged.append(checker.verdicts - before)
+    # 100 judged (the floor); then 125 (1.25 x 100); then 157 (>= 1.25 x 125 = 156.25)
+    assert judged == [0, 1, 0, 0, 1, 0, 1, 0]
+
+
+def test_with_a_baseline_every_check_judges_the_bursting_hashtag(pushed):
+    add_posts(pushed, [make_post("old", "z", T0 - timedelta(hours=2), hashtags=("other",))])
+    checker = Counting(pushed)
+    for k in range(3):
+        checker(T0 + k * timedelta(seconds=1))
+    assert checker.verdicts == 3
