@@ -18,7 +18,7 @@ every minute, records every check's (kind, posts, core accounts) of each hashtag
 the alerts the escalation rule raises on that sequence: the rule before this change (twice the
 last alert's core) and now (twice the largest core alerted, and 10 accounts more). Usage::
 
-    python benchmarks/bench_alert_gaps.py first --seeds 1 2 3
+    python benchmarks/bench_alert_gaps.py first --seeds 1 2 3 [--push-only]
     python benchmarks/bench_alert_gaps.py core --seeds 1 2
 """
 
@@ -31,6 +31,7 @@ from pathlib import Path
 
 from trendwatch.ingest import ingest
 from trendwatch.simulate import load_truth, simulate
+from trendwatch.simulate.evaluate import planted_share
 from trendwatch.simulate.lookalikes import DEBATE_TAG
 from trendwatch.store import Store
 from trendwatch.text import normalize_hashtag
@@ -86,28 +87,23 @@ def from_empty(path, start, minutes: int, every: int, stop_on=None, tmp=None) ->
     return checker
 
 
-def planted_share(path, truth, alert, start) -> float:
+def alert_share(path, truth, alert, start) -> float:
     """The share of the alert's hashtag's posts in its window (from ``start``, the store's
     first moment) that planted accounts made."""
     since = max(start, alert.time - timedelta(seconds=alert.window_s))
     with Store(path, read_only=True) as source:
-        posts, planted = source.con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE author_id IN (SELECT unnest(?::VARCHAR[]))) "
-            "FROM posts WHERE list_contains(hashtags, ?) AND created_at >= ? AND created_at < ?",
-            [list(truth.coordinated_accounts), alert.subject, since, alert.time],
-        ).fetchone()
-    return planted / max(posts, 1)
+        return planted_share(source, truth, alert.subject, since, alert.time)
 
 
 def false_alerts(path, truth, checker, start) -> list[tuple]:
     """(time, hashtag, kind, planted share) of the alerts on hashtags the planted accounts
     did not push (under half of the posts); the others' shares are printed too."""
-    shares = [(a.time, a.subject, a.kind, round(planted_share(path, truth, a, start), 2))
+    shares = [(a.time, a.subject, a.kind, round(alert_share(path, truth, a, start), 2))
               for a in checker.raised]  # fmt: skip
     return [s for s in shares if s[3] < 0.5], shares
 
 
-def first_window(seeds, every: int) -> None:
+def first_window(seeds, every: int, push_only: bool = False) -> None:
     for seed in seeds:
         path, truth = archive(seed)
         print(f"seed {seed}: push {truth.attack_start:%d %H:%M:%S}-{truth.attack_end:%H:%M:%S} "
@@ -122,6 +118,8 @@ def first_window(seeds, every: int) -> None:
             print(f"  start push+{offset:>2} min ({start:%H:%M}): first push alert after {first}"
                   f" {push[:1]}; alerts (planted share) {shares}; false {false}; "
                   f"{time.process_time() - began:.0f} CPU-s")  # fmt: skip
+        if push_only:
+            continue
         starts = [
             ("debate", truth.start + timedelta(hours=19)),
             ("debate+40", truth.start + timedelta(hours=19, minutes=40)),
@@ -214,10 +212,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--check-every", type=int, default=600,
                         help="seconds between the look-alike starts' checks")  # fmt: skip
+    parser.add_argument("--push-only", action="store_true",
+                        help="first: only the starts during the push")  # fmt: skip
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     if args.what == "first":
-        first_window(args.seeds, args.check_every)
+        first_window(args.seeds, args.check_every, args.push_only)
     else:
         core_rule(args.seeds)
 

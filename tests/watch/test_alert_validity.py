@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import add_posts, make_post
 from trendwatch.ingest import ingest
 from trendwatch.simulate import simulate
+from trendwatch.simulate.evaluate import planted_share
 from trendwatch.simulate.lookalikes import DEBATE_TAG
 from trendwatch.store import Store
 from trendwatch.text import normalize_hashtag
@@ -244,12 +245,7 @@ def _planted_share(archive, alert, start) -> float:
     path, truth = archive
     since = max(start, alert.time - timedelta(seconds=alert.window_s))
     with Store(path, read_only=True) as source:
-        posts, planted = source.con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE author_id IN (SELECT unnest(?::VARCHAR[]))) "
-            "FROM posts WHERE list_contains(hashtags, ?) AND created_at >= ? AND created_at < ?",
-            [list(truth.coordinated_accounts), alert.subject, since, alert.time],
-        ).fetchone()
-    return planted / max(posts, 1)
+        return planted_share(source, truth, alert.subject, since, alert.time)
 
 
 def test_a_watch_started_during_the_look_alikes_raises_nothing(archive1):

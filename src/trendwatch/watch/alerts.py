@@ -9,7 +9,9 @@ output, the webhook).
 At each check (rules in :mod:`.rules` and :mod:`.raids`):
 
 1. score the trends of the last window; for each bursting hashtag, run the coordination
-   verdict (:func:`trendwatch.groups`) on its posts of the last day, unrecorded;
+   verdict (:func:`trendwatch.groups`) on its posts of the last day, unrecorded (in a new
+   store's first window, which has no baseline, every hashtag with enough posts, each again
+   only once its posts grew by :data:`REJUDGE_GROWTH`);
 2. when the verdict calls for an alert that escalates the hashtag's last one, run it again
    recorded, so that the alert's ``run_id`` is a groups run ``trendwatch evidence`` reads;
 3. for each ``--target``, count its replies and mentions in the window and look for a
