@@ -19,7 +19,7 @@ the alerts the escalation rule raises on that sequence: the rule before this cha
 last alert's core) and now (twice the largest core alerted, and 10 accounts more). Usage::
 
     python benchmarks/bench_alert_gaps.py first --seeds 1 2 3 [--push-only]
-    python benchmarks/bench_alert_gaps.py core --seeds 1 2
+    python benchmarks/bench_alert_gaps.py core --seeds 1 2 [--minutes 60]
 """
 
 from __future__ import annotations
@@ -179,11 +179,13 @@ def last_fold(before, kind, posts, core, at):
     return rules.Previous(kind, posts, core, at, at)
 
 
-def core_rule(seeds) -> None:
+def core_rule(seeds, minutes: int | None = None) -> None:
     for seed in seeds:
         path, truth = archive(seed)
         start = truth.attack_start.replace(second=0) - 5 * MINUTE
         until = truth.attack_end + 30 * MINUTE
+        if minutes is not None:
+            until = min(until, start + minutes * MINUTE)
         target_path = CACHE / f"core{seed}.duckdb"
         target_path.unlink(missing_ok=True)
         with Store(path, read_only=True) as source, Store(target_path) as target:
@@ -212,6 +214,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--check-every", type=int, default=600,
                         help="seconds between the look-alike starts' checks")  # fmt: skip
+    parser.add_argument("--minutes", type=int,
+                        help="core: replay only this many minutes from the push's start")  # fmt: skip
     parser.add_argument("--push-only", action="store_true",
                         help="first: only the starts during the push")  # fmt: skip
     args = parser.parse_args()
@@ -219,7 +223,7 @@ def main() -> None:
     if args.what == "first":
         first_window(args.seeds, args.check_every, args.push_only)
     else:
-        core_rule(args.seeds)
+        core_rule(args.seeds, args.minutes)
 
 
 if __name__ == "__main__":
