@@ -215,7 +215,7 @@ def main() -> None:
     parser.add_argument("--check-every", type=int, default=600,
                         help="seconds between the look-alike starts' checks")  # fmt: skip
     parser.add_argument("--minutes", type=int,
-                        help="core: replay only this many minutes from the push's start")  # fmt: skip
+                        help="core: replay this many minutes from the push")  # fmt: skip
     parser.add_argument("--push-only", action="store_true",
                         help="first: only the starts during the push")  # fmt: skip
     args = parser.parse_args()
