@@ -93,9 +93,9 @@ def test_keep_latest_zero_of_groups_removes_the_groups_run_only(store, runs):
 
 def test_before_and_keep_latest_together(store, runs):
     cutoff = created(store, runs.later_retweet) + timedelta(seconds=1)
-    chosen, in_use = select_runs(store, before=cutoff, keep_latest=1, kinds=("coordination",))
+    chosen, in_use, _ = select_runs(store, before=cutoff, keep_latest=1, kinds=("coordination",))
     assert chosen.empty and in_use["run_id"].tolist() == [runs.retweet]
-    chosen, in_use = select_runs(store, before=created(store, runs.tweet), keep_latest=0)
+    chosen, in_use, _ = select_runs(store, before=created(store, runs.tweet), keep_latest=0)
     assert chosen.empty and in_use["run_id"].tolist() == [runs.retweet, runs.link]
 
 

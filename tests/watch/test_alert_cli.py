@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -68,8 +69,24 @@ def test_replay_refuses_a_store_that_already_holds_posts(small, replayed):
 def test_the_alerts_outlive_a_prune_of_their_runs(replayed):  # last: it prunes the runs
     with Store(replayed[1]) as store:
         before = store.con.execute("SELECT count(*) FROM alerts").fetchall()
-        prune_runs(store, keep_latest=0)
+        named = store.con.execute("SELECT DISTINCT groups_run FROM alerts").fetchall()
+        kept = prune_runs(store, keep_latest=0).kept_for_alerts
+        assert sorted(kept["run_id"]) == sorted(r for (r,) in named)  # their runs stay
+        prune_runs(store, keep_latest=0, with_alert_runs=True)
         assert store.con.execute("SELECT count(*) FROM alerts").fetchall() == before
+        [(unmarked,)] = store.con.execute(
+            "SELECT count(*) FROM alerts WHERE body->>'run_pruned_at' IS NULL"
+        ).fetchall()
+        assert unmarked == 0
+
+
+def test_replay_without_history_writes_nothing_before_since(small, tmp_path):
+    result, db = _replay(tmp_path, small[0], "--no-history")
+    assert result.exit_code == 0, result.output
+    with Store(db, read_only=True) as store:
+        [(n, first)] = store.con.execute("SELECT count(*), min(created_at) FROM posts").fetchall()
+    assert first >= datetime(2025, 11, 14, 7, tzinfo=UTC)
+    assert f"replayed {n:,} posts" in result.stderr
 
 
 def test_replay_reports_a_bad_webhook_and_window_cleanly(small, tmp_path):

@@ -104,3 +104,13 @@ def test_bad_options_are_refused(source):
         replay(source, Store(":memory:"), lambda t: [], batch_posts=0)
     with pytest.raises(ParameterError, match="speed"):
         replay(source, Store(":memory:"), lambda t: [], speed=0)
+
+
+def test_without_history_the_store_starts_empty_at_since(source):
+    # posts at 5 + 17k s; from T0 + 180 s: k = 11 (192 s) on; before 240 s: k = 11..13;
+    # before 300 s: k = 11..17
+    report, seen, accounts = _replayed(
+        source, since=T0 + 3 * MINUTE, until=T0 + 5 * MINUTE, history=False
+    )
+    assert [s[1] for s in seen] == [3, 7]
+    assert report.posts == 7 and accounts == [("Alice",)]

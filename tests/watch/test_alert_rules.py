@@ -14,6 +14,7 @@ from trendwatch.errors import ParameterError
 from trendwatch.watch.rules import (
     AlertRules,
     Previous,
+    core_grew,
     escalation,
     kind_of,
     rising_hashtags,
@@ -81,12 +82,47 @@ def test_a_lower_min_posts_lets_the_small_burst_through(bursting):
     assert found["hashtag"].tolist() == ["push", "small"]
 
 
-def test_the_first_window_of_a_store_has_no_expectation(store):
+@pytest.fixture
+def new_store(store):
+    """A store whose first post is at T0 - 1h (the window's start): ``new`` 150 posts by 30
+    accounts, ``few`` 99 posts, in [T0 - 1h, T0)."""
     window = [T0 - HOUR + timedelta(seconds=20 * k) for k in range(150)]
     add_posts(store, _tagged("p", "new", window, [f"a{k % 30}" for k in range(150)]))
-    scored = scored_window(store, T0, AlertRules())
-    assert math.isnan(scored.loc[0, "expected"]) and scored.loc[0, "poisson"] == 0
-    assert rising_hashtags(store, T0).empty
+    add_posts(store, _tagged("f", "few", window[:99], [f"b{k}" for k in range(99)]))
+    return store
+
+
+def test_the_first_window_of_a_store_has_no_expectation(new_store):
+    scored = scored_window(new_store, T0, AlertRules()).set_index("hashtag")
+    assert math.isnan(scored.loc["new", "expected"]) and scored.loc["new", "poisson"] == 0
+    assert not scored["baseline"].any()
+
+
+def test_without_a_baseline_every_hashtag_with_enough_posts_is_judged(new_store):
+    found = rising_hashtags(new_store, T0)
+    assert found["hashtag"].tolist() == ["new"]  # 150 posts; "few" has 99, under the floor
+    assert (found.loc[0, "posts"], found.loc[0, "accounts"], found.loc[0, "baseline"]) == (
+        150, 30, False
+    )  # fmt: skip
+    assert rising_hashtags(new_store, T0, AlertRules(min_posts=99))["hashtag"].tolist() == [
+        "new", "few"
+    ]  # fmt: skip
+
+
+def test_one_post_before_the_window_gives_a_baseline_and_the_burst_rule_again(new_store):
+    # at T0 + 1 s the window [T0 - 1h + 1 s, T0 + 1 s) leaves the first post (T0 - 1h) one
+    # bucket back: one bucket of history, expected (1 + 1) / 1 = 2 posts for "new"
+    scored = scored_window(new_store, T0 + timedelta(seconds=1), AlertRules()).set_index("hashtag")
+    assert scored["baseline"].all()
+    assert scored.loc["new", "posts"] == 149 and scored.loc["new", "expected"] == 2.0
+    assert scored.loc["few", "posts"] == 98
+    found = rising_hashtags(new_store, T0 + timedelta(seconds=1))
+    assert found["hashtag"].tolist() == ["new"]  # scores 149 ln(149/2) + 2 - 149: a burst
+    assert found.loc[0, "poisson"] == pytest.approx(149 * math.log(149 / 2) + 2 - 149)
+
+
+def test_a_store_with_history_has_a_baseline_for_every_hashtag(bursting):
+    assert scored_window(bursting, T0, AlertRules())["baseline"].all()
 
 
 def test_rules_are_validated():
@@ -122,6 +158,16 @@ def test_escalation_needs_a_higher_kind_or_twice_the_posts_or_core():
     assert escalation(p, "trend", 5000, 0) is None  # a lower kind never re-alerts
     assert escalation(p, "coordination", 999, 19) is None
     assert escalation(p, "coordination", 1000, 19) == "posts x2"
-    assert escalation(p, "coordination", 999, 20) == "core accounts x2"
+    assert escalation(p, "coordination", 999, 20) == "core accounts x2"  # x2 and +10
     raid = Previous("reply-raid", 30, 0, T0, T0)
-    assert escalation(raid, "reply-raid", 40, 2) == "core accounts x2"  # from no core: 2 >= 2
+    assert escalation(raid, "reply-raid", 40, 9) is None  # from no core: +9 is under the floor
+    assert escalation(raid, "reply-raid", 40, 10) == "core accounts x2"
+
+
+@pytest.mark.parametrize(
+    ("largest", "core", "grew"),
+    [(3, 7, False), (3, 9, False), (3, 13, True), (4, 13, False), (4, 14, True),
+     (16, 31, False), (16, 32, True), (35, 69, False), (35, 70, True), (0, 10, True)],
+)  # fmt: skip
+def test_a_core_escalates_at_twice_the_largest_and_ten_accounts_more(largest, core, grew):
+    assert core_grew(largest, core) is grew

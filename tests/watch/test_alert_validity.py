@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import add_posts, make_post
 from trendwatch.ingest import ingest
 from trendwatch.simulate import simulate
+from trendwatch.simulate.evaluate import planted_share
 from trendwatch.simulate.lookalikes import DEBATE_TAG
 from trendwatch.store import Store
 from trendwatch.text import normalize_hashtag
@@ -209,3 +210,51 @@ def test_the_watchers_hook_opens_the_store_per_check_and_raises_the_push_alert(a
         stored = stored_alerts(store)
     assert truth.attack_hashtag in set(stored["hashtag"])
     assert len(checks.check_seconds) == ticks.index(found) + 1
+
+
+def _from_empty(archive, start, every: timedelta, until: timedelta = 60 * MINUTE) -> list:
+    """The alerts of a watcher started at ``start`` on a new store, over its first hour
+    (``replay(history=False)``: nothing before ``start`` is in the store)."""
+    path, _ = archive
+    with Store(path, read_only=True) as source, Store(":memory:") as target:
+        done = replay(source, target, Checker(target), check_every=every, since=start,
+                      until=start + until, history=False)  # fmt: skip
+    return done.alerts
+
+
+def test_a_watch_started_during_the_push_alerts_in_its_first_window(archive):
+    """No expected rate exists in a new store's first window: the push's hashtag is judged on
+    its 100 posts alone. Measured (benchmarks/bench_alert_gaps.py, a check a minute): the
+    first alert 13-20 min after the start, a ``trend`` (push by volume)."""
+    _, truth = archive
+    start = _floor_minute(truth.attack_start) + 20 * MINUTE
+    alerts = _from_empty(archive, start, 10 * MINUTE, until=40 * MINUTE)
+    print(f"\nseed {truth.seed}: " + "; ".join(f"{a.time} {a.kind} {a.subject}" for a in alerts))
+    pushed = [a for a in alerts if a.subject == truth.attack_hashtag]
+    assert pushed, "a watch started during the push raised nothing in its first hour"
+    assert pushed[0].numbers["baseline"] is False and "no baseline" in pushed[0].numbers["note"]
+    assert pushed[0].time - start <= 30 * MINUTE
+    # any other alert is on a hashtag the planted accounts pushed: seed 2's attackers also
+    # tag #presidentielle, and made 362 of its 392 posts in the hour from 08:15
+    assert all(_planted_share(archive, a, start) >= 0.5 for a in alerts)
+
+
+def _planted_share(archive, alert, start) -> float:
+    """The share of the alert's hashtag's posts in the window it read (from ``start``, when
+    the store began) that planted accounts made."""
+    path, truth = archive
+    since = max(start, alert.time - timedelta(seconds=alert.window_s))
+    with Store(path, read_only=True) as source:
+        return planted_share(source, truth, alert.subject, since, alert.time)
+
+
+def test_a_watch_started_during_the_look_alikes_raises_nothing(archive1):
+    """The televised debate and the counter-campaign, each judged from a new store's first
+    window (every hashtag with 100 posts is judged): the verdict finds no push in them."""
+    _, truth = archive1
+    organic = {normalize_hashtag(DEBATE_TAG), truth.counter_hashtag}
+    for start in (truth.start + timedelta(hours=19), _floor_minute(truth.counter_start)):
+        alerts = _from_empty(archive1, start, 10 * MINUTE)
+        print(f"\n{start}: " + "; ".join(f"{a.time} {a.kind} {a.subject}" for a in alerts))
+        assert not [a for a in alerts if a.subject in organic]
+        assert {a.subject for a in alerts} <= {truth.attack_hashtag, *truth.flood_hashtags}

@@ -49,10 +49,13 @@ def alerts_group() -> None:
 @click.option("--webhook", help="POST each alert as JSON to this URL.")
 @click.option("--since", help="Check from this stream time (earlier posts are history).")
 @click.option("--until", help="Stop at this stream time.")
+@click.option("--no-history", is_flag=True,
+              help="Start from an empty store at --since, as a watcher started then would "
+              "(default: the posts before --since are written first, unchecked).")  # fmt: skip
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True),
               help="Stream seconds per second (default: as fast as possible).")  # fmt: skip
 def replay_command(archives, db, window, check_every, targets, alerts_file, webhook, since,
-                   until, speed) -> None:  # fmt: skip
+                   until, no_history, speed) -> None:  # fmt: skip
     """Replay ARCHIVES (any format `ingest` reads) into a new store, checking as `watch` does.
 
     "When would we have been alerted?": every alert is printed as a JSON line at the stream
@@ -70,7 +73,8 @@ def replay_command(archives, db, window, check_every, targets, alerts_file, webh
             _refuse_filled(store)
             checker = Checker(store, rules=rules, targets=targets, sinks=sinks)
             done = replay(source, store, checker, check_every=timedelta(seconds=check_every),
-                          since=parse_at(since), until=parse_at(until), speed=speed)  # fmt: skip
+                          since=parse_at(since), until=parse_at(until), speed=speed,
+                          history=not no_history)  # fmt: skip
     if hook:
         hook.close()
     click.echo(_summary(done, checker, hook), err=True)

@@ -104,6 +104,12 @@ def _print_runs(db, lake, as_json: bool) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be removed; remove nothing.")
 @click.option(
+    "--with-alert-runs",
+    is_flag=True,
+    help="Also remove the groups runs that stored alerts name (kept by default); those alerts "
+    "are then marked run_pruned_at.",
+)
+@click.option(
     "--no-compact",
     is_flag=True,
     help="Do not rewrite the file (it then keeps most of its size; later writes reuse it).",
@@ -112,15 +118,19 @@ def _print_runs(db, lake, as_json: bool) -> None:
 @json_option
 @tz_option
 @click.pass_context
-def prune_command(ctx, before, keep_latest, kinds, dry_run, no_compact, db, as_json) -> None:
+def prune_command(
+    ctx, before, keep_latest, kinds, dry_run, with_alert_runs, no_compact, db, as_json
+) -> None:
     """Remove old runs with all their rows, then shrink the store file.
 
     A run goes with its edges, evidence, group members, edges and scores. A coordination run
     that a kept groups run read is kept (the table says so): prune that groups run too and it
-    goes. DuckDB does not shrink a file on DELETE (a CHECKPOINT makes the space reusable but
-    gives little of it back), so the store is then copied into a new file (COPY FROM
-    DATABASE) which is renamed over it while the store is locked; --no-compact skips that
-    step. The copy needs free disk space for the compacted store.
+    goes. A groups run that a stored alert names is kept, with the runs it read, so that the
+    alert's `evidence --run` still works; --with-alert-runs removes them too and marks each
+    such alert run_pruned_at. DuckDB does not shrink a file on DELETE (a CHECKPOINT makes the
+    space reusable but gives little of it back), so the store is then copied into a new file
+    (COPY FROM DATABASE) which is renamed over it while the store is locked; --no-compact skips
+    that step. The copy needs free disk space for the compacted store.
     """
     db = db or ctx.obj.get("db") or str(default_db_path())
     if not Path(db).is_file():
@@ -128,7 +138,7 @@ def prune_command(ctx, before, keep_latest, kinds, dry_run, no_compact, db, as_j
     pruned, sizes = change_and_shrink(
         db,
         lambda store: prune_runs(store, before=zoned_input(before), keep_latest=keep_latest,
-                                 kinds=kinds, dry_run=dry_run),
+                                 kinds=kinds, dry_run=dry_run, with_alert_runs=with_alert_runs),
         compact=not no_compact,
         changed=lambda pruned: not (dry_run or pruned.removed.empty),
     )  # fmt: skip
@@ -148,6 +158,8 @@ def _prune_json(pruned, sizes: list[int]) -> dict:
         "dry_run": pruned.dry_run,
         "removed": pruned.removed.to_dict("records"),
         "kept_in_use": pruned.kept_in_use.to_dict("records"),
+        "kept_for_alerts": pruned.kept_for_alerts.to_dict("records"),
+        "alerts_marked": pruned.alerts_marked,
         "rows": pruned.rows,
         "bytes": dict(zip(["before", "checkpointed", "compacted"], sizes, strict=False)),
     }
@@ -158,8 +170,19 @@ def _prune_summary(pruned, db, sizes: list[int]) -> str:
     line = f"{verb} {plural(len(pruned.removed), 'run')}"
     if pruned.rows:
         line += f" and {plural(sum(pruned.rows.values()), 'row')}"
+    if not pruned.kept_for_alerts.empty:
+        line += (
+            f"; kept {plural(len(pruned.kept_for_alerts), 'groups run')} that stored alerts name "
+            "(--with-alert-runs removes them)"
+        )
     if not pruned.kept_in_use.empty:
         line += f"; kept {plural(len(pruned.kept_in_use), 'run')} read by a groups run that stays"
+    if pruned.alerts_marked:
+        marked = "would be marked" if pruned.dry_run else "marked"
+        line += (
+            f"; {plural(pruned.alerts_marked, 'stored alert')} named a removed run "
+            f"({marked} run_pruned_at)"
+        )
     if len(sizes) == 3:
         line += (
             f"\n{db}: {_mb(sizes[0])} -> {_mb(sizes[2])} (compacted; "
@@ -179,7 +202,8 @@ def _prune_table(pruned) -> pd.DataFrame:
     done = "would remove" if pruned.dry_run else "removed"
     removed = pruned.removed.assign(action=done)
     kept = pruned.kept_in_use.assign(action="kept: read by a groups run that stays")
-    table = pd.concat([removed, kept], ignore_index=True)
+    for_alerts = pruned.kept_for_alerts.assign(action="kept: a stored alert names it")
+    table = pd.concat([removed, for_alerts, kept], ignore_index=True)
     table = table.reindex(columns=["run_id", "kind", "created_at", "action"])
     return table.assign(created_at=table["created_at"].map(shown_time))
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["shape_scores", "false_positives"]
+__all__ = ["shape_scores", "false_positives", "planted_share"]
 
 
 def shape_scores(truth, members: pd.DataFrame) -> pd.DataFrame:
@@ -53,3 +53,23 @@ def false_positives(truth, members: pd.DataFrame) -> dict:
     out = {"organic": len(grouped & organic),
            "organic_share": len(grouped & organic) / max(len(organic), 1)}  # fmt: skip
     return out | {name: len(grouped & accounts) for name, accounts in lookalikes.items()}
+
+
+def planted_share(store, truth, hashtag: str, since, until) -> float:
+    """The share of ``hashtag``'s posts created in ``[since, until)`` that planted accounts
+    (``truth.coordinated_accounts``) made; 0 when it has none. An alert on a hashtag whose
+    posts were mostly made by organic accounts is a false alert.
+
+    >>> from types import SimpleNamespace
+    >>> from datetime import UTC, datetime
+    >>> from trendwatch.store import Store
+    >>> planted_share(Store(":memory:"), SimpleNamespace(coordinated_accounts=("a",)), "x",
+    ...               datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC))
+    0.0
+    """
+    posts, planted = store.con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE author_id IN (SELECT unnest(?::VARCHAR[]))) "
+        "FROM posts WHERE list_contains(hashtags, ?) AND created_at >= ? AND created_at < ?",
+        [list(truth.coordinated_accounts), hashtag, since, until],
+    ).fetchone()
+    return planted / posts if posts else 0.0

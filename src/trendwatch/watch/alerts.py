@@ -9,7 +9,9 @@ output, the webhook).
 At each check (rules in :mod:`.rules` and :mod:`.raids`):
 
 1. score the trends of the last window; for each bursting hashtag, run the coordination
-   verdict (:func:`trendwatch.groups`) on its posts of the last day, unrecorded;
+   verdict (:func:`trendwatch.groups`) on its posts of the last day, unrecorded (in a new
+   store's first window, which has no baseline, every hashtag with enough posts, each again
+   only once its posts grew by :data:`REJUDGE_GROWTH`);
 2. when the verdict calls for an alert that escalates the hashtag's last one, run it again
    recorded, so that the alert's ``run_id`` is a groups run ``trendwatch evidence`` reads;
 3. for each ``--target``, count its replies and mentions in the window and look for a
@@ -36,7 +38,7 @@ from ..analysis.coordination.groups import GroupsResult, groups
 from ..errors import InputError, ParameterError
 from ..store import open_store
 from .raids import RaidCheck, check_raid, reply_groups, resolve_target
-from .rules import AlertRules, Previous, escalation, kind_of, rising_hashtags
+from .rules import AlertRules, Previous, after_alert, escalation, kind_of, rising_hashtags
 
 __all__ = ["Alert", "Checker", "WatchChecks", "AlertFile", "stored_alerts", "alert_line"]
 
@@ -114,6 +116,10 @@ class AlertFile:
             out.write(alert_line(alert) + "\n")
 
 
+REJUDGE_GROWTH = 1.25
+"""Without a baseline, a hashtag is judged again once its posts grew by this factor."""
+
+
 class Checker:
     """The rolling check (module docs): ``checker(stream_time) -> list[Alert]``.
 
@@ -158,6 +164,7 @@ class Checker:
         self.check_seconds: list[float] = []
         self.check_cpu_seconds: list[float] = []
         self._previous = _previous_alerts(store)
+        self._judged_without_baseline: dict[str, int] = {}
 
     def __call__(self, stream_time: datetime) -> list[Alert]:
         started, cpu = time.perf_counter(), time.process_time()
@@ -176,10 +183,28 @@ class Checker:
     def _hashtag_alerts(self, at: datetime) -> list[Alert]:
         found = []
         for row in rising_hashtags(self.store, at, self.rules).to_dict("records"):
+            if not row["baseline"] and not self._grew_since_judged(row):
+                continue
             alert = self._judge_hashtag(row, at)
             if alert is not None:
                 found.append(alert)
         return found
+
+    def _grew_since_judged(self, row: dict) -> bool:
+        """Whether a hashtag judged without a baseline has :data:`REJUDGE_GROWTH` times the
+        posts of its last verdict (noting them when it has).
+
+        Without a baseline every hashtag with enough posts is a candidate at every check, and
+        a verdict costs 1.5-3.5 CPU-s: the first window of a busy stream would cost a verdict
+        per large hashtag per check. In that window the store holds only the window, so a
+        hashtag's posts only grow; judging again at each quarter more bounds its verdicts at
+        about eight from 100 to 500 posts.
+        """
+        last = self._judged_without_baseline.get(row["hashtag"])
+        if last is not None and row["posts"] < REJUDGE_GROWTH * last:
+            return False
+        self._judged_without_baseline[row["hashtag"]] = int(row["posts"])
+        return True
 
     def _judge_hashtag(self, row: dict, at: datetime) -> Alert | None:
         result = self._hashtag_groups(row["hashtag"], at, record=False)
@@ -239,7 +264,7 @@ class Checker:
     def _note_held(self, key, kind, posts, core, at, alerted: bool) -> None:
         before = self._previous.get(key)
         if alerted or before is None:
-            self._previous[key] = Previous(kind, posts, core, at, at)
+            self._previous[key] = after_alert(before if alerted else None, kind, posts, core, at)
         else:
             self._previous[key] = Previous(before.kind, before.posts, before.core_accounts,
                                            before.time, at)  # fmt: skip
@@ -296,9 +321,11 @@ def _aware(moment: datetime) -> datetime:
 def _hashtag_numbers(row: dict, result: GroupsResult) -> dict:
     v = result.verdict
     edges = result.edges
+    baseline = bool(row["baseline"])
     numbers = {
-        "poisson": round(float(row["poisson"]), 2),
-        "expected": None if pd.isna(row["expected"]) else round(float(row["expected"]), 3),
+        "baseline": baseline,
+        "poisson": round(float(row["poisson"]), 2) if baseline else None,
+        "expected": round(float(row["expected"]), 3) if baseline else None,
         "scope_posts": v.posts,
         "scope_accounts": v.accounts,
         "core_accounts": v.core_accounts,
@@ -314,7 +341,16 @@ def _hashtag_numbers(row: dict, result: GroupsResult) -> dict:
         "verdict": v.text,
         "core_account_ids": _shown(sorted(result.members["account_id"])),
     }
+    if not baseline:
+        numbers["note"] = NO_BASELINE_NOTE
     return numbers | _top_pair(edges)
+
+
+NO_BASELINE_NOTE = (
+    "no baseline: the store held no posts before this window, so the hashtag was judged on "
+    "its posts in the window without a burst score"
+)
+"""The note of an alert raised while the store had no history (:mod:`.rules`)."""
 
 
 SHOWN_ACCOUNTS = 100
@@ -384,8 +420,9 @@ def _has_alerts_table(store) -> bool:
 
 
 def _previous_alerts(store) -> dict:
-    """The escalation state the stored alerts leave: the last alert of each subject."""
-    state = {}
+    """The escalation state the stored alerts leave: for each subject, its alerts since its
+    last ``new`` one (the current episode), folded as the checker folds them."""
+    state: dict = {}
     for row in stored_alerts(store).to_dict("records"):
         body = orjson.loads(row["body"])
         key = (
@@ -393,7 +430,8 @@ def _previous_alerts(store) -> dict:
             if row["kind"] == "reply-raid"
             else ("hashtag", row["hashtag"])
         )
+        before = None if body.get("escalation") == "new" else state.get(key)
         moment = pd.Timestamp(row["time"]).to_pydatetime()
-        state[key] = Previous(row["kind"], int(row["posts"]), int(body.get("core_accounts") or 0),
-                              moment, moment)  # fmt: skip
+        core = int(body.get("core_accounts") or 0)
+        state[key] = after_alert(before, row["kind"], int(row["posts"]), core, moment)
     return state

@@ -8,10 +8,11 @@ the live watcher keeps. ``speed`` paces it against the wall clock (3600: an hour
 second); by default it runs as fast as it can. Neither the pace nor the batch size changes
 the alerts: a check reads only posts created before its tick.
 
-Posts before ``since`` are written first, unchecked (the history the scores need); the replay
-stops at ``until``. The source's accounts are written first, as a watcher learns an author
-with their first post. Posts without a time (context posts some formats name but do not date)
-have no place in the stream and are not replayed.
+Posts before ``since`` are written first, unchecked (the history the scores need), unless
+``history`` is False: then the store starts empty at ``since``, as a watcher started then on
+a new store would; the replay stops at ``until``. The source's accounts are written first, as
+a watcher learns an author with their first post. Posts without a time (context posts some
+formats name but do not date) have no place in the stream and are not replayed.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def replay(
     batch_posts: int = 10_000,
     speed: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    history: bool = True,
 ) -> ReplayReport:
     """Write ``source``'s posts into ``store`` in stream order, calling ``checker`` at each tick.
 
@@ -94,6 +96,9 @@ def replay(
         Stream seconds per wall-clock second; None: as fast as possible.
     sleep : callable
         How to wait (a test passes a fake).
+    history : bool
+        Write the posts before ``since`` first (False: start from an empty store at
+        ``since``, as a new watcher would).
 
     Examples
     --------
@@ -108,7 +113,8 @@ def replay(
     since = max(since or first, first)
     until = min(until or last + timedelta(seconds=1), last + timedelta(seconds=1))
     _copy_accounts(source, store)
-    report = ReplayReport(posts=_copy_posts(source, store, first, since, batch_posts))
+    written = _copy_posts(source, store, first, since, batch_posts) if history else 0
+    report = ReplayReport(posts=written)
     ticks = ticks_between(since, until, check_every)
     pace = _Pacer(since, speed, sleep)
     for batch in _batches(source, since, until, batch_posts):

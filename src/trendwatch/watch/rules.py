@@ -13,6 +13,13 @@ hashtag bursts when that score is at least :data:`~trendwatch.analysis.trends.ON
 link test cannot reach its false discovery rate). Only the last day is read, so a check costs
 the same after a week of collection as after an hour.
 
+**No baseline** (a store whose first post is inside the current window: a watcher started
+less than one window ago): no hashtag has an expected rate, so no score can be computed, and a
+watcher started *because* a push is under way would stay silent through it. Then every hashtag
+with at least ``min_posts`` posts in the window is judged (column ``baseline`` False; its
+``expected`` is NaN and its score 0): the coordination verdict, which decides every alert
+anyway, runs on each, and the alert says it had no baseline.
+
 **Alert kinds** (:func:`kind_of`), from the coordination verdict on the hashtag's posts of the
 last ``history`` (24 h: the link test needs repeated co-actions, and a push's first hour rarely
 holds enough of them):
@@ -27,9 +34,14 @@ holds enough of them):
 
 **Escalation** (:func:`escalation`): a hashtag that alerted does not alert again until a
 later check finds a higher kind (``trend`` then ``coordination``), at least
-:data:`ESCALATION_FACTOR` times the posts of its last alert in the window, or (for
-``coordination``) at least that many times its core accounts. A hashtag that met no alert
-rule at any check for a whole ``window`` is forgotten: its next alert is a new episode.
+:data:`ESCALATION_FACTOR` times the most posts any of its alerts of the episode had in the
+window, or (for ``coordination`` and ``reply-raid``) at least that many times the largest core
+it alerted with *and* :data:`MIN_CORE_GROWTH` accounts more. The largest, not the last: the
+core the link test finds wobbles from check to check (a push's core read 16, then 13, then 35
+accounts a few minutes apart), and measured against the last alert a core that falls and
+comes back would re-alert on each return. The floor keeps a small core's noise (3, 7, 4, 9
+accounts) from counting as doubling. A hashtag that met no alert rule at any check for a whole
+``window`` is forgotten: its next alert is a new episode.
 """
 
 from __future__ import annotations
@@ -39,7 +51,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from ..analysis.coordination.verdict import HEAVY_SHARE, MIN_POSTS, Verdict
+from ..analysis.coordination.verdict import HEAVY_SHARE, MIN_ACCOUNTS, MIN_POSTS, Verdict
 from ..analysis.scores import expected_posts, poisson_scores
 from ..analysis.timeseries import Buckets, hashtag_series
 from ..analysis.trends import ONSET_RULES
@@ -49,6 +61,9 @@ __all__ = [
     "AlertRules",
     "KINDS",
     "ESCALATION_FACTOR",
+    "MIN_CORE_GROWTH",
+    "core_grew",
+    "after_alert",
     "rising_hashtags",
     "kind_of",
     "escalation",
@@ -58,7 +73,11 @@ __all__ = [
 KINDS = ("trend", "coordination", "reply-raid")
 """Alert kinds; for one hashtag, ``coordination`` ranks above ``trend``."""
 ESCALATION_FACTOR = 2.0
-"""A re-alert needs this many times the posts (or core accounts) of the last alert."""
+"""A re-alert needs this many times the posts (or core accounts) of the episode's alerts."""
+MIN_CORE_GROWTH = MIN_ACCOUNTS
+"""A core re-alert also needs this many accounts more than the largest core alerted: the
+verdict's own floor for a scope it reads (``MIN_ACCOUNTS``), below which a core's growth is
+within the link test's check-to-check wobble."""
 _RANK = {"trend": 1, "coordination": 2, "reply-raid": 2}
 
 
@@ -96,32 +115,35 @@ class AlertRules:
 def rising_hashtags(store, at: datetime, rules: AlertRules = AlertRules()) -> pd.DataFrame:
     """The hashtags bursting in ``[at - window, at)`` (module docs), highest score first.
 
-    Columns: hashtag, posts, accounts, expected, poisson. ``expected`` is NaN (and the score
-    0) while the store holds less than one window of history before the current window.
+    Columns: hashtag, posts, accounts, expected, poisson, baseline. While the store holds
+    nothing before the current window, ``expected`` is NaN, the score 0 and ``baseline``
+    False: every hashtag with ``min_posts`` posts is returned (module docs, "No baseline").
 
     Examples
     --------
     >>> from datetime import UTC
     >>> from trendwatch.store import Store
     >>> rising_hashtags(Store(":memory:"), datetime(2025, 1, 1, tzinfo=UTC)).columns.tolist()
-    ['hashtag', 'posts', 'accounts', 'expected', 'poisson']
+    ['hashtag', 'posts', 'accounts', 'expected', 'poisson', 'baseline']
     """
     scored = scored_window(store, at, rules)
-    bursting = (scored["poisson"] >= rules.min_score) & (scored["posts"] >= rules.min_posts)
-    return scored[bursting].reset_index(drop=True)
+    rising = (scored["poisson"] >= rules.min_score) | ~scored["baseline"].astype(bool)
+    return scored[rising & (scored["posts"] >= rules.min_posts)].reset_index(drop=True)
 
 
 def scored_window(store, at: datetime, rules: AlertRules) -> pd.DataFrame:
-    """Every hashtag of the current window with its ``expected`` and ``poisson`` score."""
+    """Every hashtag of the current window with its ``expected`` and ``poisson`` score, and
+    whether it had a ``baseline`` (an expected rate: the store held posts before the window)."""
     buckets = Buckets(rules.window, origin=at)
     span = max(1, round(rules.history / rules.window))
     frame = hashtag_series(store, buckets, before=at, since=at - rules.window * (span + 1))
-    columns = ["hashtag", "posts", "accounts", "expected", "poisson"]
+    columns = ["hashtag", "posts", "accounts", "expected", "poisson", "baseline"]
     if frame.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     first = _first_collected(store)
     frame["expected"] = expected_posts(frame, span, buckets.index_of(first))
     frame["poisson"] = poisson_scores(frame["posts"], frame["expected"])
+    frame["baseline"] = frame["expected"].notna()
     now = frame[frame["bucket"] == -1]
     order = ["poisson", "posts", "hashtag"]
     now = now.sort_values(order, ascending=[False, False, True], kind="stable")
@@ -153,7 +175,9 @@ def kind_of(verdict: Verdict) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Previous:
-    """The last alert of one hashtag or target, and when its rule last held."""
+    """The alerts of one hashtag or target in the current episode: the highest kind, the
+    most posts and the largest core any of them had, when the last was raised and when a rule
+    last held."""
 
     kind: str
     posts: int
@@ -176,6 +200,8 @@ def escalation(previous: Previous | None, kind: str, posts: int, core_accounts: 
     'trend -> coordination'
     >>> escalation(Previous("coordination", 500, 4, t, t), "coordination", 520, 37)
     'core accounts x2'
+    >>> escalation(Previous("coordination", 500, 3, t, t), "coordination", 520, 9) is None
+    True
     """
     if previous is None:
         return "new"
@@ -185,6 +211,34 @@ def escalation(previous: Previous | None, kind: str, posts: int, core_accounts: 
         return None
     if posts >= ESCALATION_FACTOR * previous.posts:
         return f"posts x{ESCALATION_FACTOR:g}"
-    if kind != "trend" and core_accounts >= ESCALATION_FACTOR * max(previous.core_accounts, 1):
+    if kind != "trend" and core_grew(previous.core_accounts, core_accounts):
         return f"core accounts x{ESCALATION_FACTOR:g}"
     return None
+
+
+def core_grew(largest: int, core_accounts: int) -> bool:
+    """Whether a core of ``core_accounts`` escalates one whose largest alerted core was
+    ``largest``: :data:`ESCALATION_FACTOR` times it and :data:`MIN_CORE_GROWTH` more.
+
+    >>> core_grew(3, 7), core_grew(3, 13), core_grew(16, 31), core_grew(16, 35)
+    (False, True, False, True)
+    """
+    doubled = core_accounts >= ESCALATION_FACTOR * max(largest, 1)
+    return doubled and core_accounts - largest >= MIN_CORE_GROWTH
+
+
+def after_alert(previous: Previous | None, kind: str, posts: int, core_accounts: int,
+                at: datetime) -> Previous:  # fmt: skip
+    """The episode's state once an alert of ``kind`` was raised at ``at``: the kind raised,
+    the most posts and the largest core so far.
+
+    >>> from datetime import UTC
+    >>> t = datetime(2025, 1, 1, tzinfo=UTC)
+    >>> p = after_alert(Previous("coordination", 325, 16, t, t), "coordination", 160, 35, t)
+    >>> p.posts, p.core_accounts
+    (325, 35)
+    """
+    if previous is None:
+        return Previous(kind, posts, core_accounts, at, at)
+    return Previous(kind, max(previous.posts, posts),
+                    max(previous.core_accounts, core_accounts), at, at)  # fmt: skip

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ...errors import NoDataError, ParameterError
+from ...prune import pruned_for_alert
 from ...runs import Run, find_run, run_inputs
 from .group_runs import KIND, latest_groups_run_linking, pair_methods
 from .results import latest_run_id, load_evidence
@@ -147,7 +148,8 @@ def _asked(store, pair, run_id: str, method) -> dict:
     """Method -> coordination run to read for the run asked for; errors say what is wrong."""
     run = find_run(store, run_id)
     if run is None:
-        raise NoDataError(f"no run {run_id} in this store: `trendwatch runs` lists the runs")
+        why = pruned_for_alert(store, run_id)
+        raise NoDataError(why or f"no run {run_id} in this store: `trendwatch runs` lists the runs")
     if run.kind == KIND:
         return _asked_groups(store, pair, run, method)
     if not run.is_coordination:
