@@ -244,6 +244,27 @@ def test_times_of_the_plain_shape_read_as_the_general_way(texts):
     assert _times(texts, _READ) == _times(texts, _GENERAL)
 
 
+def test_the_words_duckdb_reads_as_times_are_no_times():
+    # DuckDB casts 'infinity' (9999-12-31), '-infinity' (year 1) and 'epoch' (1970) to times;
+    # as a post's time they are a bad record, never a date in a trend's history.
+    words = ["infinity", "-infinity", "+Infinity", "INF", "-inf", " epoch ", "Epoch"]
+    assert _times(words, _READ) == _times(words, _GENERAL) == [None] * len(words)
+
+
+def test_a_row_whose_time_is_infinity_is_quarantined(tmp_path):
+    path = tmp_path / "words.csv"
+    path.write_text(
+        "object_id,account_id,content_id,timestamp_share\n"
+        "o1,a1,c1,1600000000\n"
+        "o1,a2,c2,infinity\n"
+        "o1,a3,c3,epoch\n"
+    )
+    posts, _, bad = _read(path, "csv")
+    assert [p["author_id"] for p in posts] == ["a1"]
+    assert [b.record_no for b in bad] == [2, 3]
+    assert all("cannot parse time" in b.reason for b in bad)
+
+
 _SPACES = [" ", "\u00a0", "\u1680", "\u2000", "\u200a", "\u202f", "\u205f", "\u3000"]
 
 
