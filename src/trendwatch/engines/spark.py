@@ -39,7 +39,7 @@ TEST_SPARK_CONF = {
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "4",
     "spark.ui.enabled": "false",
-    "spark.driver.memory": "1g",
+    "spark.driver.memory": "2g",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
