@@ -110,9 +110,12 @@ def _local_cores(master: str) -> int | None:
     match = re.fullmatch(r"local(?:\[(\*|\d+)(?:\s*,\s*\d+)?\])?", master.strip())
     if match is None:
         return None
-    if match.group(1) in (None, "*"):
-        return 1 if match.group(1) is None else os.cpu_count() or 1
-    return max(1, int(match.group(1)))
+    cores = match.group(1)
+    if cores is None:
+        return 1
+    if cores == "*":
+        return os.cpu_count() or 1
+    return max(1, int(cores))
 
 
 class SparkStore:
