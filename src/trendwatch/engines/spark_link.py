@@ -103,6 +103,13 @@ def cache_view(frame, view: str, cached: list):
     return frame
 
 
+def checkpoint_view(frame, view: str):
+    """Compute ``frame`` now and name the result ``view``, its plan cut to a scan of it."""
+    frame = frame.localCheckpoint()
+    frame.createOrReplaceTempView(view)
+    return frame
+
+
 def _distinct_sql(names: _Names) -> str:
     # Step 1's input: each action once.
     return f"""
