@@ -131,3 +131,30 @@ def test_the_command_with_alert_runs_removes_them_and_evidence_says_so(db):
     shown = CliRunner().invoke(cli, ["evidence", "a", "b", "--run", run_id, "--db", str(db)])
     assert shown.exit_code == 1
     assert shown.stderr.startswith(f"Error: run {run_id} was removed by `trendwatch runs prune")
+
+
+def test_stored_alerts_show_when_their_run_was_pruned(store, runs):
+    assert stored_alerts(store)["run_pruned_at"].isna().all()
+    prune_runs(store, before="2999-01-01", with_alert_runs=True)
+    pruned = stored_alerts(store)["run_pruned_at"]
+    assert pruned.notna().tolist() == [True, True, False]  # the third names no run
+
+
+def test_alerts_list_adds_the_pruned_column_only_once_a_run_is_pruned(tmp_path):
+    db = tmp_path / "alerts.duckdb"
+    with Store(db) as store:
+        _with_alerts(store)
+    header = _alerts_table(db)[0]
+    assert "groups_run" in header and "run_pruned_at" not in header
+    with Store(db) as store:
+        prune_runs(store, before="2999-01-01", with_alert_runs=True)
+    lines = _alerts_table(db)
+    assert "run_pruned_at" in lines[0]
+    stamped = [line for line in lines[2:] if line.rstrip().endswith("Z")]
+    assert len(stamped) == 2  # the two alerts that named the pruned groups run
+
+
+def _alerts_table(db) -> list[str]:
+    done = CliRunner().invoke(cli, ["alerts", "list", "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    return done.stdout.splitlines()

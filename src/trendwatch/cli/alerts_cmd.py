@@ -118,15 +118,20 @@ _COLUMNS = ["time", "kind", "hashtag", "target", "posts", "accounts", "groups_ru
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the alert lines (JSON Lines).")
 def list_command(db, as_json) -> None:
-    """List the stored alerts, oldest first (--json: each alert line as it was raised)."""
+    """List the stored alerts, oldest first (--json: each alert line as it was raised).
+
+    A run_pruned_at column appears when `runs prune --with-alert-runs` removed an alert's run.
+    """
     with open_store(db, read_only=True) as store:
         found = stored_alerts(store)
     if as_json:
         for body in found["body"]:
             click.echo(json_safe(body))
         return
-    rows = found[_COLUMNS].astype(object).where(found[_COLUMNS].notna(), "").values.tolist()
-    click.echo(format_table(_COLUMNS, rows, numeric_from=4))
+    # The pruned-run column only when a run was pruned: most stores never prune one.
+    columns = _COLUMNS + (["run_pruned_at"] if found["run_pruned_at"].notna().any() else [])
+    rows = found[columns].astype(object).where(found[columns].notna(), "").values.tolist()
+    click.echo(format_table(columns, rows, numeric_from=4))
 
 
 COMMANDS = [alerts_group]

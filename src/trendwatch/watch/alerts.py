@@ -395,8 +395,9 @@ def _store_alert(store, alert: Alert) -> None:
 
 def stored_alerts(store, *, since: datetime | None = None) -> pd.DataFrame:
     """The stored alerts, oldest first: time, kind, hashtag, target, posts, accounts,
-    window_s, groups_run (the line's ``run_id``), body (the alert line), raised_at. Empty for
-    a store made before alerts.
+    window_s, groups_run (the line's ``run_id``), body (the alert line), raised_at,
+    run_pruned_at (when ``runs prune --with-alert-runs`` removed that run, else null). Empty
+    for a store made before alerts.
 
     Examples
     --------
@@ -406,8 +407,12 @@ def stored_alerts(store, *, since: datetime | None = None) -> pd.DataFrame:
     """
     if not _has_alerts_table(store):
         return pd.DataFrame(columns=["time", "kind", "hashtag", "target", "posts", "accounts",
-                                     "window_s", "groups_run", "body", "raised_at"])  # fmt: skip
-    sql = "SELECT * FROM alerts WHERE ? IS NULL OR time >= ? ORDER BY time, kind, hashtag, target"
+                                     "window_s", "groups_run", "body", "raised_at",
+                                     "run_pruned_at"])  # fmt: skip
+    sql = (
+        "SELECT *, body->>'run_pruned_at' AS run_pruned_at FROM alerts "
+        "WHERE ? IS NULL OR time >= ? ORDER BY time, kind, hashtag, target"
+    )
     return store.con.execute(sql, [since, since]).df()
 
 
