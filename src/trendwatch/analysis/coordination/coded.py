@@ -7,6 +7,9 @@ only needs to compare them. So:
    the time in microseconds, sorted by ``(key, time, account, post)``: four integer columns.
 2. **Pair.** Duplicate actions and keys acted on by a single account are dropped, then
    :func:`~.pairs.window_pairs` walks the sorted runs (linear in the output, hot-key bound).
+   On the keys the bound cuts, which pairs are kept depends on the order of actions at the
+   same time: there, and only there, they are put in :data:`TIE_ORDER` (post id, then account
+   id, as bytes: the SQL join's and Spark's order), their strings looked up by their codes.
 3. **Resolve.** Only the actions that are in a pair are looked up again in the source, by
    their codes, to get their exact strings. Keys are then compared *as strings*, so a hash
    collision of two keys can never create a link; accounts are re-coded exactly (ranks in

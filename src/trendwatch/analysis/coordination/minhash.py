@@ -9,8 +9,9 @@
    ``1 - (1 - 0.8**4)**16`` = 0.9998.
 3. Each post becomes actions ``(account, key, time, post)``: one on its text's own hash (the
    identical texts) and one per band key that another text shares (:func:`band_actions`);
-   the engine's windowed pair walk (:mod:`.pairs`, with its hot-key bound) yields the
-   candidate post pairs within the window.
+   the engine's windowed pair walk (:mod:`.pairs`, with its hot-key bound; ties on the keys it
+   cuts in :data:`.coded.TIE_ORDER`, as on Spark) yields the candidate post pairs within the
+   window.
 4. Every candidate pair's **exact** Jaccard similarity of shingle sets is computed; pairs below
    ``threshold`` are dropped, so LSH can miss pairs (rarely) but never adds one. Texts with
    equal hashes are compared as strings.
