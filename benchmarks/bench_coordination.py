@@ -19,11 +19,12 @@ written from the same store and compares the unordered account pairs. ``--baseli
 also runs each compute with another checkout's ``src`` folder (e.g. ``../main/src``), its runs
 alternating with ours, and compares the pairs; each run prints its CPU seconds too (of the
 process and its threads: the host is shared). ``--bounded`` runs coretweet with the default
-hot-key bound (its retweet storms have many reposts in one second). Usage::
+hot-key bound; ``--whole-seconds`` gives hotkey's reposts whole-second times (X archives'
+resolution), so the bound cuts among actions at the same time. Usage::
 
     python benchmarks/bench_coordination.py coretweet [--qut] [--bounded] [--baseline SRC]
     python benchmarks/bench_coordination.py ira [--qut] [--hour]
-    python benchmarks/bench_coordination.py hotkey
+    python benchmarks/bench_coordination.py hotkey [--whole-seconds] [--baseline SRC]
 """
 
 from __future__ import annotations
@@ -443,7 +444,10 @@ def bench_hotkey(args, tmp: Path) -> None:
     from trendwatch.store import Store
 
     n = 200_000
-    seconds = pa.array([i * 3600 / n for i in range(n)] + [float(i) for i in range(5)])
+    times = [i * 3600 / n for i in range(n)]
+    if args.whole_seconds:  # about 55 reposts in each second, as an X archive records them
+        times = [float(int(t)) for t in times]
+    seconds = pa.array(times + [float(i) for i in range(5)])
     ids = [f"u{i}" for i in range(n)] + [f"g{i}" for i in range(5)]
     db = tmp / "hotkey.duckdb"
     with Store(db) as store:
@@ -474,6 +478,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--bounded", action="store_true", help="coretweet: with the default hot-key bound"
+    )
+    parser.add_argument(
+        "--whole-seconds", action="store_true", help="hotkey: reposts at whole seconds"
     )
     parser.add_argument(
         "--baseline", metavar="SRC", help="also run another checkout's src folder, alternating"

@@ -182,7 +182,13 @@ def tie_runs(
 
 
 def on_cut_keys(key: np.ndarray, cut: np.ndarray) -> np.ndarray:
-    """The mask of the actions on keys (sorted) where the hot-key bound ``cut`` an action."""
+    """The mask of the actions on keys (sorted) where the hot-key bound ``cut`` an action.
+
+    Examples
+    --------
+    >>> on_cut_keys(np.array([1, 1, 2, 2, 3]), np.array([0, 0, 0, 1, 0], bool)).tolist()
+    [False, False, True, True, False]
+    """
     starts, lengths = key_runs(key)
     if not starts.size:
         return np.zeros(0, bool)
@@ -200,6 +206,18 @@ def order_cut_ties(con, source: str, acts: CodedActions, cut: np.ndarray) -> Cod
 
     Only there does the order of equal ``(key, time)`` change which pairs are kept; elsewhere
     the ties stay in hash order (:func:`read_coded`), which costs no string.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> con = connections.connect()
+    >>> t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> _ = con.register("v", pa.table({"account_id": ["x", "y", "z"], "key": ["k"] * 3,
+    ...                                 "time": [t] * 3, "post_id": ["b", "c", "B"]}))
+    >>> acts = order_cut_ties(con, "v", read_coded(con, "v"), np.array([True, False, False]))
+    >>> post = dict(con.sql("SELECT hash(post_id), post_id FROM v").fetchall())
+    >>> [post[p] for p in acts.p.tolist()]
+    ['B', 'b', 'c']
     """
     if not cut.any():
         return acts
