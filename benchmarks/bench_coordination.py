@@ -15,11 +15,16 @@ of each tool is compared, and every run is printed. Each QUT run starts from its
 preprocessed (see child_qut). Every run being its own process, each peak memory is its own
 (maximum resident set size; for QUT, of the whole process tree, since it forks workers).
 ``--qut`` also runs coordination-network-toolkit 1.5.2 (preprocess + compute) on a QUT CSV
-written from the same store and compares the unordered account pairs. Usage::
+written from the same store and compares the unordered account pairs. ``--baseline SRC``
+also runs each compute with another checkout's ``src`` folder (e.g. ``../main/src``), its runs
+alternating with ours, and compares the pairs; each run prints its CPU seconds too (of the
+process and its threads: the host is shared). ``--bounded`` runs coretweet with the default
+hot-key bound; ``--whole-seconds`` gives hotkey's reposts whole-second times (X archives'
+resolution), so the bound cuts among actions at the same time. Usage::
 
-    python benchmarks/bench_coordination.py coretweet [--qut]
+    python benchmarks/bench_coordination.py coretweet [--qut] [--bounded] [--baseline SRC]
     python benchmarks/bench_coordination.py ira [--qut] [--hour]
-    python benchmarks/bench_coordination.py hotkey
+    python benchmarks/bench_coordination.py hotkey [--whole-seconds] [--baseline SRC]
 """
 
 from __future__ import annotations
@@ -61,6 +66,12 @@ def peak_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process so far, all its threads (DuckDB's too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def children_peak_mb() -> float:
@@ -140,17 +151,20 @@ def steal_seconds() -> float:
 
 def child_trendwatch(spec: dict) -> dict:
     """One coordinate() run on a store file; its pairs go to spec['pairs'] (Parquet)."""
+    if spec.get("src"):
+        sys.path.insert(0, spec["src"])
     from trendwatch.analysis.coordination import coordinate
     from trendwatch.store import Store
 
     store = Store(Path(spec["db"]))
     waited = flushed_disks()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = coordinate(store, spec["method"], window=spec["window"], **spec["kwargs"])
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     pq.write_table(pa.Table.from_pandas(result.edges[["account_a", "account_b"]]), spec["pairs"])
     return {
         "seconds": seconds,
+        "cpu_s": cpu,
         "waited_s": waited,
         "peak_mb": peak_mb(),
         "accounts": len(result.accounts),
@@ -235,15 +249,30 @@ def pair_set(path) -> set:
 # is shared, and one run of co-retweet on 10 M rows took 4.9-7.3 s from one benchmark to the
 # next. Every run is printed.
 REPEAT = 2
+BASELINE: str | None = None
+"""``--baseline``: another checkout's ``src`` folder, run beside ours."""
 
 
 def best_of(kind: str, spec: dict, repeat: int) -> dict:
     """The fastest of ``repeat`` child runs, with every run's seconds in ``runs``."""
-    runs = [in_child(kind, spec) for _ in range(repeat)]
+    return best_of_each(kind, [spec], repeat)[0]
+
+
+def best_of_each(kind: str, specs: list[dict], repeat: int) -> list[dict]:
+    """:func:`best_of` of each spec, their runs alternating (the host's load hits them all)."""
+    runs = [[] for _ in specs]
+    for _ in range(repeat):
+        for spec, done in zip(specs, runs, strict=True):
+            done.append(in_child(kind, spec))
+    return [_best(each) for each in runs]
+
+
+def _best(runs: list[dict]) -> dict:
     best = min(runs, key=lambda run: run["seconds"])
     first = runs[0]  # the run that preprocessed, for QUT
     extra = {"preprocess_s": first["preprocess_s"]} if "preprocess_s" in first else {}
-    return {**best, **extra, "runs": [run["seconds"] for run in runs]}
+    cpu = [run["cpu_s"] for run in runs if "cpu_s" in run]
+    return {**best, **extra, "runs": [run["seconds"] for run in runs], "cpu_runs": cpu}
 
 
 def runs_text(result: dict) -> str:
@@ -260,16 +289,15 @@ def compare(
     repeat: int = REPEAT,
 ):
     spec = {"db": str(db), "method": method, "window": window, "kwargs": kwargs}
-    ours = best_of("trendwatch", {**spec, "pairs": str(tmp / "ours.parquet")}, repeat)
-    line = (
-        f"trendwatch {method:10s} {window:6g} s  compute {ours['seconds']:7.2f} s "
-        f"(runs {runs_text(ours)})  peak {ours['peak_mb']:6.0f} MB  "
-        f"accounts {ours['accounts']:,}  pairs {ours['pairs']:,}  "
-        f"(waited {ours['waited_s']:.1f} s for a quiet host)"
-    )
-    print(line, flush=True)
-    if ours["bounded_keys"]:
-        print(f"    hot-key bound {ours['bound']}: {ours['bounded_keys']}", flush=True)
+    specs = [{**spec, "pairs": str(tmp / "ours.parquet")}]
+    if BASELINE:
+        specs.append({**spec, "pairs": str(tmp / "base.parquet"), "src": BASELINE})
+    ours, *base = best_of_each("trendwatch", specs, repeat)
+    print_ours("trendwatch", method, window, ours)
+    if base:
+        print_ours("baseline  ", method, window, base[0])
+        same = pair_set(tmp / "ours.parquet") == pair_set(tmp / "base.parquet")
+        print(f"    baseline {BASELINE}: identical pairs: {same}", flush=True)
     if qut is None:
         return ours, None
     qut_spec = {"qut_kwargs": {}, **spec, **qut, "pairs": str(tmp / "qut.parquet")}
@@ -285,6 +313,19 @@ def compare(
         flush=True,
     )
     return ours, theirs
+
+
+def print_ours(name: str, method: str, window: float, ours: dict) -> None:
+    cpu = ", ".join(f"{seconds:.2f}" for seconds in ours["cpu_runs"])
+    line = (
+        f"{name} {method:10s} {window:6g} s  compute {ours['seconds']:7.2f} s "
+        f"(runs {runs_text(ours)}; CPU s {cpu})  peak {ours['peak_mb']:6.0f} MB  "
+        f"accounts {ours['accounts']:,}  pairs {ours['pairs']:,}  "
+        f"(waited {ours['waited_s']:.1f} s for a quiet host)"
+    )
+    print(line, flush=True)
+    if ours["bounded_keys"]:
+        print(f"    hot-key bound {ours['bound']}: {ours['bounded_keys']}", flush=True)
 
 
 def bench_coretweet(args, tmp: Path) -> None:
@@ -322,7 +363,7 @@ def bench_coretweet(args, tmp: Path) -> None:
         pcsv.write_csv(qut_table, csv_path)
         qut = {"csv": str(csv_path), "qut_db": str(tmp / "qut.db")}
     del table
-    kwargs = {"max_key_fanout": None, "record": False}
+    kwargs = {"record": False} if args.bounded else {"max_key_fanout": None, "record": False}
     compare(tmp, db, "co-retweet", 60, kwargs, qut, repeat=args.repeat)
 
 
@@ -403,7 +444,10 @@ def bench_hotkey(args, tmp: Path) -> None:
     from trendwatch.store import Store
 
     n = 200_000
-    seconds = pa.array([i * 3600 / n for i in range(n)] + [float(i) for i in range(5)])
+    times = [i * 3600 / n for i in range(n)]
+    if args.whole_seconds:  # about 55 reposts in each second, as an X archive records them
+        times = [float(int(t)) for t in times]
+    seconds = pa.array(times + [float(i) for i in range(5)])
     ids = [f"u{i}" for i in range(n)] + [f"g{i}" for i in range(5)]
     db = tmp / "hotkey.duckdb"
     with Store(db) as store:
@@ -432,7 +476,18 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=REPEAT, help="runs of each compute (the fastest counts)"
     )
+    parser.add_argument(
+        "--bounded", action="store_true", help="coretweet: with the default hot-key bound"
+    )
+    parser.add_argument(
+        "--whole-seconds", action="store_true", help="hotkey: reposts at whole seconds"
+    )
+    parser.add_argument(
+        "--baseline", metavar="SRC", help="also run another checkout's src folder, alternating"
+    )
     args = parser.parse_args()
+    global BASELINE
+    BASELINE = args.baseline and str(Path(args.baseline).resolve())
     with tempfile.TemporaryDirectory() as tmp:
         workloads = {"coretweet": bench_coretweet, "ira": bench_ira, "hotkey": bench_hotkey}
         workloads[args.workload](args, Path(tmp))

@@ -7,6 +7,9 @@ only needs to compare them. So:
    the time in microseconds, sorted by ``(key, time, account, post)``: four integer columns.
 2. **Pair.** Duplicate actions and keys acted on by a single account are dropped, then
    :func:`~.pairs.window_pairs` walks the sorted runs (linear in the output, hot-key bound).
+   On the keys the bound cuts, which pairs are kept depends on the order of actions at the
+   same time: there, and only there, they are put in :data:`TIE_ORDER` (post id, then account
+   id, as bytes: the SQL join's and Spark's order), their strings looked up by their codes.
 3. **Resolve.** Only the actions that are in a pair are looked up again in the source, by
    their codes, to get their exact strings. Keys are then compared *as strings*, so a hash
    collision of two keys can never create a link; accounts are re-coded exactly (ranks in
@@ -31,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ... import connections
-from .pairs import key_runs, window_pairs
+from .pairs import hot_key_bound, key_runs, window_pairs
 from .results import decoded
 
 __all__ = [
@@ -42,6 +45,11 @@ __all__ = [
     "Resolved",
     "resolve",
     "string_order",
+    "TIE_ORDER",
+    "tie_runs",
+    "on_cut_keys",
+    "order_cut_ties",
+    "tie_order",
     "pair_table",
     "evidence_table",
     "evidence_frame",
@@ -137,17 +145,116 @@ def _fetch_codes(
 
 def _order_ties(acts: CodedActions) -> CodedActions:
     # Actions sorted by (k, t): sort each run of equal (k, t) by (a, p), in place.
-    if acts.k.size < 2:
+    rows, run = tie_runs(acts.k, acts.t)
+    if not rows.size:
         return acts
-    same = (acts.k[1:] == acts.k[:-1]) & (acts.t[1:] == acts.t[:-1])
-    if not same.any():
-        return acts
-    rows = np.flatnonzero(np.r_[same, False] | np.r_[False, same])
-    run = np.cumsum(np.r_[True, ~same][rows])
-    order = rows[np.lexsort((acts.p[rows], acts.a[rows], run))]
+    return _moved(acts, rows, rows[np.lexsort((acts.p[rows], acts.a[rows], run))])
+
+
+def _moved(acts: CodedActions, rows: np.ndarray, order: np.ndarray) -> CodedActions:
+    # The accounts and posts at ``order`` put at ``rows`` (keys and times there are equal).
     a, p = (x if x.flags.writeable else x.copy() for x in (acts.a, acts.p))
     a[rows], p[rows] = a[order], p[order]
     return CodedActions(a, acts.k, acts.t, p)
+
+
+def tie_runs(
+    key: np.ndarray, time: np.ndarray, on_key: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The positions in runs of equal ``(key, time)`` (sorted so) and each one's run number.
+
+    ``on_key``, a mask constant over each key's run, keeps the ties of the keys it marks.
+
+    Examples
+    --------
+    >>> rows, run = tie_runs(np.array([1, 1, 1, 2, 2]), np.array([0, 0, 3, 5, 5]))
+    >>> rows.tolist(), run.tolist()
+    ([0, 1, 3, 4], [1, 1, 2, 2])
+    """
+    if key.size < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    same = (key[1:] == key[:-1]) & (time[1:] == time[:-1])
+    tied = np.r_[same, False] | np.r_[False, same]
+    if on_key is not None:
+        tied &= on_key
+    rows = np.flatnonzero(tied)
+    return rows, np.cumsum(np.r_[True, ~same][rows])
+
+
+def on_cut_keys(key: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """The mask of the actions on keys (sorted) where the hot-key bound ``cut`` an action.
+
+    Examples
+    --------
+    >>> on_cut_keys(np.array([1, 1, 2, 2, 3]), np.array([0, 0, 0, 1, 0], bool)).tolist()
+    [False, False, True, True, False]
+    """
+    starts, lengths = key_runs(key)
+    if not starts.size:
+        return np.zeros(0, bool)
+    return np.repeat(np.maximum.reduceat(cut, starts), lengths)
+
+
+TIE_ORDER = "post_id, then account_id, both compared as UTF-8 bytes"
+"""How actions of one key at the same time are ordered before the hot-key bound pairs each
+with its next ones: the order of the SQL join (:func:`.join.number_actions`) and of Spark's
+(:mod:`trendwatch.engines.spark_link`), whose default string comparisons are bytewise."""
+
+
+def order_cut_ties(con, source: str, acts: CodedActions, cut: np.ndarray) -> CodedActions:
+    """``acts`` with the ties of the keys the bound ``cut`` in :data:`TIE_ORDER`.
+
+    Only there does the order of equal ``(key, time)`` change which pairs are kept; elsewhere
+    the ties stay in hash order (:func:`read_coded`), which costs no string.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> con = connections.connect()
+    >>> t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> _ = con.register("v", pa.table({"account_id": ["x", "y", "z"], "key": ["k"] * 3,
+    ...                                 "time": [t] * 3, "post_id": ["b", "c", "B"]}))
+    >>> acts = order_cut_ties(con, "v", read_coded(con, "v"), np.array([True, False, False]))
+    >>> post = dict(con.sql("SELECT hash(post_id), post_id FROM v").fetchall())
+    >>> [post[p] for p in acts.p.tolist()]
+    ['B', 'b', 'c']
+    """
+    if not cut.any():
+        return acts
+    rows, run = tie_runs(acts.k, acts.t, on_cut_keys(acts.k, cut))
+    if not rows.size:
+        return acts
+    return _moved(acts, rows, rows[tie_order(con, source, acts, rows, run)])
+
+
+def tie_order(
+    con, source: str, acts: CodedActions, positions: np.ndarray, run: np.ndarray
+) -> np.ndarray:
+    """The permutation of ``positions`` that sorts them by ``run``, then :data:`TIE_ORDER`.
+
+    The strings are looked up in view ``source`` by the actions' codes; ``run`` numbers the
+    runs of equal ``(key, time)`` in increasing order.
+    """
+    wanted = pa.table(
+        {
+            **{c: getattr(acts, c)[positions] for c in ("a", "k", "t", "p")},
+            "run": run,
+            "i": np.arange(positions.size, dtype=np.int64),
+        }
+    )
+    with registered(con, wanted) as name:
+        found = con.sql(f"""
+            SELECT w.i FROM {name} w JOIN (
+                SELECT {_codes_sql()}, CAST(post_id AS VARCHAR) AS post_id,
+                       CAST(account_id AS VARCHAR) AS account_id
+                FROM {source} WHERE {_NOT_NULL}
+            ) s USING (a, k, t, p)
+            GROUP BY w.i, w.run
+            ORDER BY w.run, min(encode(s.post_id)), min(encode(s.account_id)), w.i
+        """).to_arrow_table()
+    if found.num_rows != positions.size:
+        raise RuntimeError("coordination: actions changed while being linked; run again")
+    return found["i"].to_numpy()
 
 
 def _on_shared_keys(acts: CodedActions) -> np.ndarray:
@@ -294,14 +401,11 @@ def coded_link(con, source: str, params: dict, acts: CodedActions | None = None)
     """
     if acts is None:
         acts = read_coded(con, source, params["min_participation"])
-    found = window_pairs(
-        acts.k,
-        acts.t,
-        acts.a,
-        round(params["window_s"] * 1_000_000),
-        params["max_key_fanout"],
-        params.get("max_key_pairs"),
-    )
+    window = round(params["window_s"] * 1_000_000)
+    fanout, budget = params["max_key_fanout"], params.get("max_key_pairs")
+    bound = hot_key_bound(acts.k, acts.t, window, fanout, budget)
+    acts = order_cut_ties(con, source, acts, bound[1])
+    found = window_pairs(acts.k, acts.t, acts.a, window, fanout, budget, bound)
     positions = members(acts.k.size, found.first, found.second)
     resolved = resolve(con, source, acts, positions)
     return acts, found, resolved, pair_table(acts, found.first, found.second, resolved)

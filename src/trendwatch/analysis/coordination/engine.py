@@ -28,9 +28,10 @@ Hot keys
 --------
 A key acted on by very many accounts in a short time (a post reposted by 200,000 accounts
 within an hour) would yield billions of pairs. The join is sort-based (:mod:`.pairs`): per key,
-actions are ordered by time and each action is paired with **at most ``max_key_fanout``
-(1,000) following actions within the window**, and fewer on a key whose actions would give
-more than ``max_key_pairs`` (1,000,000) pairs: there each action keeps its next
+actions are ordered by time (actions at the same time by ``post_id``, then ``account_id``,
+compared as UTF-8 bytes, on every engine) and each action is paired with **at most
+``max_key_fanout`` (1,000) following actions within the window**, and fewer on a key whose
+actions would give more than ``max_key_pairs`` (1,000,000) pairs: there each action keeps its next
 ``max(1, max_key_pairs // n_actions)``. The output is at most ``max_key_fanout`` rows per
 action and at most ``max(max_key_pairs, n_actions)`` per key: linear in the input. Keys where
 the bound cut pairs are listed in :attr:`CoordinationResult.bounded_keys` with their number of

@@ -9,8 +9,9 @@
    ``1 - (1 - 0.8**4)**16`` = 0.9998.
 3. Each post becomes actions ``(account, key, time, post)``: one on its text's own hash (the
    identical texts) and one per band key that another text shares (:func:`band_actions`);
-   the engine's windowed pair walk (:mod:`.pairs`, with its hot-key bound) yields the
-   candidate post pairs within the window.
+   the engine's windowed pair walk (:mod:`.pairs`, with its hot-key bound; ties on the keys it
+   cuts in :data:`.coded.TIE_ORDER`, as on Spark) yields the candidate post pairs within the
+   window.
 4. Every candidate pair's **exact** Jaccard similarity of shingle sets is computed; pairs below
    ``threshold`` are dropped, so LSH can miss pairs (rarely) but never adds one. Texts with
    equal hashes are compared as strings.
@@ -23,7 +24,7 @@ listed as ``text:<the text>`` (identical texts) or ``band:<its key>``, as on Spa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -31,10 +32,20 @@ import pyarrow as pa
 
 from ...errors import ParameterError
 from ...hugepages import huge_pages_off
-from .coded import CODE_SQL, members, pair_table, read_coded, registered, resolve
+from .coded import (
+    CODE_SQL,
+    members,
+    on_cut_keys,
+    pair_table,
+    read_coded,
+    registered,
+    resolve,
+    tie_order,
+    tie_runs,
+)
 from .join import LINK_MEMORY_LIMIT, actions_on_duckdb, memory_limit, summarise
 from .minhash_family import bands_sql, jaccard_sql, shingles_sql
-from .pairs import key_runs, window_pairs
+from .pairs import hot_key_bound, key_runs, window_pairs
 
 __all__ = ["link_similar", "band_actions", "BandActions"]
 
@@ -99,14 +110,11 @@ def _link_similar(con, source: str, params: dict):
     texts, shared_row, shared_key = _text_bands(con, source, params)
     posts = posts.take(_in_sorted(posts.k, texts))  # texts without a word never match
     bands = band_actions(posts, texts, shared_row, shared_key)
-    found = window_pairs(
-        bands.key,
-        bands.time,
-        bands.account,
-        round(params["window_s"] * 1_000_000),
-        params["max_key_fanout"],
-        params.get("max_key_pairs"),
-    )
+    window = round(params["window_s"] * 1_000_000)
+    fanout, budget = params["max_key_fanout"], params.get("max_key_pairs")
+    bound = hot_key_bound(bands.key, bands.time, window, fanout, budget)
+    bands = _order_cut_ties(con, source, posts, bands, bound[1])
+    found = window_pairs(bands.key, bands.time, bands.account, window, fanout, budget, bound)
     first, second = _candidate_posts(bands.post[found.first], bands.post[found.second], posts)
     jaccard = _jaccard(con, posts.k[first], posts.k[second])
     keep = jaccard >= params["threshold"]
@@ -159,6 +167,19 @@ def band_actions(posts, texts: np.ndarray, shared_row: np.ndarray, shared_key: n
     post = post[order]
     whole_text = order < post_ids.size
     return BandActions(key[order], posts.t[post], posts.a[post], post, whole_text)
+
+
+def _order_cut_ties(con, source: str, posts, bands: BandActions, cut: np.ndarray):
+    """``bands`` with the ties of the keys the bound ``cut`` in :data:`.coded.TIE_ORDER`
+    (:func:`.coded.order_cut_ties` for band actions, which point at ``posts``)."""
+    if not cut.any():
+        return bands
+    rows, run = tie_runs(bands.key, bands.time, on_cut_keys(bands.key, cut))
+    if not rows.size:
+        return bands
+    post = bands.post.copy()
+    post[rows] = post[rows][tie_order(con, source, posts, post[rows], run)]
+    return replace(bands, post=post, account=posts.a[post])
 
 
 def _candidate_posts(first: np.ndarray, second: np.ndarray, posts):

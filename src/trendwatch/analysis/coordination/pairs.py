@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["WindowPairs", "window_pairs", "key_runs"]
+__all__ = ["WindowPairs", "window_pairs", "hot_key_bound", "key_runs"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,7 @@ def window_pairs(
     window: int,
     max_key_fanout: int | None = None,
     max_key_pairs: int | None = None,
+    bound: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> WindowPairs:
     """Pairs of actions of distinct accounts on the same key at most ``window`` apart.
 
@@ -117,6 +118,8 @@ def window_pairs(
         In the unit of ``time``; ``time[j] - time[i] <= window`` links (inclusive).
     max_key_fanout, max_key_pairs : int or None
         The hot-key bound (module docs); ``max_key_fanout=None`` removes it.
+    bound : (limit, cut), optional
+        :func:`hot_key_bound` of these arrays, when already computed.
 
     Examples
     --------
@@ -126,13 +129,9 @@ def window_pairs(
     ([0], [1])
     """
     unbounded = max_key_fanout is None
-    if unbounded:
-        limit = np.broadcast_to(np.int64(-1), key.size)  # read-only, no memory
-        cut = np.zeros(key.size, bool)
-    else:
-        counts = _partner_counts(key, time, window, max_key_fanout)
-        limit = _limits(key, counts, max_key_fanout, max_key_pairs)
-        cut = counts > limit
+    if bound is None:
+        bound = hot_key_bound(key, time, window, max_key_fanout, max_key_pairs)
+    limit, cut = bound
     firsts, seconds = [], []
     for step, left in _walk(key, time, window, None if unbounded else limit):
         right = left + step
@@ -146,3 +145,31 @@ def window_pairs(
         limit=limit,
         cut=cut,
     )
+
+
+def hot_key_bound(
+    key: np.ndarray,
+    time: np.ndarray,
+    window: int,
+    max_key_fanout: int | None,
+    max_key_pairs: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each action's bound ``limit`` (``-1``: none) and whether it is ``cut`` (module docs).
+
+    Both depend on ``(key, time)`` only, position by position: reordering actions of equal
+    key and time changes neither, so a caller may order such ties after computing them
+    (:func:`.coded.order_cut_ties`).
+
+    Examples
+    --------
+    >>> k = np.array([1, 1, 1, 2]); t = np.array([0, 0, 5, 0])
+    >>> limit, cut = hot_key_bound(k, t, 10, 1)
+    >>> limit.tolist(), cut.tolist()
+    ([1, 1, 1, 1], [True, False, False, False])
+    """
+    if max_key_fanout is None:
+        limit = np.broadcast_to(np.int64(-1), key.size)  # read-only, no memory
+        return limit, np.zeros(key.size, bool)
+    counts = _partner_counts(key, time, window, max_key_fanout)
+    limit = _limits(key, counts, max_key_fanout, max_key_pairs)
+    return limit, counts > limit
