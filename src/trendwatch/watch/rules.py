@@ -55,7 +55,7 @@ import pandas as pd
 
 from ..analysis.coordination.verdict import HEAVY_SHARE, MIN_ACCOUNTS, MIN_POSTS, Verdict
 from ..analysis.scores import expected_posts, poisson_scores
-from ..analysis.timeseries import Buckets, hashtag_series, history_start
+from ..analysis.timeseries import Buckets, hashtag_series
 from ..analysis.trends import ONSET_RULES
 from ..errors import ParameterError
 
@@ -144,13 +144,21 @@ def scored_window(store, at: datetime, rules: AlertRules) -> pd.DataFrame:
     columns = ["hashtag", "posts", "accounts", "expected", "poisson", "baseline"]
     if frame.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    frame["expected"] = expected_posts(frame, span, history_start(store, buckets))
+    frame["expected"] = expected_posts(frame, span, buckets.position_of(_first_collected(store)))
     frame["poisson"] = poisson_scores(frame["posts"], frame["expected"])
     frame["baseline"] = frame["expected"].notna()
     now = frame[frame["bucket"] == -1]
     order = ["poisson", "posts", "hashtag"]
     now = now.sort_values(order, ascending=[False, False, True], kind="stable")
     return now[columns].reset_index(drop=True)
+
+
+def _first_collected(store) -> datetime:
+    """The store's first collected post, where its history starts (as
+    :func:`~trendwatch.analysis.timeseries.history_start` says, in SQL: the Ibis expression
+    costs 40 ms a check, a fifth of the scoring's 0.2 s)."""
+    [(first,)] = store.con.execute("SELECT min(created_at) FROM posts WHERE collected").fetchall()
+    return pd.Timestamp(first).to_pydatetime()
 
 
 def kind_of(verdict: Verdict) -> str | None:
