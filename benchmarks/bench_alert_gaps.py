@@ -18,13 +18,14 @@ every minute, records every check's (kind, posts, core accounts) of each hashtag
 the alerts the escalation rule raises on that sequence: the rule before this change (twice the
 last alert's core) and now (twice the largest core alerted, and 10 accounts more). Usage::
 
-    python benchmarks/bench_alert_gaps.py first --seeds 1 2 3 [--push-only]
+    python benchmarks/bench_alert_gaps.py first --seeds 1 2 3 [--push-only] [--minutes 120]
     python benchmarks/bench_alert_gaps.py core --seeds 1 2 [--minutes 60]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -60,11 +61,16 @@ class Recording(Checker):
         super().__init__(store, **options)
         self.held: list[tuple] = []
         self.raised: list = []
+        self.verdicts = 0
         self.stop_on, self.stopped = stop_on, False
 
     def _note_held(self, key, kind, posts, core, at, alerted: bool) -> None:
         self.held.append((at, key[1], kind, posts, core))
         super()._note_held(key, kind, posts, core, at, alerted)
+
+    def _judge_hashtag(self, row, at):
+        self.verdicts += 1
+        return super()._judge_hashtag(row, at)
 
     def __call__(self, stream_time):
         if self.stopped:
@@ -77,7 +83,7 @@ class Recording(Checker):
 
 def from_empty(path, start, minutes: int, every: int, stop_on=None, tmp=None) -> Recording:
     """Replay ``[start, start + minutes)`` into a new empty store; return its checker."""
-    target_path = Path(tmp) / f"fresh-{start:%d%H%M}.duckdb"
+    target_path = Path(tmp) / f"fresh-{start:%d%H%M}-{os.getpid()}.duckdb"
     target_path.unlink(missing_ok=True)
     with Store(path, read_only=True) as source, Store(target_path) as target:
         checker = Recording(target, stop_on=stop_on)
@@ -103,7 +109,7 @@ def false_alerts(path, truth, checker, start) -> list[tuple]:
     return [s for s in shares if s[3] < 0.5], shares
 
 
-def first_window(seeds, every: int, push_only: bool = False) -> None:
+def first_window(seeds, every: int, push_only: bool = False, minutes: int = 60) -> None:
     for seed in seeds:
         path, truth = archive(seed)
         print(f"seed {seed}: push {truth.attack_start:%d %H:%M:%S}-{truth.attack_end:%H:%M:%S} "
@@ -111,12 +117,13 @@ def first_window(seeds, every: int, push_only: bool = False) -> None:
         for offset in (0, 20, 60):
             start = truth.attack_start.replace(second=0) + offset * MINUTE
             began = time.process_time()
-            checker = from_empty(path, start, 60, 60, truth.attack_hashtag, CACHE)
+            checker = from_empty(path, start, minutes, 60, truth.attack_hashtag, CACHE)
             push = [a for a in _alerts(checker) if a[1] == truth.attack_hashtag]
             false, shares = false_alerts(path, truth, checker, start)
             first = f"{(push[0][0] - start).total_seconds() / 60:.0f} min" if push else "none"
             print(f"  start push+{offset:>2} min ({start:%H:%M}): first push alert after {first}"
                   f" {push[:1]}; alerts (planted share) {shares}; false {false}; "
+                  f"{checker.verdicts} verdicts; "
                   f"{time.process_time() - began:.0f} CPU-s")  # fmt: skip
         if push_only:
             continue
@@ -129,12 +136,13 @@ def first_window(seeds, every: int, push_only: bool = False) -> None:
         starts += [(f"day+{h}h", truth.start + timedelta(hours=h)) for h in range(12, 48, 12)]
         total_false, judged = [], set()
         for name, start in starts:
-            checker = from_empty(path, start, 60, every, tmp=CACHE)
+            checker = from_empty(path, start, minutes, every, tmp=CACHE)
             judged |= {h[1] for h in checker.held}
             false, shares = false_alerts(path, truth, checker, start)
             total_false += false
-            print(f"  start {name:<11} ({start:%d %H:%M}): {len(checker.held)} verdicts held a "
-                  f"rule, alerts (planted share) {shares}; false {false}")  # fmt: skip
+            print(f"  start {name:<11} ({start:%d %H:%M}): {checker.verdicts} verdicts, "
+                  f"{len(checker.held)} held a rule, alerts (planted share) {shares}; "
+                  f"false {false}")  # fmt: skip
         organic = {normalize_hashtag(DEBATE_TAG), truth.counter_hashtag}
         print(f"  seed {seed}: false alerts {len(total_false)}; organic look-alikes judged and "
               f"held a rule: {sorted(judged & organic)}")  # fmt: skip
@@ -215,13 +223,14 @@ def main() -> None:
     parser.add_argument("--check-every", type=int, default=600,
                         help="seconds between the look-alike starts' checks")  # fmt: skip
     parser.add_argument("--minutes", type=int,
-                        help="core: replay this many minutes from the push")  # fmt: skip
+                        help="core: replay this many minutes from the push; first: from each "
+                        "start (default 60; 120: the second hour too)")  # fmt: skip
     parser.add_argument("--push-only", action="store_true",
                         help="first: only the starts during the push")  # fmt: skip
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     if args.what == "first":
-        first_window(args.seeds, args.check_every, args.push_only)
+        first_window(args.seeds, args.check_every, args.push_only, args.minutes or 60)
     else:
         core_rule(args.seeds, args.minutes)
 

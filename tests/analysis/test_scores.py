@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from trendwatch.analysis.scores import (
+    MIN_COVERAGE,
     burst_levels,
     decayed_max,
     expected_posts,
@@ -112,7 +113,7 @@ def test_trailing_sums_equal_a_row_by_row_sum_on_random_series():
 
 def test_expected_posts_average_the_known_history_plus_one_pseudo_post():
     frame = series("a", [0, 1, 2, 30], [4, 7, 1, 9])
-    expected = expected_posts(frame, 24, first_bucket=0)
+    expected = expected_posts(frame, 24, start=0)
     assert np.isnan(expected[0])  # the archive's first bucket: nothing known before
     assert expected[1] == pytest.approx((4 + 1) / 1)  # one bucket of history: bucket 0
     assert expected[2] == pytest.approx((4 + 7 + 1) / 2)
@@ -122,7 +123,7 @@ def test_expected_posts_average_the_known_history_plus_one_pseudo_post():
 def test_expected_posts_count_history_from_the_archive_start_not_the_hashtag_start():
     # a hashtag first seen at bucket 5 of an archive that began at bucket 0: 5 quiet buckets
     frame = series("new", [5], [10])
-    assert expected_posts(frame, 24, first_bucket=0)[0] == pytest.approx(1 / 5)
+    assert expected_posts(frame, 24, start=0)[0] == pytest.approx(1 / 5)
 
 
 def test_poisson_score_is_the_log_likelihood_ratio_of_a_rate_increase():
@@ -164,3 +165,38 @@ def test_the_onset_threshold_is_rare_at_the_expected_rate():
             count += 1
         worst = max(worst, poisson_tail(count, rate))
     assert 1e-6 < worst < 1e-5
+
+
+def _steady_from_half_past():
+    """Buckets 10-12 of #a: the archive's first post half-way into bucket 10 (60 posts in
+    that half bucket), then 120 a bucket: a steady 120 posts a bucket throughout."""
+    return series("a", [10, 11, 12], [60, 120, 120])
+
+
+def test_expected_posts_count_a_partly_covered_first_bucket_by_its_covered_part():
+    expected = expected_posts(_steady_from_half_past(), 24, start=10.5)
+    assert np.isnan(expected[0])  # the first bucket: nothing before it
+    assert expected[1] == pytest.approx((60 + 1) / 0.5)  # 122: half a bucket of history
+    assert expected[2] == pytest.approx((60 + 120 + 1) / 1.5)  # 120.67
+    # the steady hashtag does not burst; counted as a whole bucket (before), bucket 11
+    # expected 61 posts and scored 120 ln(120 / 61) + 61 - 120 = 22.19, a burst
+    assert poisson_scores([120, 120], expected[1:]).tolist() == [0.0, 0.0]
+    assert poisson_scores([120], [61.0])[0] == pytest.approx(22.19, abs=0.01)
+
+
+def test_expected_posts_are_unknown_after_less_than_a_quarter_bucket_of_history():
+    frame = _steady_from_half_past()
+    # first post at 10.99 (36 s before bucket 11 in 1-hour buckets): bucket 11 has no rate
+    expected = expected_posts(frame, 24, start=10.99)
+    assert np.isnan(expected[1]) and poisson_scores([120], expected[1:2])[0] == 0
+    assert expected[2] == pytest.approx((60 + 120 + 1) / 1.01)
+    # a quarter exactly is enough; the floor is a parameter
+    assert expected_posts(frame, 24, start=10.75)[1] == pytest.approx(61 / 0.25)
+    assert np.isnan(expected_posts(frame, 24, start=10.5, min_coverage=0.6)[1])
+    assert MIN_COVERAGE == 0.25
+
+
+def test_expected_posts_of_a_whole_first_bucket_are_unchanged():
+    # an archive starting on a bucket's start: the history is whole buckets, as before
+    expected = expected_posts(_steady_from_half_past(), 24, start=10)
+    assert expected[1:].tolist() == [61.0, pytest.approx(181 / 2)]

@@ -11,6 +11,7 @@ from trendwatch.analysis.timeseries import (
     Buckets,
     bucket_totals,
     hashtag_series,
+    history_start,
     parse_at,
     parse_duration,
 )
@@ -79,3 +80,21 @@ def test_series_before_excludes_later_posts(small):
 def test_bucket_totals_count_every_collected_post(small):
     totals = bucket_totals(small, Buckets(timedelta(hours=1), origin=T0))
     assert totals.values.tolist() == [[0, 4], [1, 1]]
+
+
+def test_position_of_counts_the_elapsed_fraction_of_a_bucket():
+    hours = Buckets(timedelta(hours=1), origin=T0)  # T0 is 12:00
+    assert hours.position_of(at(-73)) == pytest.approx(-2 + 47 / 60)  # 10:47
+    assert hours.position_of(at(0)) == 0.0 and hours.index_of(at(-73)) == -2
+    assert Buckets(timedelta(minutes=10)).position_of(at(5)) == pytest.approx(
+        Buckets(timedelta(minutes=10)).index_of(at(0)) + 0.5
+    )
+
+
+def test_history_starts_at_the_first_collected_post(store):
+    assert history_start(store, Buckets(timedelta(hours=1), origin=T0)) is None
+    add_posts(store, [make_post("a", "u", at(-73), hashtags=("x",)),
+                      make_post("b", "u", at(-10)),  # no hashtag: still collected history
+                      make_post("ctx", "v", at(-600), collected=False)])  # fmt: skip
+    # the context post (a quoted post, say) is no collected history: the start is 10:47
+    assert history_start(store, Buckets(timedelta(hours=1), origin=T0)) == pytest.approx(-73 / 60)

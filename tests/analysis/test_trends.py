@@ -40,13 +40,15 @@ def test_trending_list_scores_side_by_side(small):
     assert list(table.index) == ["hot", "calm"]
     hot, calm = table.loc["hot"], table.loc["calm"]
     assert (hot["posts"], hot["accounts"]) == (8, 8)
-    # The archive starts at minute -40, in the hour before: one bucket of history.
-    assert hot["expected"] == pytest.approx((2 + 1) / 1)
-    assert hot["poisson"] == pytest.approx(8 * math.log(8 / 3) + 3 - 8)  # 2.85
+    # The archive starts at minute -40: the hour before holds 40 minutes, 2/3 of a bucket, of
+    # history (counted as a whole bucket before, which expected 3 and scored 2.85).
+    assert hot["expected"] == pytest.approx((2 + 1) / (2 / 3))  # 4.5
+    assert hot["poisson"] == pytest.approx(8 * math.log(8 / 4.5) + 4.5 - 8)  # 1.10
     assert hot["surge"] == pytest.approx((8 - 2) ** 2 / 2)  # o=8, e=2
     assert hot["ratio"] == pytest.approx(9 / 3)
     assert hot["zscore"] == pytest.approx(8.0)  # baseline [2, 0, ...]: median 0, spread 1
-    assert (calm["expected"], calm["poisson"]) == (4.0, 0.0)  # 3 posts, (3 + 1) expected
+    assert calm["expected"] == pytest.approx((3 + 1) / (2 / 3))  # 6.0
+    assert calm["poisson"] == 0.0  # 3 posts, 6 expected
     assert (calm["surge"], calm["ratio"], calm["zscore"]) == (0.0, 1.0, 3.0)
     assert set(table["kleinberg"]) <= {0, 1, 2}
 
@@ -67,9 +69,55 @@ def test_trending_decays_an_earlier_surge(small):
 
 
 def test_poisson_carries_no_peak_from_an_earlier_window(small):
-    # At minute 120 #hot has 1 post against (2 + 8 + 1) / 2 expected: 0, whatever it did before.
+    # At minute 120 #hot has 1 post against (2 + 8 + 1) / (1 + 2/3) expected (the archive
+    # began at minute -40): 0, whatever it did before.
     hot = trending(small, at=at(120)).table.set_index("hashtag").loc["hot"]
-    assert (hot["posts"], hot["expected"], hot["poisson"]) == (1, 5.5, 0.0)
+    assert (hot["posts"], hot["poisson"]) == (1, 0.0)
+    assert hot["expected"] == pytest.approx(11 / (5 / 3))  # 6.6
+
+
+def steady_and_rising_from_half_past():
+    """An archive that starts at 10:30 (T0 is 12:00), half-way into the 10:00 bucket.
+    #steady: a post every 30 s from 10:30, 60 in 10:30-11:00 and 120 in 11:00-12:00.
+    #rising: 3 posts in 10:30-11:00, then 60 in 11:00-12:00."""
+    posts = [make_post(f"s{k}", f"s{k % 60}", at(-90 + k / 2), hashtags=("steady",))
+             for k in range(180)]  # fmt: skip
+    posts += [make_post(f"r{k}", f"r{k}", at(m), hashtags=("rising",))
+              for k, m in enumerate([-80, -70, -65] + list(range(-60, 0)))]  # fmt: skip
+    return posts
+
+
+def test_the_second_hour_counts_the_first_hours_covered_part(store):
+    add_posts(store, steady_and_rising_from_half_past())
+    table = trending(store, at=at(0)).table.set_index("hashtag")
+    # history: 10:30-11:00, half a bucket. #steady expects (60 + 1) / 0.5 = 122 and scores
+    # 0; #rising expects (3 + 1) / 0.5 = 8 and scores 60 ln(60 / 8) + 8 - 60 = 68.89.
+    # Counted as a whole bucket (before): 61 and 120 ln(120 / 61) + 61 - 120 = 22.19, a
+    # burst of a steady hashtag; 4 and 106.48.
+    assert table.loc["steady", "expected"] == pytest.approx(122.0)
+    assert table.loc["steady", "poisson"] == 0.0
+    assert table.loc["rising", "expected"] == pytest.approx(8.0)
+    assert table.loc["rising", "poisson"] == pytest.approx(60 * math.log(7.5) + 8 - 60)
+    assert table.loc["rising", "poisson"] == pytest.approx(68.89, abs=0.01)
+
+
+def test_onsets_of_the_second_hour_skip_a_steady_hashtag(store):
+    add_posts(store, steady_and_rising_from_half_past())
+    found = onsets(store, min_posts=20)
+    assert found["hashtag"].tolist() == ["rising"]  # before: #steady too (22.19 >= 10)
+    assert found.loc[0, "baseline_per_min"] == pytest.approx(8 / 60)
+
+
+def test_a_second_hour_after_seconds_of_history_has_no_expectation(store):
+    # the first post at 10:59:58: the 11:00 bucket has 2 s of history, under a quarter
+    # bucket: unknown, not (1 + 1) / (2 / 3600) = 3,600 posts (which hides any push) nor,
+    # counted as a whole bucket, 2 (which makes every busy hashtag burst)
+    posts = [make_post("early", "e", at(-60, -2), hashtags=("steady",))]
+    posts += [make_post(f"s{k}", f"s{k}", at(-60 + k / 2), hashtags=("steady",))
+              for k in range(120)]  # fmt: skip
+    add_posts(store, posts)
+    steady = trending(store, at=at(0)).table.set_index("hashtag").loc["steady"]
+    assert steady["posts"] == 120 and math.isnan(steady["expected"]) and steady["poisson"] == 0
 
 
 def push_crowd_cascade_and_steady():

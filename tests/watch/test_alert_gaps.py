@@ -61,6 +61,16 @@ def pushed(store):
     return store
 
 
+@pytest.fixture
+def pushed_with_history(pushed):
+    """``pushed`` and one post 2 h before T0 (tag ``other``): from T0 on, the bucket before the
+    window is covered in full and ``push`` has a baseline, so every check judges it. (Without
+    one, the checks a few seconds after T0 see seconds of history: no baseline, and ``push``
+    is judged only once it grew a quarter; the core rule's tests need a verdict each check.)"""
+    add_posts(pushed, [make_post("old", "z", T0 - timedelta(hours=2), hashtags=("other",))])
+    return pushed
+
+
 def _run(store, cores, ticks) -> list:
     checker = Scripted(store, cores)
     return [a for tick in ticks for a in checker(tick)]
@@ -75,11 +85,10 @@ def test_a_new_stores_first_window_alerts_and_says_it_had_no_baseline(pushed):
     assert line["note"] == NO_BASELINE_NOTE and line["escalation"] == "new"
 
 
-def test_with_a_baseline_the_alert_carries_its_score_and_no_note(pushed):
+def test_with_a_baseline_the_alert_carries_its_score_and_no_note(pushed_with_history):
     # one post 2 h before: at T0 the store holds one bucket (hour) before the window, where
     # push had no post: expected (0 + 1) / 1
-    add_posts(pushed, [make_post("old", "z", T0 - timedelta(hours=2), hashtags=("other",))])
-    [alert] = _run(pushed, [30], [T0])
+    [alert] = _run(pushed_with_history, [30], [T0])
     assert alert.numbers["baseline"] is True and "note" not in alert.numbers
     assert alert.numbers["expected"] == 1.0
     assert alert.numbers["poisson"] == round(150 * math.log(150) + 1 - 150, 2)
@@ -102,40 +111,41 @@ def _cores_alerted(store, cores) -> list[tuple[int, str]]:
         ([20, 9, 20, 40], [(20, "new"), (40, "core accounts x2")]),
     ],
 )
-def test_a_wobbling_core_alerts_once_per_real_doubling(pushed, cores, alerted):
-    assert _cores_alerted(pushed, cores) == alerted
+def test_a_wobbling_core_alerts_once_per_real_doubling(pushed_with_history, cores, alerted):
+    assert _cores_alerted(pushed_with_history, cores) == alerted
 
 
-def test_the_largest_alerted_core_is_the_reference_not_the_last(pushed):
+def test_the_largest_alerted_core_is_the_reference_not_the_last(pushed_with_history):
     """16 alerted, then a ``posts x2`` alert with a core of 9: a core of 18 is twice the last
     alert's core but not twice the largest: no alert."""
-    checker = Scripted(pushed, [16, 9, 18])
+    checker = Scripted(pushed_with_history, [16, 9, 18])
     assert [a.escalation for a in checker(T0)] == ["new"]
     more = [make_post(f"q{k}", f"c{k}", T0 + k * timedelta(seconds=1), hashtags=("push",))
             for k in range(160)]  # fmt: skip
     # at T0 + 3 min the window has lost the 9 push posts of its first 3 minutes (at 1, 21,
     # ... 161 s): 141 + 160 = 301 posts, twice the 150 alerted
-    add_posts(pushed, more)
+    add_posts(pushed_with_history, more)
     assert [a.escalation for a in checker(T0 + 3 * MINUTE)] == ["posts x2"]
     assert checker(T0 + 4 * MINUTE) == []
     kept = checker._previous[("hashtag", "push")]
     assert (kept.posts, kept.core_accounts) == (301, 16)
 
 
-def test_a_restarted_checker_folds_the_episode_as_the_running_one(pushed):
-    _run(pushed, [16, 13, 35, 30], [T0, T0 + MINUTE, T0 + 2 * MINUTE, T0 + 3 * MINUTE])
-    stored = stored_alerts(pushed)
+def test_a_restarted_checker_folds_the_episode_as_the_running_one(pushed_with_history):
+    store = pushed_with_history
+    _run(store, [16, 13, 35, 30], [T0, T0 + MINUTE, T0 + 2 * MINUTE, T0 + 3 * MINUTE])
+    stored = stored_alerts(store)
     assert [json.loads(b)["core_accounts"] for b in stored["body"]] == [16, 35]
-    restarted = Checker(pushed)._previous[("hashtag", "push")]
+    restarted = Checker(store)._previous[("hashtag", "push")]
     assert (restarted.kind, restarted.posts, restarted.core_accounts) == ("coordination", 150, 35)
 
 
-def test_a_new_episode_starts_the_fold_again(pushed):
-    checker = Scripted(pushed, [40, 12])
+def test_a_new_episode_starts_the_fold_again(pushed_with_history):
+    checker = Scripted(pushed_with_history, [40, 12])
     checker(T0)
     checker._forget_quiet(T0 + 2 * timedelta(hours=1))  # quiet for over a window
     assert [a.escalation for a in checker(T0 + 2 * MINUTE)] == ["new"]
-    restarted = Checker(pushed)._previous[("hashtag", "push")]
+    restarted = Checker(pushed_with_history)._previous[("hashtag", "push")]
     assert restarted.core_accounts == 12  # the episode since the last "new" alert
 
 
@@ -166,9 +176,8 @@ def test_without_a_baseline_a_hashtag_is_judged_again_only_a_quarter_bigger(stor
     assert judged == [0, 1, 0, 0, 1, 0, 1, 0]
 
 
-def test_with_a_baseline_every_check_judges_the_bursting_hashtag(pushed):
-    add_posts(pushed, [make_post("old", "z", T0 - timedelta(hours=2), hashtags=("other",))])
-    checker = Counting(pushed)
+def test_with_a_baseline_every_check_judges_the_bursting_hashtag(pushed_with_history):
+    checker = Counting(pushed_with_history)
     for k in range(3):
         checker(T0 + k * timedelta(seconds=1))
     assert checker.verdicts == 3

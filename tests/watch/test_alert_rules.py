@@ -109,16 +109,30 @@ def test_without_a_baseline_every_hashtag_with_enough_posts_is_judged(new_store)
     ]  # fmt: skip
 
 
-def test_one_post_before_the_window_gives_a_baseline_and_the_burst_rule_again(new_store):
+def test_a_second_of_history_is_no_baseline(new_store):
     # at T0 + 1 s the window [T0 - 1h + 1 s, T0 + 1 s) leaves the first post (T0 - 1h) one
-    # bucket back: one bucket of history, expected (1 + 1) / 1 = 2 posts for "new"
+    # bucket back, but that bucket holds 1 s of history: too little for a rate. Counted as a
+    # whole bucket (before), "new" expected (1 + 1) / 1 = 2 posts and its 149 "burst".
     scored = scored_window(new_store, T0 + timedelta(seconds=1), AlertRules()).set_index("hashtag")
-    assert scored["baseline"].all()
-    assert scored.loc["new", "posts"] == 149 and scored.loc["new", "expected"] == 2.0
-    assert scored.loc["few", "posts"] == 98
+    assert not scored["baseline"].any() and scored["expected"].isna().all()
+    assert scored.loc["new", "posts"] == 149 and scored.loc["new", "poisson"] == 0
     found = rising_hashtags(new_store, T0 + timedelta(seconds=1))
-    assert found["hashtag"].tolist() == ["new"]  # scores 149 ln(149/2) + 2 - 149: a burst
-    assert found.loc[0, "poisson"] == pytest.approx(149 * math.log(149 / 2) + 2 - 149)
+    assert found["hashtag"].tolist() == ["new"] and not found.loc[0, "baseline"]
+
+
+def test_a_quarter_window_of_history_gives_a_baseline_and_the_burst_rule_again(new_store):
+    # at T0 + 15 min the bucket before the window, [T0 - 1h 45, T0 - 45 min), holds 15 min
+    # of history (a quarter bucket) with 45 posts of "new" (one every 20 s): expected
+    # (45 + 1) / 0.25 = 184 posts; the window holds the other 105: no burst.
+    at = T0 + timedelta(minutes=15)
+    scored = scored_window(new_store, at, AlertRules()).set_index("hashtag")
+    assert scored["baseline"].all()
+    assert scored.loc["new", "posts"] == 105
+    assert scored.loc["new", "expected"] == pytest.approx(184.0)
+    assert scored.loc["new", "poisson"] == 0
+    assert rising_hashtags(new_store, at).empty
+    # one second earlier: 14 min 59 s of history, under a quarter: no baseline
+    assert not scored_window(new_store, at - timedelta(seconds=1), AlertRules())["baseline"].any()
 
 
 def test_a_store_with_history_has_a_baseline_for_every_hashtag(bursting):

@@ -30,6 +30,7 @@ __all__ = [
     "hashtag_rows",
     "hashtag_series",
     "bucket_totals",
+    "history_start",
 ]
 
 _UNITS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
@@ -92,6 +93,15 @@ class Buckets:
     def index_of(self, moment: datetime) -> int:
         """The bucket that holds ``moment``."""
         return int((moment - self.origin).total_seconds() // self.width_s)
+
+    def position_of(self, moment: datetime) -> float:
+        """Where ``moment`` falls on the grid, in buckets: its bucket and the elapsed fraction.
+
+        >>> hours = Buckets(timedelta(hours=1), origin=datetime(2025, 1, 1, tzinfo=UTC))
+        >>> hours.position_of(datetime(2025, 1, 1, 10, 47, tzinfo=UTC))  # 10 h 47 min
+        10.783333333333333
+        """
+        return (moment - self.origin).total_seconds() / self.width_s
 
     def start_of(self, index) -> pd.Series | datetime:
         """Start time(s) of bucket index(es); vectorised over a pandas Series."""
@@ -197,3 +207,26 @@ def bucket_totals(store, buckets: Buckets, *, before=None) -> pd.DataFrame:
     posts = posts.mutate(bucket=buckets.of(posts.created_at))
     totals = posts.group_by("bucket").aggregate(posts=posts.count()).order_by("bucket")
     return totals.to_pandas().astype({"bucket": "int64", "posts": "int64"})
+
+
+def history_start(store, buckets: Buckets) -> float | None:
+    """Where the store's known history begins, in buckets of ``buckets``: the position of its
+    first collected post (None when no collected post is dated).
+
+    Its bucket is seldom whole: a watch started at 10:47 knows 13 minutes of the
+    10:00-11:00 bucket, 13/60 of a bucket (:func:`~trendwatch.analysis.scores.expected_posts`
+    counts history from there). The first post's time is used because the store records no
+    other start in stream time: ``watch_cursors.updated_at`` and ``ingested_at`` are wall-clock
+    times (a replay or an archive ingested today has them today), and an archive has no start
+    but its first post. A stray post dated well before the others (a Bluesky client can
+    backdate ``createdAt``) moves the start back, and every bucket within ``history`` of it
+    is then read as having a longer quiet history than was collected.
+
+    >>> from trendwatch.store import Store
+    >>> history_start(Store(":memory:"), Buckets(timedelta(hours=1))) is None
+    True
+    """
+    first = store.posts().created_at.min().execute()
+    if first is None or pd.isna(first):
+        return None
+    return buckets.position_of(pd.Timestamp(first).to_pydatetime())

@@ -53,7 +53,14 @@ from .scores import (
     robust_z_scores,
     surge_scores,
 )
-from .timeseries import Buckets, bucket_totals, hashtag_series, parse_at, parse_duration
+from .timeseries import (
+    Buckets,
+    bucket_totals,
+    hashtag_series,
+    history_start,
+    parse_at,
+    parse_duration,
+)
 
 __all__ = [
     "METHODS",
@@ -110,7 +117,9 @@ class Trending:
     """The trending list at ``at``: one row per hashtag of the window, best first.
 
     ``table`` columns: hashtag, posts, accounts, originals, reposts, expected (posts the
-    hashtag's history led one to expect in the window; NaN in the archive's first window),
+    hashtag's history led one to expect in the window; NaN in the archive's first window and
+    while less than a quarter window came before it, see
+    :func:`~trendwatch.analysis.scores.expected_posts`),
     then one column per scorer of :data:`METHODS`. ``total`` is the number of hashtags in the
     window: the table holds the first ``top`` of them.
     """
@@ -225,12 +234,6 @@ def _span(width: timedelta) -> str:
     return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{seconds} s"
 
 
-def _first_bucket(store, buckets: Buckets) -> int:
-    """The bucket of the archive's first collected post (history before it is unknown)."""
-    first = store.posts().created_at.min().execute()
-    return buckets.index_of(pd.Timestamp(first).to_pydatetime())
-
-
 def _scored_frame(store, buckets, *, before, params, current=None) -> pd.DataFrame:
     """The series up to ``before`` with every scorer's raw value per bucket row."""
     frame = hashtag_series(store, buckets, before=before)
@@ -246,8 +249,8 @@ def _scored_frame(store, buckets, *, before, params, current=None) -> pd.DataFra
 
 def _with_expected(frame, store, buckets: Buckets, params: TrendParams) -> pd.DataFrame:
     span = params.history_buckets(buckets.width)
-    first = _first_bucket(store, buckets)
-    return frame.assign(expected=expected_posts(frame, span, first))
+    start = history_start(store, buckets)
+    return frame.assign(expected=expected_posts(frame, span, start))
 
 
 def _with_burst_levels(frame, store, buckets, params, current, before=None) -> pd.DataFrame:

@@ -10,8 +10,8 @@ At each check (rules in :mod:`.rules` and :mod:`.raids`):
 
 1. score the trends of the last window; for each bursting hashtag, run the coordination
    verdict (:func:`trendwatch.groups`) on its posts of the last day, unrecorded (in a new
-   store's first window, which has no baseline, every hashtag with enough posts, each again
-   only once its posts grew by :data:`REJUDGE_GROWTH`);
+   store's first window and the quarter window after it, which have no baseline, every
+   hashtag with enough posts, each again only once its posts grew by :data:`REJUDGE_GROWTH`);
 2. when the verdict calls for an alert that escalates the hashtag's last one, run it again
    recorded, so that the alert's ``run_id`` is a groups run ``trendwatch evidence`` reads;
 3. for each ``--target``, count its replies and mentions in the window and look for a
@@ -198,7 +198,9 @@ class Checker:
         a verdict costs 1.5-3.5 CPU-s: the first window of a busy stream would cost a verdict
         per large hashtag per check. In that window the store holds only the window, so a
         hashtag's posts only grow; judging again at each quarter more bounds its verdicts at
-        about eight from 100 to 500 posts.
+        about eight from 100 to 500 posts. In the quarter window after it (still no baseline)
+        the window slides past the store's first posts and a hashtag's posts may fall: it is
+        judged again only above its last verdict's posts, and has a score again soon after.
         """
         last = self._judged_without_baseline.get(row["hashtag"])
         if last is not None and row["posts"] < REJUDGE_GROWTH * last:
@@ -347,8 +349,8 @@ def _hashtag_numbers(row: dict, result: GroupsResult) -> dict:
 
 
 NO_BASELINE_NOTE = (
-    "no baseline: the store held no posts before this window, so the hashtag was judged on "
-    "its posts in the window without a burst score"
+    "no baseline: the store held less than a quarter window of posts before this window, so "
+    "the hashtag was judged on its posts in the window without a burst score"
 )
 """The note of an alert raised while the store had no history (:mod:`.rules`)."""
 
