@@ -51,8 +51,9 @@ def pair_join_frame(session, frame, params: dict, refine=None) -> LinkTables:
 
     ``refine(session, names, cached)``, when given, runs between steps 3 and 4: it may
     replace the post pairs (view ``names.pairs``) and the actions TF-IDF reads
-    (``names.tf``, ``account_id, key``), caching what it makes with :func:`cache_view`
-    (co-similar: :mod:`.spark_similar`, which drops its own views).
+    (``names.tf``, ``account_id, key``), caching what it makes with :func:`cache_view` or
+    computing it at once with :func:`checkpoint_view` (co-similar: :mod:`.spark_similar`,
+    which drops its own views).
     """
     names = _Names(uuid.uuid4().hex[:8])
     frame.createOrReplaceTempView(names.source)

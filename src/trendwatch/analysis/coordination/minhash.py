@@ -235,11 +235,11 @@ def _bounded_bands(con, source: str, bands: BandActions, found) -> pd.DataFrame:
     starts, lengths = key_runs(bands.key)
     cut = np.maximum.reduceat(found.cut, starts).astype(bool)
     keys, texts = bands.key[starts[cut]], bands.whole_text[starts[cut]]
-    names = {k: f"band:{k}" for k in keys[~texts].tolist()}
-    named = [names.get(k) for k in keys.tolist()]
-    for code, text in _texts_of(con, source, keys[texts]).items():
-        for i in np.flatnonzero(texts & (keys == code)):
-            named[i] = f"text:{text}"
+    text_of = _texts_of(con, source, keys[texts])
+    named = [
+        f"text:{text_of[key]}" if whole else f"band:{key}"
+        for key, whole in zip(keys.tolist(), texts.tolist(), strict=True)
+    ]
     frame = pd.DataFrame(
         {"key": named, "n_actions": lengths[cut], "fanout": found.limit[starts[cut]]}
     )
